@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "StreamRec",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "streamrec", targets: ["streamrec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        // C libraries, linked through pkg-config.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Numerics: contiguous Float storage, BLAS calls, top-K selection.
+        .target(name: "Linalg", dependencies: ["CBLAS"], swiftSettings: strict),
+        // Event schema, decoding and validation, event files, synthetic generator.
+        .target(name: "Events", swiftSettings: strict),
+        // Learners: online MF family, batch baselines, Bi-GRU session encoder, hybrid ranker.
+        .target(name: "Models", dependencies: ["Linalg"], swiftSettings: strict),
+        // Swift wrapper of librdkafka: consumer, producer, admin, embedded mock cluster.
+        .target(name: "Kafka", dependencies: ["CRdKafka"], swiftSettings: strict),
+        // The pipeline: state store, refresh scheduler, checkpoints, prequential metrics.
+        .target(name: "Engine", dependencies: [
+            "Models", "Events", "Kafka", "Linalg",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ], swiftSettings: strict),
+        // Offline evaluation: dataset readers, splits, metrics, protocols.
+        .target(name: "Evaluation", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),
+        // Running as a service: configuration, lifecycle, HTTP, metrics exposition, sd_notify.
+        .target(name: "Daemon", dependencies: [
+            "Engine", "Kafka", "Events", "Models",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "streamrec", dependencies: [
+            "Daemon", "Engine", "Evaluation", "Events", "Models", "Kafka",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg"], swiftSettings: strict),
+        .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: strict),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "Events"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Kafka", "Events", "Models"], swiftSettings: strict),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Engine", "Kafka", "Events"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,72 @@
+import CBLAS
+
+/// Thin, typed entry points to the OpenBLAS routines the project uses.
+public enum BLAS {
+    /// `C[m×n] = alpha · A[m×k] · B[n×k]ᵀ + beta · C` with all matrices row-major.
+    ///
+    /// This is the scoring shape: A holds a batch of user vectors, B the item matrix.
+    @inlinable
+    public static func gemmABt(
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+    }
+
+    /// General row-major `C = alpha · op(A) · op(B) + beta · C`.
+    @inlinable
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+    }
+
+    /// `y = alpha · op(A) · x + beta · y`, A row-major `m×n`.
+    @inlinable
+    public static func gemv(
+        trans: Bool, m: Int, n: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+        beta: Float = 0, y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n),
+                    alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
+    /// Dot product of two length-`n` vectors.
+    @inlinable
+    public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+        cblas_sdot(Int32(n), x, 1, y, 1)
+    }
+
+    /// `y += alpha · x`.
+    @inlinable
+    public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
+    }
+
+    /// `x *= alpha`.
+    @inlinable
+    public static func scal(_ n: Int, _ alpha: Float, _ x: UnsafeMutablePointer<Float>) {
+        cblas_sscal(Int32(n), alpha, x, 1)
+    }
+
+    /// Euclidean norm.
+    @inlinable
+    public static func nrm2(_ n: Int, _ x: UnsafePointer<Float>) -> Float {
+        cblas_snrm2(Int32(n), x, 1)
+    }
+
+    /// Sets the number of threads OpenBLAS may use.
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(count))
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `streamrec` command: a streaming online recommender daemon and its tools.
+@main
+struct StreamRec: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "streamrec",
+        abstract: "Streaming online recommender: Kafka in, online factors, top-K lists out.",
+        subcommands: []
+    )
+}
