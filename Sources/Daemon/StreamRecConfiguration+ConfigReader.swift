@@ -1,0 +1,206 @@
+import Engine
+import Events
+import Foundation
+import Logging
+import Models
+import Yams
+
+extension StreamRecConfiguration {
+    /// Prefix of the environment variables that override file settings
+    /// (`engine.top_k` ↔ `STREAMREC_ENGINE_TOP_K`; a librdkafka property such as
+    /// `kafka.security.protocol` ↔ `STREAMREC_KAFKA_SECURITY_PROTOCOL`).
+    public static let environmentPrefix = "STREAMREC_"
+
+    /// Loads defaults, then the YAML file (if any), then the environment.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StreamRecConfiguration {
+        var config = StreamRecConfiguration()
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw ConfigurationError("cannot read configuration file \(file): \(error.localizedDescription)")
+            }
+            try config.apply(yaml: text, source: file)
+        }
+        try config.apply(environment: environment)
+        return config
+    }
+
+    /// Applies every key of a YAML document.
+    public mutating func apply(yaml text: String, source: String = "configuration") throws {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError("\(source) is not valid YAML: \(error)")
+        }
+        guard let node else { return }
+        var flat: [(String, String)] = []
+        try Self.flatten(node, prefix: "", into: &flat, source: source)
+        for (key, value) in flat { try set(key, value, source: source) }
+    }
+
+    /// Applies `STREAMREC_*` variables.
+    public mutating func apply(environment: [String: String]) throws {
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(Self.environmentPrefix) {
+            let rest = name.dropFirst(Self.environmentPrefix.count).lowercased()
+            guard let key = Self.keyForEnvironment(String(rest)) else {
+                throw ConfigurationError("environment variable \(name) names no configuration key")
+            }
+            try set(key, value, source: "environment variable \(name)")
+        }
+    }
+
+    /// Sets one dotted key from its text value.
+    public mutating func set(_ key: String, _ value: String, source: String = "configuration") throws {
+        if key.hasPrefix("kafka."), !Self.setters.keys.contains(key) {
+            // Anything else under `kafka:` is a librdkafka property, passed through unchanged.
+            let property = String(key.dropFirst("kafka.".count))
+            guard property.contains(".") || Self.singleWordKafkaProperties.contains(property) else {
+                throw ConfigurationError("\(source): unknown key '\(key)' (librdkafka properties under kafka: look like 'security.protocol')")
+            }
+            pipeline.kafkaProperties[property] = value
+            return
+        }
+        guard let setter = Self.setters[key] else {
+            throw ConfigurationError("\(source): unknown configuration key '\(key)'")
+        }
+        do {
+            try setter(&self, value)
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("\(source): \(key): \(error.description)")
+        }
+    }
+
+    private static let singleWordKafkaProperties: Set<String> = ["acks", "debug", "linger.ms"]
+
+    private static func keyForEnvironment(_ lowered: String) -> String? {
+        // Known keys first (their dots became underscores)…
+        for key in setters.keys where key.replacingOccurrences(of: ".", with: "_") == lowered { return key }
+        // …then librdkafka properties: STREAMREC_KAFKA_SECURITY_PROTOCOL → kafka.security.protocol.
+        if lowered.hasPrefix("kafka_") {
+            return "kafka." + lowered.dropFirst("kafka_".count).replacingOccurrences(of: "_", with: ".")
+        }
+        return nil
+    }
+
+    private static func flatten(_ node: Node, prefix: String, into out: inout [(String, String)], source: String) throws {
+        switch node {
+        case .mapping(let mapping):
+            for (keyNode, valueNode) in mapping {
+                guard let key = keyNode.string else { throw ConfigurationError("\(source): a key is not a string") }
+                try flatten(valueNode, prefix: prefix.isEmpty ? key : prefix + "." + key, into: &out, source: source)
+            }
+        case .scalar(let scalar):
+            if scalar.tag.description.hasSuffix(":null") || (scalar.string.isEmpty && scalar.style == .plain) { return }
+            out.append((prefix, scalar.string))
+        case .sequence(let sequence):
+            out.append((prefix, sequence.compactMap(\.string).joined(separator: ",")))
+        default:
+            throw ConfigurationError("\(source): unsupported value at '\(prefix)'")
+        }
+    }
+
+    // MARK: - The keys
+
+    private typealias Setter = @Sendable (inout StreamRecConfiguration, String) throws -> Void
+
+    private static func int(_ s: String) throws -> Int {
+        guard let v = Int(s.trimmingCharacters(in: .whitespaces)) else { throw ConfigurationError("'\(s)' is not an integer") }
+        return v
+    }
+    private static func positiveInt(_ s: String) throws -> Int {
+        let v = try int(s)
+        guard v > 0 else { throw ConfigurationError("must be positive, got \(v)") }
+        return v
+    }
+    private static func double(_ s: String) throws -> Double {
+        guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v.isFinite else { throw ConfigurationError("'\(s)' is not a number") }
+        return v
+    }
+    private static func float(_ s: String) throws -> Float { Float(try double(s)) }
+    private static func bool(_ s: String) throws -> Bool {
+        switch s.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw ConfigurationError("'\(s)' is not a boolean")
+        }
+    }
+
+    private static let setters: [String: Setter] = [
+        "kafka.bootstrap_servers": { $0.pipeline.bootstrapServers = $1 },
+        "kafka.group_id": { $0.pipeline.groupId = $1 },
+        "kafka.input_topic": { $0.pipeline.inputTopic = $1 },
+        "kafka.output_topic": { $0.pipeline.outputTopic = $1 },
+        "kafka.dlq_topic": { $0.pipeline.deadLetterTopic = $1 },
+        "kafka.consumer_group": { $0.pipeline.useConsumerGroup = try bool($1) },
+        "kafka.poll_batch_size": { $0.pipeline.pollBatchSize = try positiveInt($1) },
+        "kafka.commit_interval_ms": { $0.pipeline.commitIntervalMs = Int64(try positiveInt($1)) },
+        "kafka.shutdown_timeout_ms": { $0.pipeline.shutdownTimeoutMs = Int32(try positiveInt($1)) },
+        "kafka.max_outstanding_lists": { $0.pipeline.maxOutstandingLists = try positiveInt($1) },
+
+        "engine.top_k": { $0.engine.topK = try positiveInt($1); $0.engine.metricK = $0.engine.topK },
+        "engine.debounce_ms": { $0.engine.debounceMs = Int64(try int($1)) },
+        "engine.refresh_interval_ms": { $0.pipeline.refreshIntervalMs = Int64(try positiveInt($1)) },
+        "engine.refresh_batch_size": { $0.engine.refreshBatchSize = try positiveInt($1) },
+        "engine.min_events_for_personal": { $0.engine.minEventsForPersonal = try int($1) },
+        "engine.popularity_half_life_s": { $0.engine.popularityHalfLifeSeconds = try double($1) },
+        "engine.max_users": { $0.engine.maxUsers = try positiveInt($1) },
+        "engine.max_items": { $0.engine.maxItems = try positiveInt($1) },
+        "engine.weights.view": { $0.engine.typeWeights[.view] = try float($1) },
+        "engine.weights.click": { $0.engine.typeWeights[.click] = try float($1) },
+        "engine.weights.cart": { $0.engine.typeWeights[.cart] = try float($1) },
+        "engine.weights.purchase": { $0.engine.typeWeights[.purchase] = try float($1) },
+        "engine.weights.rating": { $0.engine.typeWeights[.rating] = try float($1) },
+
+        "events.max_message_bytes": { $0.engine.eventLimits.maxMessageBytes = try positiveInt($1) },
+        "events.max_id_bytes": { $0.engine.eventLimits.maxIdBytes = try positiveInt($1) },
+        "events.rating_min": { c, v in
+            let lo = try float(v); c.engine.eventLimits.ratingRange = lo...max(lo, c.engine.eventLimits.ratingRange.upperBound)
+        },
+        "events.rating_max": { c, v in
+            let hi = try float(v)
+            guard hi >= c.engine.eventLimits.ratingRange.lowerBound else { throw ConfigurationError("rating_max is below rating_min") }
+            c.engine.eventLimits.ratingRange = c.engine.eventLimits.ratingRange.lowerBound...hi
+        },
+
+        "model.name": { $0.engine.modelName = $1 },
+        "model.feedback": { c, v in
+            guard let f = Feedback(rawValue: v) else { throw ConfigurationError("'\(v)' is not one of explicit, implicit") }
+            c.engine.model.feedback = f
+        },
+        "model.factors": { $0.engine.model.factors = try positiveInt($1) },
+        "model.learning_rate": { $0.engine.model.learningRate = try float($1) },
+        "model.regularization": { $0.engine.model.regularization = try float($1) },
+        "model.bias_regularization": { $0.engine.model.biasRegularization = try float($1) },
+        "model.negative_samples": { $0.engine.model.negativeSamples = try int($1) },
+        "model.frequency_adaptive": { $0.engine.model.frequencyAdaptive = try bool($1) },
+        "model.init_std": { $0.engine.model.initStd = try float($1) },
+        "model.seed": { $0.engine.model.seed = UInt64(try int($1)) },
+        "model.warm_start": { $0.warmStartSnapshot = $1.isEmpty ? nil : $1 },
+
+        "state.dir": { $0.stateDirectory = $1 },
+        "state.checkpoint_every_events": { $0.checkpointEveryEvents = try positiveInt($1) },
+        "state.checkpoint_interval_s": { $0.checkpointIntervalSeconds = try double($1) },
+        "state.checkpoints_kept": { $0.checkpointsKept = try positiveInt($1) },
+
+        "http.address": { $0.httpAddress = $1 },
+        "http.port": { c, v in
+            let port = try int(v)
+            guard (0...65535).contains(port) else { throw ConfigurationError("port \(port) is out of range") }
+            c.httpPort = port
+        },
+        "http.ready_max_lag": { $0.readyMaxLag = Int64(try int($1)) },
+
+        "log.level": { c, v in
+            guard let level = Logger.Level(rawValue: v.lowercased()) else {
+                throw ConfigurationError("'\(v)' is not one of trace, debug, info, notice, warning, error, critical")
+            }
+            c.logLevel = level
+        },
+    ]
+
+    /// Every key the file and environment accept (besides librdkafka properties under `kafka.`).
+    public static var knownKeys: [String] { setters.keys.sorted() }
+}

@@ -1,0 +1,34 @@
+import Engine
+import Logging
+
+/// The whole configuration of the daemon: Kafka, engine, model, state, HTTP and logging.
+///
+/// Built from defaults, then `config/streamrec.yaml`, then `STREAMREC_*` environment variables,
+/// then command-line flags, each overriding the one before (see `StreamRecConfiguration+ConfigReader`).
+public struct StreamRecConfiguration: Sendable {
+    /// Kafka topics, group and pass-through librdkafka properties.
+    public var pipeline = PipelineConfiguration()
+    /// Engine and model settings.
+    public var engine = EngineConfiguration()
+    /// Directory for checkpoints and other state.
+    public var stateDirectory = "/var/lib/streamrec"
+    /// Write a checkpoint every this many applied events.
+    public var checkpointEveryEvents = 100_000
+    /// Write a checkpoint at least this often, in seconds.
+    public var checkpointIntervalSeconds = 30.0
+    /// Checkpoints kept on disk.
+    public var checkpointsKept = 3
+    /// Snapshot loaded at start when no checkpoint exists (from `streamrec train`).
+    public var warmStartSnapshot: String?
+    /// Address the HTTP server binds to.
+    public var httpAddress = "127.0.0.1"
+    /// Port of the HTTP server (0 disables it).
+    public var httpPort = 8080
+    /// Largest lag (messages) at which `/readyz` still reports ready.
+    public var readyMaxLag: Int64 = 10_000
+    /// Log level.
+    public var logLevel = Logger.Level.info
+
+    /// Creates the defaults.
+    public init() {}
+}

@@ -1,0 +1,44 @@
+import Events
+import Models
+
+/// Everything the engine needs to know, with the defaults `config/streamrec.yaml` documents.
+public struct EngineConfiguration: Sendable {
+    /// Length of each published list.
+    public var topK = 10
+    /// A user's list is published at most once per this interval (debounce), in milliseconds.
+    public var debounceMs: Int64 = 1_000
+    /// Dirty users scored together in one BLAS call.
+    public var refreshBatchSize = 256
+    /// Users with fewer events than this get the popularity list.
+    public var minEventsForPersonal = 3
+    /// Implicit weight of each event type (the rating type uses `ratingWeight` × value / rating maximum).
+    public var typeWeights: [EventType: Float] = [.view: 0.5, .click: 1, .cart: 2, .purchase: 3, .rating: 1]
+    /// Half-life of the popularity counters, in seconds of event time.
+    public var popularityHalfLifeSeconds: Double = 86_400
+    /// The online learner and its hyper-parameters.
+    public var model = OnlineMFConfiguration()
+    /// Name written into each output record's `model` field.
+    public var modelName = "bmf"
+    /// Largest number of users and items held (new ids beyond the cap go to the dead-letter topic).
+    public var maxUsers = 5_000_000
+    /// See `maxUsers`.
+    public var maxItems = 2_000_000
+    /// Limits applied when decoding events.
+    public var eventLimits = EventLimits()
+    /// Largest K the prequential metrics look at (lists are `topK` long).
+    public var metricK = 10
+
+    /// Creates the default configuration.
+    public init() {}
+
+    /// Weight of one event for the implicit learner.
+    @inlinable
+    public func weight(of type: EventType, value: Float?) -> Float {
+        let base = typeWeights[type] ?? 1
+        if type == .rating, let value {
+            let top = eventLimits.ratingRange.upperBound
+            return top > 0 ? base * value / top : base
+        }
+        return base
+    }
+}

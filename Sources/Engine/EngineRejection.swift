@@ -1,0 +1,20 @@
+/// Why the engine refused an otherwise well-formed event (it goes to the dead-letter topic).
+public struct EngineRejection: Error, CustomStringConvertible, Sendable {
+    enum Code: String, Sendable {
+        case userCapacity = "user_capacity"
+        case itemCapacity = "item_capacity"
+    }
+    let code: Code
+    /// Stable snake_case reason written into the dead-letter header.
+    public var reason: String { code.rawValue }
+    /// A human sentence.
+    public var description: String {
+        switch code {
+        case .userCapacity: return "the user table is full (engine.max_users reached)"
+        case .itemCapacity: return "the item table is full (engine.max_items reached)"
+        }
+    }
+
+    static let userCapacity = EngineRejection(code: .userCapacity)
+    static let itemCapacity = EngineRejection(code: .itemCapacity)
+}

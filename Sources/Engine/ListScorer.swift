@@ -1,0 +1,96 @@
+import Linalg
+import Models
+
+/// Turns users into ranked lists: one sgemm per batch of personal users against the item
+/// matrix, item biases added, seen items masked, partial top-K; popularity for cold users.
+///
+/// Holds its scratch buffers across calls so a refresh allocates only the lists it returns.
+final class ListScorer {
+    let topK: Int
+    let factors: Int
+    let batchSize: Int
+    private var selector: TopKSelector
+    private var userBlock: UnsafeMutablePointer<Float>
+    private var scores: UnsafeMutablePointer<Float>
+    private var scoreCapacity: Int
+    /// Upper bound on the score buffer (floats), so huge catalogs shrink the batch instead.
+    private let maxScoreFloats = 16 << 20
+
+    init(topK: Int, factors: Int, batchSize: Int) {
+        self.topK = topK
+        self.factors = factors
+        self.batchSize = max(1, batchSize)
+        selector = TopKSelector(capacity: max(topK, 100) + 64)
+        userBlock = .allocate(capacity: self.batchSize * factors)
+        scoreCapacity = 0
+        scores = .allocate(capacity: 1)
+    }
+
+    deinit {
+        userBlock.deallocate()
+        scores.deallocate()
+    }
+
+    /// Ranks `users` and hands each list, best first, to `body`.
+    func rank(users: [Int32], core: RecommenderCore, k: Int? = nil,
+              _ body: (Int32, [(index: Int, score: Float)]) -> Void) {
+        let k = min(k ?? topK, selector.capacity - 64)
+        let model = core.model
+        let itemCount = core.items.count
+        guard itemCount > 0 else { return }
+
+        var personal: [Int32] = []
+        personal.reserveCapacity(users.count)
+        var cold: [Int32] = []
+        for user in users {
+            if core.isPersonal(user) { personal.append(user) } else { cold.append(user) }
+        }
+
+        if !cold.isEmpty {
+            // Cold users have seen fewer than minEventsForPersonal items: the popular top
+            // k + that many always leaves k unseen ones.
+            let reach = k + core.configuration.minEventsForPersonal
+            let popular = core.popularity.withScores { selector.select($0, k: min(reach, selector.capacity)) }
+            for user in cold {
+                let seen = core.table.seen[Int(user)]
+                let list = popular.lazy.filter { !seen.contains(Int32($0.index)) }.prefix(k)
+                body(user, Array(list))
+            }
+        }
+
+        guard !personal.isEmpty else { return }
+        let batch = max(1, min(batchSize, maxScoreFloats / itemCount))
+        ensureScoreCapacity(batch * itemCount)
+        let d = factors
+        let explicit = model.configuration.feedback == .explicit
+        var start = 0
+        while start < personal.count {
+            let end = min(start + batch, personal.count)
+            let m = end - start
+            for (row, user) in personal[start..<end].enumerated() {
+                (userBlock + row * d).update(from: model.userFactors.row(Int(user)), count: d)
+            }
+            BLAS.gemmABt(m: m, n: itemCount, k: d, a: userBlock, lda: d,
+                         b: model.itemFactors.base, ldb: d, c: scores, ldc: itemCount)
+            model.itemBias.withUnsafeBufferPointer { bias in
+                for row in 0..<m {
+                    let user = Int(personal[start + row])
+                    let offset = explicit ? model.globalMean + model.userBias[user] : model.userBias[user]
+                    let line = scores + row * itemCount
+                    for i in 0..<itemCount { line[i] += bias[i] + offset }
+                    for item in core.table.seen[user] { line[Int(item)] = -.infinity }
+                    let ranked = selector.select(UnsafeBufferPointer(start: line, count: itemCount), k: k)
+                    body(personal[start + row], ranked)
+                }
+            }
+            start = end
+        }
+    }
+
+    private func ensureScoreCapacity(_ floats: Int) {
+        guard floats > scoreCapacity else { return }
+        scores.deallocate()
+        scoreCapacity = max(floats, scoreCapacity * 2)
+        scores = .allocate(capacity: scoreCapacity)
+    }
+}

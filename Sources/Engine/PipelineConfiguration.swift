@@ -1,0 +1,60 @@
+/// Kafka side of the daemon: where events come from, where lists and rejects go, and the loop's pacing.
+public struct PipelineConfiguration: Sendable {
+    /// Kafka bootstrap servers (`host:port,...`).
+    public var bootstrapServers = "localhost:9092"
+    /// Consumer group shared by all instances.
+    public var groupId = "streamrec"
+    /// Topic of interaction events (key = user id).
+    public var inputTopic = "streamrec.events"
+    /// Topic of recommendation lists (key = user id).
+    public var outputTopic = "streamrec.recommendations"
+    /// Topic for rejected messages, with the reason in a header.
+    public var deadLetterTopic = "streamrec.dead-letter"
+    /// Extra librdkafka properties passed through unchanged (security, tuning).
+    public var kafkaProperties: [String: String] = [:]
+    /// Join the consumer group (`true`) or assign every partition of the input topic manually.
+    public var useConsumerGroup = true
+    /// Most messages handled per poll.
+    public var pollBatchSize = 2_000
+    /// Longest wait of one poll, in milliseconds.
+    public var pollTimeoutMs: Int32 = 100
+    /// How often dirty users are refreshed, in milliseconds.
+    public var refreshIntervalMs: Int64 = 100
+    /// How often consumed offsets are committed, in milliseconds.
+    public var commitIntervalMs: Int64 = 5_000
+    /// Longest time shutdown waits for the producer to deliver, in milliseconds.
+    public var shutdownTimeoutMs: Int32 = 10_000
+    /// Producer messages in flight beyond which fetching pauses (backpressure).
+    public var maxOutstandingLists = 100_000
+    /// Dead-letter log lines per second at most (the rest are only counted).
+    public var deadLetterLogPerSecond = 5
+
+    /// Creates the default configuration.
+    public init() {}
+
+    /// librdkafka properties of the consumer.
+    public func consumerProperties() -> [String: String] {
+        var p = kafkaProperties
+        p["bootstrap.servers"] = bootstrapServers
+        p["group.id"] = groupId
+        p["enable.auto.commit"] = p["enable.auto.commit"] ?? "false"
+        p["auto.offset.reset"] = p["auto.offset.reset"] ?? "earliest"
+        return p
+    }
+
+    /// librdkafka properties of the producer (idempotent, acks=all unless overridden).
+    public func producerProperties() -> [String: String] {
+        var p = kafkaProperties.filter { !Self.consumerOnlyKeys.contains($0.key) }
+        p["bootstrap.servers"] = bootstrapServers
+        p["enable.idempotence"] = p["enable.idempotence"] ?? "true"
+        p["acks"] = p["acks"] ?? "all"
+        p["linger.ms"] = p["linger.ms"] ?? "5"
+        return p
+    }
+
+    private static let consumerOnlyKeys: Set<String> = [
+        "group.id", "enable.auto.commit", "auto.offset.reset", "session.timeout.ms",
+        "heartbeat.interval.ms", "max.poll.interval.ms", "enable.auto.offset.store",
+        "fetch.wait.max.ms", "fetch.min.bytes", "partition.assignment.strategy", "group.instance.id",
+    ]
+}

@@ -1,0 +1,38 @@
+/// A consistent reading of the pipeline's counters, for summaries, health and metrics.
+public struct PipelineStats: Sendable {
+    /// Messages taken from the input topic.
+    public var consumed: Int64 = 0
+    /// Events applied to the model.
+    public var applied: Int64 = 0
+    /// Messages sent to the dead-letter topic, by reason.
+    public var deadLettered: [String: Int64] = [:]
+    /// Lists handed to the producer.
+    public var listsPublished: Int64 = 0
+    /// Lists the broker confirmed.
+    public var listsDelivered: Int64 = 0
+    /// Produce failures reported by delivery reports.
+    public var deliveryFailures: Int64 = 0
+    /// Distinct users and items known.
+    public var users = 0
+    /// See `users`.
+    public var items = 0
+    /// Online HR@K and NDCG@K of published lists.
+    public var onlineHitRate = 0.0
+    /// See `onlineHitRate`.
+    public var onlineNDCG = 0.0
+    /// Events scored by the online metric.
+    public var onlineEvaluated: Int64 = 0
+    /// Whether partitions are assigned.
+    public var assigned = false
+    /// Messages behind the high watermark, summed over assigned partitions (−1 when unknown).
+    public var lag: Int64 = -1
+    /// Whether fetching is paused for backpressure.
+    public var paused = false
+    /// Most recent Kafka client error, if any since the last successful poll.
+    public var lastKafkaError: String?
+    /// Total dead-lettered messages.
+    public var deadLetteredTotal: Int64 { deadLettered.values.reduce(0, +) }
+
+    /// Creates zeroed stats.
+    public init() {}
+}

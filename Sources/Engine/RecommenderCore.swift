@@ -1,0 +1,161 @@
+import Events
+import Linalg
+import Models
+
+/// The state of the recommender and the per-event work on it: id maps, the online learner,
+/// popularity, per-user bookkeeping, prequential metrics, and list refreshes.
+///
+/// Knows nothing of Kafka: the pipeline feeds it decoded events and publishes what it emits.
+/// Not thread-safe; one owner drives it (the pipeline wraps it in a lock for readers).
+public final class RecommenderCore {
+    /// The configuration it was built with.
+    public let configuration: EngineConfiguration
+    /// The online matrix-factorization learner.
+    public let model: OnlineMF
+    /// External user ids ↔ rows.
+    public private(set) var users = IdentifierMap()
+    /// External item ids ↔ rows.
+    public private(set) var items = IdentifierMap()
+    /// Per-user bookkeeping.
+    public private(set) var table = UserTable()
+    /// Time-decayed item popularity.
+    public private(set) var popularity: PopularityTracker
+    /// Online HR/NDCG of published lists.
+    public private(set) var metrics: PrequentialMetrics
+    /// Events applied since the state began.
+    public private(set) var appliedEvents: Int64 = 0
+    /// Lists emitted since start.
+    public private(set) var listsPublished: Int64 = 0
+    /// Event time of the newest event applied, in ms.
+    public private(set) var latestEventMs: Int64 = 0
+
+    private var dirtyUsers: [Int32] = []
+    private let scorer: ListScorer
+
+    /// Creates an empty state.
+    public init(configuration: EngineConfiguration) {
+        self.configuration = configuration
+        self.model = OnlineMF(configuration: configuration.model)
+        self.popularity = PopularityTracker(halfLifeSeconds: configuration.popularityHalfLifeSeconds)
+        self.metrics = PrequentialMetrics(k: configuration.metricK)
+        self.scorer = ListScorer(topK: configuration.topK, factors: configuration.model.factors,
+                                 batchSize: configuration.refreshBatchSize)
+    }
+
+    /// Number of users waiting for a refresh.
+    public var dirtyCount: Int { dirtyUsers.count }
+
+    /// Applies one event: prequential score, factor update, bookkeeping, marks the user dirty.
+    public func apply(_ event: Event, source: EventSource) throws(EngineRejection) {
+        let user = try userIndex(for: event.user)
+        let item = try itemIndex(for: event.item)
+        let u = Int(user)
+
+        // Test, then train: was the item in the list the user was last shown?
+        let shown = table.lastList[u]
+        if !shown.isEmpty {
+            metrics.record(rank: shown.firstIndex(of: item))
+        }
+
+        switch configuration.model.feedback {
+        case .implicit:
+            model.update(user: user, item: item, value: configuration.weight(of: event.type, value: event.value))
+        case .explicit:
+            if event.type == .rating, let value = event.value {
+                model.update(user: user, item: item, value: value)
+            }
+        }
+        popularity.record(item: item, weight: configuration.weight(of: event.type, value: event.value),
+                          timestampMs: event.timestampMs)
+
+        table.seen[u].insert(item)
+        table.eventCount[u] &+= 1
+        table.lastSource[u] = source
+        if !table.isDirty[u] {
+            table.isDirty[u] = true
+            dirtyUsers.append(user)
+        }
+        appliedEvents += 1
+        if event.timestampMs > latestEventMs { latestEventMs = event.timestampMs }
+    }
+
+    /// Scores every dirty user whose debounce interval has passed (all of them with `force`),
+    /// in batches through BLAS, and emits each list that differs from the one last published.
+    /// Returns the number of lists emitted.
+    @discardableResult
+    public func refresh(nowMs: Int64, wallClockMs: Int64, force: Bool = false,
+                        emit: (RecommendationList) -> Void) -> Int {
+        guard !dirtyUsers.isEmpty, items.count > 0 else { return 0 }
+        var ready: [Int32] = []
+        var waiting: [Int32] = []
+        for user in dirtyUsers {
+            let last = table.lastPublishedMs[Int(user)]
+            if force || last == .min || nowMs - last >= configuration.debounceMs {
+                ready.append(user)
+            } else {
+                waiting.append(user)
+            }
+        }
+        dirtyUsers = waiting
+        guard !ready.isEmpty else { return 0 }
+
+        var emitted = 0
+        scorer.rank(users: ready, core: self) { user, ranked in
+            let u = Int(user)
+            table.isDirty[u] = false
+            let newItems = ranked.map { $0.index }
+            if newItems == table.lastList[u] { return }
+            table.lastList[u] = newItems.map { Int32($0) }
+            table.lastPublishedMs[u] = nowMs
+            table.publishedCount[u] &+= 1
+            emitted += 1
+            emit(RecommendationList(
+                user: users.id(at: user),
+                items: ranked.map { (items.id(at: Int32($0.index)), $0.score) },
+                model: configuration.modelName, version: appliedEvents,
+                generatedAtMs: wallClockMs, basedOn: table.lastSource[u]))
+        }
+        // Users still flagged dirty here were skipped by the scorer: keep them queued.
+        for user in ready where table.isDirty[Int(user)] { dirtyUsers.append(user) }
+        listsPublished += Int64(emitted)
+        return emitted
+    }
+
+    /// The current ranking for one user, computed now (does not publish or change state).
+    public func currentList(for userId: String, k: Int, wallClockMs: Int64) -> RecommendationList? {
+        guard let user = users.index(of: userId) else { return nil }
+        var result: RecommendationList?
+        scorer.rank(users: [user], core: self, k: k) { _, ranked in
+            result = RecommendationList(
+                user: userId, items: ranked.map { (items.id(at: Int32($0.index)), $0.score) },
+                model: configuration.modelName, version: appliedEvents,
+                generatedAtMs: wallClockMs, basedOn: table.lastSource[Int(user)])
+        }
+        return result
+    }
+
+    /// Whether the user has enough history for the personal model.
+    func isPersonal(_ user: Int32) -> Bool {
+        table.eventCount[Int(user)] >= configuration.minEventsForPersonal
+    }
+
+    private func userIndex(for id: String) throws(EngineRejection) -> Int32 {
+        if let index = users.index(of: id) { return index }
+        guard users.count < configuration.maxUsers else { throw .userCapacity }
+        let (index, _) = users.insert(id)
+        let row = model.addUser()
+        precondition(row == index, "model and id map disagree on user rows")
+        table.addUser()
+        return index
+    }
+
+    private func itemIndex(for id: String) throws(EngineRejection) -> Int32 {
+        if let index = items.index(of: id) { return index }
+        guard items.count < configuration.maxItems else { throw .itemCapacity }
+        let (index, _) = items.insert(id)
+        let row = model.addItem()
+        precondition(row == index, "model and id map disagree on item rows")
+        popularity.addItem()
+        return index
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Daemon
+import Engine
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `streamrec serve`: the daemon.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the recommender daemon against a Kafka cluster.",
+        discussion: """
+        Consumes the input topic in a consumer group, applies each event to the online model, \
+        publishes refreshed top-K lists to the output topic, sends bad messages to the dead-letter \
+        topic with the reason in a header, and commits offsets. Settings come from the YAML file, \
+        then STREAMREC_* environment variables, then these flags. SIGTERM or SIGINT drains and exits 0.
+        """
+    )
+
+    @Option(help: "YAML configuration file (see config/streamrec.yaml for every key and its default).")
+    var config: String?
+
+    @OptionGroup var kafka: KafkaOptions
+
+    @Flag(help: "Print the effective configuration keys and exit.")
+    var printKeys = false
+
+    func run() async throws {
+        if printKeys {
+            StreamRecConfiguration.knownKeys.forEach { print($0) }
+            return
+        }
+        var settings = try StreamRecConfiguration.load(file: config)
+        kafka.apply(to: &settings)
+        let logger = LoggingSetup.logger(level: settings.logLevel)
+        try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+
+        let notifier = SystemdNotifier()
+        let pipeline = try StreamPipeline(configuration: settings.pipeline, engine: settings.engine, logger: logger)
+        pipeline.onReady = { notifier.ready(status: "assigned; consuming") }
+        logger.info("streamrec serving \(settings.pipeline.inputTopic) → \(settings.pipeline.outputTopic) via \(settings.pipeline.bootstrapServers)")
+
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: PipelineService(pipeline: pipeline, logger: logger, onShutdown: { notifier.stopping() })),
+                .init(service: WatchdogService(notifier: notifier, pipeline: pipeline)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        let s = pipeline.statsSnapshot()
+        logger.info("exiting: applied \(s.applied) events, published \(s.listsPublished) lists, dead-lettered \(s.deadLetteredTotal)")
+    }
+}
