@@ -1,0 +1,44 @@
+import CRdKafka
+import Synchronization
+
+/// State shared with librdkafka's C callbacks through the configuration opaque pointer.
+///
+/// The owning client keeps it alive for as long as its `rd_kafka_t` exists.
+final class ClientContext: @unchecked Sendable {
+    let logSink: KafkaLogSink?
+    let onError: (@Sendable (KafkaError) -> Void)?
+    let onDeliveryFailure: (@Sendable (KafkaError, TopicPartition?) -> Void)?
+    let delivered = Atomic<Int>(0)
+    let failed = Atomic<Int>(0)
+    /// Rebalance handlers, set by `subscribe` and read inside `poll`.
+    let rebalance = Mutex<RebalanceHandlers?>(nil)
+    /// The error raised by the last rebalance, if any.
+    let lastRebalanceError = Mutex<KafkaError?>(nil)
+
+    init(logSink: KafkaLogSink?,
+         onError: (@Sendable (KafkaError) -> Void)? = nil,
+         onDeliveryFailure: (@Sendable (KafkaError, TopicPartition?) -> Void)? = nil) {
+        self.logSink = logSink
+        self.onError = onError
+        self.onDeliveryFailure = onDeliveryFailure
+    }
+
+    /// The context behind a client handle's opaque pointer.
+    @inline(__always)
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> ClientContext? {
+        guard let opaque else { return nil }
+        return Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+    }
+
+    /// Reports a client error to the error handler and to the log sink.
+    func report(_ error: KafkaError) {
+        onError?(error)
+        logSink?(3, "ERROR", error.description)
+    }
+}
+
+/// The callbacks given to `KafkaConsumer.subscribe`.
+struct RebalanceHandlers: @unchecked Sendable {
+    var onAssign: ([TopicPartition]) -> [TopicPartition: Int64]
+    var onRevoke: ([TopicPartition]) -> Void
+}

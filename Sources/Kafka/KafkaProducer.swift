@@ -1,0 +1,150 @@
+import CRdKafka
+import Synchronization
+
+/// A Kafka producer over one `rd_kafka_t`: enqueues messages (copied) and counts delivery reports.
+///
+/// Thread-safe. Delivery reports, log lines and errors are served by `poll` and `flush`, so
+/// call `poll` regularly (for example after each batch of `produce` calls).
+public final class KafkaProducer: @unchecked Sendable {
+    let handle: OpaquePointer
+    private let context: ClientContext
+    private let topics = Mutex<[String: OpaquePointer]>([:])
+    /// How long `produce` waits in `rd_kafka_poll` before retrying when the local queue is full.
+    private let queueFullPollMs: Int32 = 50
+
+    /// Creates a producer from librdkafka properties (`bootstrap.servers`, `linger.ms`, ...).
+    ///
+    /// - Parameters:
+    ///   - properties: librdkafka configuration; an unknown key or bad value throws a
+    ///     `KafkaError` of kind `.configuration` naming the key.
+    ///   - logSink: receives librdkafka log lines and client errors; nothing is printed without it.
+    ///   - onError: receives client-level errors (all brokers down, ...), called inside `poll`.
+    ///   - onDeliveryFailure: called inside `poll`/`flush` for each message whose delivery failed.
+    public init(properties: [String: String],
+                logSink: KafkaLogSink? = nil,
+                onError: (@Sendable (KafkaError) -> Void)? = nil,
+                onDeliveryFailure: (@Sendable (KafkaError, TopicPartition?) -> Void)? = nil) throws {
+        let context = ClientContext(logSink: logSink, onError: onError, onDeliveryFailure: onDeliveryFailure)
+        let conf = try KafkaConfiguration.make(properties: properties, context: context)
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+            guard let message, let context = ClientContext.from(opaque) else { return }
+            let err = message.pointee.err
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                context.delivered.add(1, ordering: .relaxed)
+                return
+            }
+            context.failed.add(1, ordering: .relaxed)
+            guard let callback = context.onDeliveryFailure else { return }
+            let tp = message.pointee.rkt.map {
+                TopicPartition(topic: String(cString: rd_kafka_topic_name($0)), partition: message.pointee.partition)
+            }
+            callback(KafkaError.fromCode(.delivery, err, context: "delivery failed"), tp)
+        }
+        self.handle = try KafkaConfiguration.newClient(RD_KAFKA_PRODUCER, conf: conf)
+        self.context = context
+    }
+
+    deinit {
+        topics.withLock { cache in
+            for (_, rkt) in cache { rd_kafka_topic_destroy(rkt) }
+            cache.removeAll()
+        }
+        rd_kafka_destroy(handle)
+    }
+
+    /// Messages whose delivery the broker acknowledged (counted inside `poll`/`flush`).
+    public var deliveredCount: Int { context.delivered.load(ordering: .relaxed) }
+
+    /// Messages whose delivery failed (counted inside `poll`/`flush`).
+    public var failedCount: Int { context.failed.load(ordering: .relaxed) }
+
+    /// Messages and requests still in librdkafka's queues (`rd_kafka_outq_len`).
+    public var outstandingCount: Int { Int(rd_kafka_outq_len(handle)) }
+
+    /// Serves delivery reports and callbacks; blocks up to `timeoutMs` (0 = do not block).
+    /// Returns the number of events served.
+    @discardableResult
+    public func poll(timeoutMs: Int32 = 0) -> Int {
+        Int(rd_kafka_poll(handle, timeoutMs))
+    }
+
+    /// Waits up to `timeoutMs` for every outstanding message to be delivered or to fail,
+    /// serving delivery reports. Blocking. Returns true when the queue drained.
+    @discardableResult
+    public func flush(timeoutMs: Int32) -> Bool {
+        rd_kafka_flush(handle, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    /// The cached `rd_kafka_topic_t` for `name`, created on first use.
+    private func topicHandle(_ name: String) throws -> OpaquePointer {
+        try topics.withLock { cache throws(KafkaError) -> OpaquePointer in
+            if let rkt = cache[name] { return rkt }
+            guard let rkt = rd_kafka_topic_new(handle, name, nil) else {
+                throw KafkaError.fromCode(.produce, rd_kafka_last_error(), context: "topic '\(name)'")
+            }
+            cache[name] = rkt
+            return rkt
+        }
+    }
+
+    /// Enqueues one message; librdkafka copies key, value and headers before it returns.
+    ///
+    /// When the local queue is full it serves delivery reports (`rd_kafka_poll`) and retries,
+    /// so it may block until there is room. The delivery outcome is reported later through
+    /// `deliveredCount`, `failedCount` and `onDeliveryFailure`.
+    /// - Parameter partition: the partition, or nil to let the partitioner hash the key.
+    public func produce(topic: String, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                        headers: [KafkaHeader] = [], partition: Int32? = nil) throws {
+        let rkt = try topicHandle(topic)
+        var hdrs: OpaquePointer? = nil
+        if !headers.isEmpty {
+            let list = rd_kafka_headers_new(headers.count)!
+            for header in headers {
+                var name = header.name
+                name.withUTF8 { nameBytes in
+                    header.value.withUnsafeBytes { valueBytes in
+                        _ = nameBytes.withMemoryRebound(to: CChar.self) { chars in
+                            rd_kafka_header_add(list, chars.baseAddress, chars.count,
+                                                valueBytes.baseAddress, valueBytes.count)
+                        }
+                    }
+                }
+            }
+            hdrs = list
+        }
+        var error: OpaquePointer? = nil
+        while true {
+            error = withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { vus in
+                var count = 0
+                func add(_ vtype: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                    var vu = rd_kafka_vu_t()
+                    vu.vtype = vtype
+                    fill(&vu)
+                    vus.initializeElement(at: count, to: vu)
+                    count += 1
+                }
+                add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = rkt }
+                add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                add(RD_KAFKA_VTYPE_KEY) {
+                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                    $0.u.mem.size = key.count
+                }
+                add(RD_KAFKA_VTYPE_VALUE) {
+                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                    $0.u.mem.size = value.count
+                }
+                if let partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
+                if let hdrs { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = hdrs } }
+                return rd_kafka_produceva(handle, vus.baseAddress, count)
+            }
+            guard let current = error else { return }
+            if rd_kafka_error_code(current) == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                rd_kafka_error_destroy(current)
+                rd_kafka_poll(handle, queueFullPollMs)
+                continue
+            }
+            if let hdrs { rd_kafka_headers_destroy(hdrs) }
+            throw KafkaError.consuming(.produce, current, context: "producing to '\(topic)'")
+        }
+    }
+}

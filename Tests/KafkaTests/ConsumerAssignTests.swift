@@ -1,0 +1,82 @@
+import Kafka
+import Testing
+
+@Suite("Manual assignment, commits and watermarks")
+struct ConsumerAssignTests {
+    @Test("manual assignment from an offset reads exactly the tail")
+    func assignFromOffset() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("tail", partitions: 1)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster))
+        try KafkaTestSupport.produceNumbered(producer, topic: "tail", count: 50)
+
+        let consumer = try KafkaConsumer(properties: KafkaTestSupport.consumerProperties(cluster, group: "a1"))
+        try consumer.assign([TopicPartitionOffset(topic: "tail", partition: 0, offset: 42)])
+        #expect(consumer.assignment() == [TopicPartition(topic: "tail", partition: 0)])
+        var records = KafkaTestSupport.consume(consumer, expected: 8)
+        records += KafkaTestSupport.consumeFor(consumer, milliseconds: 300)
+        #expect(records.map(\.offset) == Array(42..<50))
+        #expect(records.map(\.value) == (42..<50).map { "\($0)" })
+        #expect(records.allSatisfy { $0.topic == "tail" && $0.key == "k\(Int($0.value)! % 7)" })
+        consumer.close()
+    }
+
+    @Test("a new consumer in the same group resumes at the committed offset")
+    func commitAndResume() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("orders", partitions: 2)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster))
+        try KafkaTestSupport.produceNumbered(producer, topic: "orders", count: 20, partition: 0)
+        try KafkaTestSupport.produceNumbered(producer, topic: "orders", first: 20, count: 5, partition: 1)
+        let p0 = TopicPartition(topic: "orders", partition: 0)
+        let p1 = TopicPartition(topic: "orders", partition: 1)
+        let properties = KafkaTestSupport.consumerProperties(cluster, group: "c1")
+
+        do {
+            let first = try KafkaConsumer(properties: properties)
+            try first.assign([TopicPartitionOffset(p0, offset: KafkaOffset.stored),
+                              TopicPartitionOffset(p1, offset: KafkaOffset.stored)])
+            let records = KafkaTestSupport.consume(first, expected: 25)
+            #expect(records.count == 25)
+            #expect(try first.committed([p0, p1]).isEmpty)
+            try first.commit([TopicPartitionOffset(p0, offset: 12), TopicPartitionOffset(p1, offset: 5)])
+            #expect(try first.committed([p0, p1]) == [p0: 12, p1: 5])
+            first.close()
+        }
+
+        let second = try KafkaConsumer(properties: properties)
+        try second.assign([TopicPartitionOffset(p0, offset: KafkaOffset.stored),
+                           TopicPartitionOffset(p1, offset: KafkaOffset.stored)])
+        var records = KafkaTestSupport.consume(second, expected: 8)
+        records += KafkaTestSupport.consumeFor(second, milliseconds: 300)
+        #expect(records.filter { $0.partition == 0 }.map(\.offset) == Array(12..<20))
+        #expect(records.filter { $0.partition == 1 }.isEmpty)
+        #expect(try second.committed([p0, p1]) == [p0: 12, p1: 5])
+        second.close()
+    }
+
+    @Test("watermarks match the number of messages produced per partition")
+    func watermarks() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("marks", partitions: 3)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster))
+        let counts: [Int32: Int] = [0: 7, 1: 0, 2: 13]
+        for (partition, count) in counts {
+            try KafkaTestSupport.produceNumbered(producer, topic: "marks", count: count, partition: partition)
+        }
+        #expect(producer.deliveredCount == 20)
+        let consumer = try KafkaConsumer(properties: KafkaTestSupport.consumerProperties(cluster, group: "w1"))
+        for (partition, count) in counts {
+            let marks = try consumer.watermarks(TopicPartition(topic: "marks", partition: partition))
+            #expect(marks.low == 0)
+            #expect(marks.high == Int64(count))
+        }
+        let p2 = TopicPartition(topic: "marks", partition: 2)
+        #expect(consumer.cachedWatermarks(p2) == nil)
+        try consumer.assign([TopicPartitionOffset(p2, offset: 10)])
+        #expect(KafkaTestSupport.consume(consumer, expected: 3).count == 3)
+        #expect(consumer.cachedWatermarks(p2)?.high == 13)
+        #expect(consumer.position(p2) == 13)
+        consumer.close()
+    }
+}
