@@ -97,8 +97,6 @@ extension StreamRecConfiguration {
             out.append((prefix, scalar.string))
         case .sequence(let sequence):
             out.append((prefix, sequence.compactMap(\.string).joined(separator: ",")))
-        default:
-            throw ConfigurationError("\(source): unsupported value at '\(prefix)'")
         }
     }
 

@@ -103,9 +103,9 @@ public final class RecommenderCore {
         scorer.rank(users: ready, core: self) { user, ranked in
             let u = Int(user)
             table.isDirty[u] = false
-            let newItems = ranked.map { $0.index }
+            let newItems = ranked.map { Int32($0.index) }
             if newItems == table.lastList[u] { return }
-            table.lastList[u] = newItems.map { Int32($0) }
+            table.lastList[u] = newItems
             table.lastPublishedMs[u] = nowMs
             table.publishedCount[u] &+= 1
             emitted += 1

@@ -52,19 +52,19 @@ public final class StreamPipeline: @unchecked Sendable {
         let failures = FailureCounter()
         self.deliveryFailureCounter = failures
         producer = try KafkaProducer(properties: configuration.producerProperties(),
+                                     logSink: kafkaLog,
                                      onDeliveryFailure: { [logger] error, tp in
                                          failures.increment()
                                          logger.error("list delivery failed: \(error) \(tp.map { "\($0.topic)/\($0.partition)" } ?? "")")
-                                     },
-                                     log: kafkaLog)
+                                     })
         let errorBox = ErrorBox()
         self.kafkaErrors = errorBox
         consumer = try KafkaConsumer(properties: configuration.consumerProperties(),
+                                     logSink: kafkaLog,
                                      onError: { [logger] error in
                                          errorBox.set("\(error)")
                                          logger.warning("kafka: \(error)")
-                                     },
-                                     log: kafkaLog)
+                                     })
     }
 
     private let deliveryFailureCounter: FailureCounter
@@ -89,7 +89,7 @@ public final class StreamPipeline: @unchecked Sendable {
         s.onlineEvaluated = core.metrics.evaluated
         s.listsPublished = core.listsPublished
         s.deliveryFailures = deliveryFailureCounter.value
-        s.listsDelivered = max(0, producer.deliveredCount - Int64(s.deadLetteredTotal))
+        s.listsDelivered = max(0, Int64(producer.deliveredCount) - s.deadLetteredTotal)
         s.lastKafkaError = kafkaErrors.value
         return s
     }
@@ -174,7 +174,7 @@ public final class StreamPipeline: @unchecked Sendable {
             let topics = try KafkaAdmin.listTopics(bootstrapServers: configuration.bootstrapServers,
                                                    properties: configuration.kafkaProperties, timeoutMs: 10_000)
             guard let count = topics[configuration.inputTopic] else {
-                throw KafkaError.unknownTopic(configuration.inputTopic)
+                throw KafkaError(kind: .invalidArgument, message: "input topic \(configuration.inputTopic) does not exist")
             }
             let committed = try consumer.committed(
                 (0..<count).map { TopicPartition(topic: configuration.inputTopic, partition: $0) }, timeoutMs: 10_000)
