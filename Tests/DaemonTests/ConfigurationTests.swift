@@ -1,0 +1,95 @@
+import Daemon
+import Engine
+import Foundation
+import Testing
+
+@Suite("Configuration file and environment")
+struct ConfigurationTests {
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    @Test("the shipped config/streamrec.yaml loads and equals the built-in defaults")
+    func shippedFileMatchesDefaults() throws {
+        let path = Self.repositoryRoot.appendingPathComponent("config/streamrec.yaml").path
+        let loaded = try StreamRecConfiguration.load(file: path, environment: [:])
+        let defaults = StreamRecConfiguration()
+        #expect(loaded.pipeline.bootstrapServers == defaults.pipeline.bootstrapServers)
+        #expect(loaded.pipeline.inputTopic == defaults.pipeline.inputTopic)
+        #expect(loaded.pipeline.outputTopic == defaults.pipeline.outputTopic)
+        #expect(loaded.pipeline.deadLetterTopic == defaults.pipeline.deadLetterTopic)
+        #expect(loaded.pipeline.commitIntervalMs == defaults.pipeline.commitIntervalMs)
+        #expect(loaded.pipeline.kafkaProperties.isEmpty)
+        #expect(loaded.engine.topK == defaults.engine.topK)
+        #expect(loaded.engine.debounceMs == defaults.engine.debounceMs)
+        #expect(loaded.engine.typeWeights == defaults.engine.typeWeights)
+        #expect(loaded.engine.model == defaults.engine.model)
+        #expect(loaded.engine.eventLimits.ratingRange == defaults.engine.eventLimits.ratingRange)
+        #expect(loaded.stateDirectory == defaults.stateDirectory)
+        #expect(loaded.httpPort == defaults.httpPort)
+        #expect(loaded.logLevel == defaults.logLevel)
+    }
+
+    @Test("environment overrides the file; librdkafka properties pass through unchanged")
+    func environmentOverrides() throws {
+        var config = StreamRecConfiguration()
+        try config.apply(yaml: """
+        kafka:
+          input_topic: clicks
+          security.protocol: SASL_SSL
+          sasl.mechanisms: PLAIN
+        engine:
+          top_k: 20
+        """)
+        try config.apply(environment: [
+            "STREAMREC_ENGINE_TOP_K": "5",
+            "STREAMREC_KAFKA_SASL_USERNAME": "svc",
+            "STREAMREC_KAFKA_BOOTSTRAP_SERVERS": "broker:9093",
+            "HOME": "/root",
+        ])
+        #expect(config.pipeline.inputTopic == "clicks")
+        #expect(config.engine.topK == 5)
+        #expect(config.pipeline.bootstrapServers == "broker:9093")
+        #expect(config.pipeline.kafkaProperties == [
+            "security.protocol": "SASL_SSL", "sasl.mechanisms": "PLAIN", "sasl.username": "svc",
+        ])
+        #expect(config.pipeline.consumerProperties()["security.protocol"] == "SASL_SSL")
+        #expect(config.pipeline.producerProperties()["sasl.username"] == "svc")
+    }
+
+    @Test("bad keys and values are refused with the key named", arguments: [
+        ("engine:\n  topk: 3", "engine.topk"),
+        ("engine:\n  top_k: many", "engine.top_k"),
+        ("engine:\n  top_k: 0", "engine.top_k"),
+        ("model:\n  feedback: sometimes", "model.feedback"),
+        ("http:\n  port: 70000", "http.port"),
+        ("log:\n  level: loud", "log.level"),
+        ("kafka:\n  colour: blue", "kafka.colour"),
+        ("engine: [unclosed", "valid YAML"),
+    ])
+    func badInput(yaml: String, mention: String) {
+        var config = StreamRecConfiguration()
+        #expect {
+            try config.apply(yaml: yaml)
+        } throws: { error in
+            String(describing: error).contains(mention)
+        }
+    }
+
+    @Test("an unknown STREAMREC_ variable is an error")
+    func unknownEnvironment() {
+        var config = StreamRecConfiguration()
+        #expect(throws: ConfigurationError.self) {
+            try config.apply(environment: ["STREAMREC_NOPE": "1"])
+        }
+    }
+
+    @Test("a missing file is reported with its path")
+    func missingFile() {
+        #expect {
+            _ = try StreamRecConfiguration.load(file: "/nonexistent/streamrec.yaml", environment: [:])
+        } throws: { error in
+            String(describing: error).contains("/nonexistent/streamrec.yaml")
+        }
+    }
+}
