@@ -68,7 +68,6 @@ struct ServeProcessTests {
         Thread.sleep(forTimeInterval: 1)
 
         let sent = Date()
-        process.interrupt()  // SIGINT is handled like SIGTERM; send the real SIGTERM too
         kill(process.processIdentifier, SIGTERM)
         while process.isRunning && Date().timeIntervalSince(sent) < 30 { Thread.sleep(forTimeInterval: 0.05) }
         let stderr = String(decoding: errPipe.fileHandleForReading.availableData, as: UTF8.self)
