@@ -13,29 +13,35 @@ public final class RecommenderCore {
     /// The online matrix-factorization learner.
     public let model: OnlineMF
     /// External user ids ↔ rows.
-    public private(set) var users = IdentifierMap()
+    public internal(set) var users = IdentifierMap()
     /// External item ids ↔ rows.
-    public private(set) var items = IdentifierMap()
+    public internal(set) var items = IdentifierMap()
     /// Per-user bookkeeping.
-    public private(set) var table = UserTable()
+    public internal(set) var table = UserTable()
     /// Time-decayed item popularity.
-    public private(set) var popularity: PopularityTracker
+    public internal(set) var popularity: PopularityTracker
     /// Online HR/NDCG of published lists.
-    public private(set) var metrics: PrequentialMetrics
+    public internal(set) var metrics: PrequentialMetrics
     /// Events applied since the state began.
-    public private(set) var appliedEvents: Int64 = 0
+    public internal(set) var appliedEvents: Int64 = 0
     /// Lists emitted since start.
-    public private(set) var listsPublished: Int64 = 0
+    public internal(set) var listsPublished: Int64 = 0
     /// Event time of the newest event applied, in ms.
-    public private(set) var latestEventMs: Int64 = 0
+    public internal(set) var latestEventMs: Int64 = 0
 
-    private var dirtyUsers: [Int32] = []
+    var dirtyQueue: [Int32] = []
     private let scorer: ListScorer
 
     /// Creates an empty state.
-    public init(configuration: EngineConfiguration) {
+    public convenience init(configuration: EngineConfiguration) {
+        self.init(configuration: configuration, model: OnlineMF(configuration: configuration.model))
+    }
+
+    /// Creates a state around an existing learner (a warm start or a checkpoint) with no users
+    /// or items registered yet beyond what the caller restores.
+    init(configuration: EngineConfiguration, model: OnlineMF) {
         self.configuration = configuration
-        self.model = OnlineMF(configuration: configuration.model)
+        self.model = model
         self.popularity = PopularityTracker(halfLifeSeconds: configuration.popularityHalfLifeSeconds)
         self.metrics = PrequentialMetrics(k: configuration.metricK)
         self.scorer = ListScorer(topK: configuration.topK, factors: configuration.model.factors,
@@ -43,7 +49,7 @@ public final class RecommenderCore {
     }
 
     /// Number of users waiting for a refresh.
-    public var dirtyCount: Int { dirtyUsers.count }
+    public var dirtyCount: Int { dirtyQueue.count }
 
     /// Applies one event: prequential score, factor update, bookkeeping, marks the user dirty.
     public func apply(_ event: Event, source: EventSource) throws(EngineRejection) {
@@ -73,7 +79,7 @@ public final class RecommenderCore {
         table.lastSource[u] = source
         if !table.isDirty[u] {
             table.isDirty[u] = true
-            dirtyUsers.append(user)
+            dirtyQueue.append(user)
         }
         appliedEvents += 1
         if event.timestampMs > latestEventMs { latestEventMs = event.timestampMs }
@@ -85,10 +91,10 @@ public final class RecommenderCore {
     @discardableResult
     public func refresh(nowMs: Int64, wallClockMs: Int64, force: Bool = false,
                         emit: (RecommendationList) -> Void) -> Int {
-        guard !dirtyUsers.isEmpty, items.count > 0 else { return 0 }
+        guard !dirtyQueue.isEmpty, items.count > 0 else { return 0 }
         var ready: [Int32] = []
         var waiting: [Int32] = []
-        for user in dirtyUsers {
+        for user in dirtyQueue {
             let last = table.lastPublishedMs[Int(user)]
             if force || last == .min || nowMs - last >= configuration.debounceMs {
                 ready.append(user)
@@ -96,7 +102,7 @@ public final class RecommenderCore {
                 waiting.append(user)
             }
         }
-        dirtyUsers = waiting
+        dirtyQueue = waiting
         guard !ready.isEmpty else { return 0 }
 
         var emitted = 0
@@ -116,7 +122,7 @@ public final class RecommenderCore {
                 generatedAtMs: wallClockMs, basedOn: table.lastSource[u]))
         }
         // Users still flagged dirty here were skipped by the scorer: keep them queued.
-        for user in ready where table.isDirty[Int(user)] { dirtyUsers.append(user) }
+        for user in ready where table.isDirty[Int(user)] { dirtyQueue.append(user) }
         listsPublished += Int64(emitted)
         return emitted
     }
