@@ -94,4 +94,26 @@ struct ProducerTests {
         #expect(producer.deliveredCount == 1)
         #expect(producer.failedCount == 0)
     }
+
+    @Test("keys are partitioned like the Java client (murmur2), so every client agrees on a key's partition")
+    func javaCompatiblePartitioning() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("keyed", partitions: 6)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster))
+        // Expected partitions computed with the Java client's murmur2 (positive hash mod 6).
+        let expected: [String: Int32] = ["user-1": 2, "user-2": 2, "user-3": 5, "user-42": 4,
+                                         "alice": 3, "bob": 0, "carol": 2, "dave": 4]
+        for key in expected.keys.sorted() {
+            try producer.produce(topic: "keyed", key: key, value: key)
+        }
+        #expect(producer.flush(timeoutMs: 5_000))
+        let consumer = try KafkaConsumer(properties: KafkaTestSupport.consumerProperties(cluster, group: "m1"))
+        try consumer.assign((0..<6).map { TopicPartitionOffset(topic: "keyed", partition: $0, offset: 0) })
+        let records = KafkaTestSupport.consume(consumer, expected: expected.count)
+        #expect(records.count == expected.count)
+        for record in records {
+            #expect(expected[record.key] == record.partition, "key \(record.key)")
+        }
+        consumer.close()
+    }
 }
