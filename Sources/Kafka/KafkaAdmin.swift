@@ -21,6 +21,10 @@ public enum KafkaAdmin {
             var newTopics: [OpaquePointer?] = []
             defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
             for topic in topics {
+                guard !topic.name.isEmpty, topic.partitions == -1 || topic.partitions >= 1 else {
+                    throw KafkaError(kind: .invalidArgument,
+                                     message: "topic '\(topic.name)': \(topic.partitions) partitions (use -1 or at least 1)")
+                }
                 guard let newTopic = rd_kafka_NewTopic_new(topic.name, topic.partitions, replicationFactor,
                                                            &errstr, errstr.count) else {
                     throw KafkaError(kind: .admin, message: "topic '\(topic.name)': \(KafkaConfiguration.text(errstr))")

@@ -66,6 +66,26 @@ extension KafkaConsumer {
         return element.offset
     }
 
+    /// Moves the fetch position of assigned partitions to the given offsets, dropping messages
+    /// already fetched for them. Blocking up to `timeoutMs` while the fetcher switches over.
+    public func seek(_ offsets: [TopicPartitionOffset], timeoutMs: Int32 = 5_000) throws {
+        guard !offsets.isEmpty else { return }
+        guard !isClosed else { throw KafkaError.closed("consumer") }
+        let list = TopicPartitionList.make(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let error = rd_kafka_seek_partitions(handle, list, timeoutMs) {
+            throw KafkaError.consuming(.assignment, error, context: "seeking \(offsets)")
+        }
+        try Self.checkElements(list, kind: .assignment, verb: "seeking")
+    }
+
+    /// Messages after this consumer's position in `tp`, from the cached high watermark; no
+    /// network. Nil until both are known (after the first fetch response).
+    public func lag(_ tp: TopicPartition) -> Int64? {
+        guard let marks = cachedWatermarks(tp), let position = position(tp) else { return nil }
+        return max(0, marks.high - position)
+    }
+
     static func checkElements(_ list: UnsafePointer<rd_kafka_topic_partition_list_t>,
                               kind: KafkaError.Kind, verb: String) throws(KafkaError) {
         try TopicPartitionList.forEach(list) { element throws(KafkaError) in

@@ -102,7 +102,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// fetched, up to `maxMessages`, to `body`, without allocating per message. Blocking.
     ///
     /// Consumer-level errors go to `onError` (partition EOF is skipped); rebalance callbacks run
-    /// here. If `body` throws, the error is rethrown after the message is released. Returns the
+    /// here. If `body` throws, the error is rethrown after the message is released; the position
+    /// has already moved past that message, so `seek` back to read it again. Returns the
     /// number of messages handed to `body`; 0 after `close`.
     public func poll(timeoutMs: Int32, maxMessages: Int,
                      _ body: (borrowing KafkaMessageView) throws -> Void) rethrows -> Int {

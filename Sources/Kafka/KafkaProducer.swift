@@ -4,7 +4,8 @@ import Synchronization
 /// A Kafka producer over one `rd_kafka_t`: enqueues messages (copied) and counts delivery reports.
 ///
 /// Thread-safe. Delivery reports, log lines and errors are served by `poll` and `flush`, so
-/// call `poll` regularly (for example after each batch of `produce` calls).
+/// call `poll` regularly (for example after each batch of `produce` calls). Call `flush` before
+/// releasing the producer: messages still queued when it is destroyed are dropped.
 public final class KafkaProducer: @unchecked Sendable {
     let handle: OpaquePointer
     private let context: ClientContext
@@ -12,11 +13,17 @@ public final class KafkaProducer: @unchecked Sendable {
     /// How long `produce` waits in `rd_kafka_poll` before retrying when the local queue is full.
     private let queueFullPollMs: Int32 = 50
 
+    /// Properties set unless given: the Java client's key hashing (`murmur2_random`), so a key
+    /// lands on the same partition whichever client produced it.
+    public static let defaultProperties: [String: String] = [
+        "partitioner": "murmur2_random",
+    ]
+
     /// Creates a producer from librdkafka properties (`bootstrap.servers`, `linger.ms`, ...).
     ///
     /// - Parameters:
-    ///   - properties: librdkafka configuration; an unknown key or bad value throws a
-    ///     `KafkaError` of kind `.configuration` naming the key.
+    ///   - properties: librdkafka configuration on top of `defaultProperties`; an unknown key
+    ///     or bad value throws a `KafkaError` of kind `.configuration` naming the key.
     ///   - logSink: receives librdkafka log lines and client errors; nothing is printed without it.
     ///   - onError: receives client-level errors (all brokers down, ...), called inside `poll`.
     ///   - onDeliveryFailure: called inside `poll`/`flush` for each message whose delivery failed.
@@ -25,7 +32,8 @@ public final class KafkaProducer: @unchecked Sendable {
                 onError: (@Sendable (KafkaError) -> Void)? = nil,
                 onDeliveryFailure: (@Sendable (KafkaError, TopicPartition?) -> Void)? = nil) throws {
         let context = ClientContext(logSink: logSink, onError: onError, onDeliveryFailure: onDeliveryFailure)
-        let conf = try KafkaConfiguration.make(properties: properties, context: context)
+        let conf = try KafkaConfiguration.make(properties: properties, defaults: Self.defaultProperties,
+                                               context: context)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let context = ClientContext.from(opaque) else { return }
             let err = message.pointee.err

@@ -79,4 +79,29 @@ struct ConsumerAssignTests {
         #expect(consumer.position(p2) == 13)
         consumer.close()
     }
+
+    @Test("seek re-reads from an earlier offset and lag counts what is left")
+    func seekAndLag() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("replay", partitions: 1)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster))
+        try KafkaTestSupport.produceNumbered(producer, topic: "replay", count: 30)
+        let consumer = try KafkaConsumer(properties: KafkaTestSupport.consumerProperties(cluster, group: "s1"))
+        let tp = TopicPartition(topic: "replay", partition: 0)
+        #expect(consumer.lag(tp) == nil)
+        try consumer.assign([TopicPartitionOffset(tp, offset: 0)])
+        var seen: [Int64] = []
+        let deadline = ContinuousClock.now + .seconds(15)
+        while seen.count < 20 && ContinuousClock.now < deadline {
+            // Stop after offset 19 on purpose: at most 20 messages, then check the lag.
+            _ = consumer.poll(timeoutMs: 100, maxMessages: 20 - seen.count) { seen.append($0.offset) }
+        }
+        #expect(seen == Array(0..<20))
+        #expect(consumer.lag(tp) == 10)
+        try consumer.seek([TopicPartitionOffset(tp, offset: 5)])
+        let again = KafkaTestSupport.consume(consumer, expected: 25)
+        #expect(again.map(\.offset) == Array(5..<30))
+        #expect(consumer.lag(tp) == 0)
+        consumer.close()
+    }
 }

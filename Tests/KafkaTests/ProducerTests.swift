@@ -1,0 +1,119 @@
+import Kafka
+import Testing
+
+@Suite("Producer")
+struct ProducerTests {
+    @Test("messages produced while all brokers are down are delivered after recovery")
+    func brokersDownThenUp() throws {
+        let cluster = try MockCluster(brokerCount: 3)
+        try cluster.createTopic("output", partitions: 3, replicationFactor: 3)
+        let failures = Collected<String>()
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster).merging(
+                ["message.timeout.ms": "30000", "reconnect.backoff.max.ms": "200"]) { $1 },
+            onDeliveryFailure: { error, _ in failures.append(error.description) })
+        // Warm up: metadata known, connections open.
+        try producer.produce(topic: "output", key: "warm", value: "up")
+        #expect(producer.flush(timeoutMs: 5_000))
+        #expect(producer.deliveredCount == 1)
+
+        cluster.setAllBrokersDown()
+        for index in 0..<200 {
+            try producer.produce(topic: "output", key: [UInt8(index % 256)], value: Array("v\(index)".utf8))
+        }
+        #expect(!producer.flush(timeoutMs: 1_000))
+        #expect(producer.deliveredCount == 1)
+        #expect(producer.outstandingCount >= 200)
+
+        cluster.setAllBrokersUp()
+        #expect(producer.flush(timeoutMs: 20_000))
+        #expect(producer.deliveredCount == 201)
+        #expect(producer.failedCount == 0)
+        #expect(producer.outstandingCount == 0)
+        #expect(failures.values.isEmpty)
+
+        let consumer = try KafkaConsumer(properties: KafkaTestSupport.consumerProperties(cluster, group: "p1"))
+        var total: Int64 = 0
+        for partition in Int32(0)..<3 {
+            total += try consumer.watermarks(TopicPartition(topic: "output", partition: partition)).high
+        }
+        #expect(total == 201)
+    }
+
+    @Test("expired messages are counted as failed and reported with their partition")
+    func deliveryFailureCallback() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("doomed", partitions: 1)
+        let failures = Collected<KafkaError>()
+        let partitions = Collected<TopicPartition?>()
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster).merging(["message.timeout.ms": "300"]) { $1 },
+            onDeliveryFailure: { error, tp in failures.append(error); partitions.append(tp) })
+        try producer.produce(topic: "doomed", key: "a", value: "first", partition: 0)
+        #expect(producer.flush(timeoutMs: 5_000))
+
+        cluster.setAllBrokersDown()
+        for index in 0..<5 {
+            try producer.produce(topic: "doomed", key: "k", value: "\(index)", partition: 0)
+        }
+        #expect(producer.flush(timeoutMs: 5_000))
+        #expect(producer.deliveredCount == 1)
+        #expect(producer.failedCount == 5)
+        #expect(failures.values.count == 5)
+        #expect(failures.values.allSatisfy { $0.kind == .delivery && $0.rdKafkaCode == -192 })
+        #expect(partitions.values.allSatisfy { $0 == TopicPartition(topic: "doomed", partition: 0) })
+    }
+
+    @Test("a full local queue is drained by produce instead of failing")
+    func queueFullRetries() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("small", partitions: 1)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster).merging(
+            ["queue.buffering.max.messages": "10", "linger.ms": "0"]) { $1 })
+        let payload = [UInt8](repeating: 7, count: 100)
+        for index in 0..<300 {
+            try producer.produce(topic: "small", key: Array("\(index)".utf8), value: payload)
+        }
+        #expect(producer.flush(timeoutMs: 10_000))
+        #expect(producer.deliveredCount == 300)
+    }
+
+    @Test("producing to a partition that does not exist throws once the topic's metadata is known")
+    func unknownPartition() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("two", partitions: 2)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster))
+        try producer.produce(topic: "two", key: "a", value: "b", partition: 0)
+        #expect(producer.flush(timeoutMs: 5_000))
+        let error = #expect(throws: KafkaError.self) {
+            try producer.produce(topic: "two", key: "a", value: "b", partition: 9)
+        }
+        #expect(error?.kind == .produce)
+        #expect(error?.rdKafkaCode == -190)
+        #expect(error?.description.contains("'two'") == true)
+        #expect(producer.deliveredCount == 1)
+        #expect(producer.failedCount == 0)
+    }
+
+    @Test("keys are partitioned like the Java client (murmur2), so every client agrees on a key's partition")
+    func javaCompatiblePartitioning() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("keyed", partitions: 6)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster))
+        // Expected partitions computed with the Java client's murmur2 (positive hash mod 6).
+        let expected: [String: Int32] = ["user-1": 2, "user-2": 2, "user-3": 5, "user-42": 4,
+                                         "alice": 3, "bob": 0, "carol": 2, "dave": 4]
+        for key in expected.keys.sorted() {
+            try producer.produce(topic: "keyed", key: key, value: key)
+        }
+        #expect(producer.flush(timeoutMs: 5_000))
+        let consumer = try KafkaConsumer(properties: KafkaTestSupport.consumerProperties(cluster, group: "m1"))
+        try consumer.assign((0..<6).map { TopicPartitionOffset(topic: "keyed", partition: $0, offset: 0) })
+        let records = KafkaTestSupport.consume(consumer, expected: expected.count)
+        #expect(records.count == expected.count)
+        for record in records {
+            #expect(expected[record.key] == record.partition, "key \(record.key)")
+        }
+        consumer.close()
+    }
+}
