@@ -48,9 +48,16 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        var settings = try StreamRecConfiguration.load(file: config)
-        let logger = LoggingSetup.logger(label: "streamrec.demo", level: verbose ? .info : .warning)
+        let logger = LoggingSetup.logger(label: "streamrec.demo", level: verbose ? .info : .error)
         let cluster = try MockCluster(brokerCount: 1)
+        // Every client of the cluster is gone when runDemo returns; only then may the cluster go.
+        try withExtendedLifetime(cluster) {
+            try runDemo(cluster: cluster, logger: logger)
+        }
+    }
+
+    private func runDemo(cluster: MockCluster, logger: Logger) throws {
+        var settings = try StreamRecConfiguration.load(file: config)
         let input = "streamrec.events", output = "streamrec.recommendations", dlq = "streamrec.dead-letter"
         try cluster.createTopic(input, partitions: partitions)
         try cluster.createTopic(output, partitions: partitions)
@@ -88,7 +95,10 @@ struct DemoCommand: ParsableCommand {
         feederThread.name = "streamrec-feeder"
         feederThread.start()
 
-        let out: (String) -> Void = json ? printError : { print($0); fflush(stdout) }
+        let toStderr = json
+        let out: (String) -> Void = { line in
+            if toStderr { printError(line) } else { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        }
         out("streamrec demo: mock cluster at \(cluster.bootstrapServers), \(users) users, \(items) items, \(rate) events/s for \(seconds) s")
         let started = Date()
         var previous = pipeline.statsSnapshot()
