@@ -21,7 +21,7 @@ public final class PipelineService: Service, @unchecked Sendable {
     /// Starts the pipeline thread and returns when it has drained.
     public func run() async throws {
         let pipeline = self.pipeline
-        try await withGracefulShutdownHandler {
+        try await withTaskCancellationOrGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                 let thread = Thread {
                     do {
@@ -34,7 +34,7 @@ public final class PipelineService: Service, @unchecked Sendable {
                 thread.name = "streamrec-pipeline"
                 thread.start()
             }
-        } onGracefulShutdown: { [onShutdown, logger] in
+        } onCancelOrGracefulShutdown: { [onShutdown, logger] in
             logger.info("shutdown requested: stopping fetch and draining")
             onShutdown()
             pipeline.stop()
@@ -55,7 +55,11 @@ public struct WatchdogService: Service {
 
     /// Pings at half the watchdog interval (or every 5 s for the status line) until shutdown.
     public func run() async throws {
-        guard notifier.isActive else { return }
+        guard notifier.isActive else {
+            // Nothing to ping; stay up until shutdown so the group does not end early.
+            try? await gracefulShutdown()
+            return
+        }
         let interval = notifier.watchdogInterval.map { $0 / 2 } ?? .seconds(5)
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

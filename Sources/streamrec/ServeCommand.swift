@@ -43,8 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: PipelineService(pipeline: pipeline, logger: logger, onShutdown: { notifier.stopping() })),
                 .init(service: WatchdogService(notifier: notifier, pipeline: pipeline)),
+                .init(service: PipelineService(pipeline: pipeline, logger: logger, onShutdown: { notifier.stopping() }),
+                      successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
