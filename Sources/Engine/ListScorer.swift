@@ -47,14 +47,17 @@ final class ListScorer {
         }
 
         if !cold.isEmpty {
-            // Cold users have seen fewer than minEventsForPersonal items: the popular top
-            // k + that many always leaves k unseen ones.
-            let reach = k + core.configuration.minEventsForPersonal
-            let popular = core.popularity.withScores { selector.select($0, k: min(reach, selector.capacity)) }
+            // Cold users have seen few items: the popular top k + 16 usually leaves k unseen ones;
+            // when it does not, rank the whole catalog for that user.
+            let reach = min(k + 16, selector.capacity)
+            let popular = core.popularity.withScores { selector.select($0, k: reach) }
             for user in cold {
                 let seen = core.table.seen[Int(user)]
-                let list = popular.lazy.filter { !seen.contains(Int32($0.index)) }.prefix(k)
-                body(user, Array(list))
+                var list = Array(popular.lazy.filter { !seen.contains(Int32($0.index)) }.prefix(k))
+                if list.count < k && popular.count == reach {
+                    list = core.popularity.withScores { selector.select($0, k: k) { seen.contains(Int32($0)) } }
+                }
+                body(user, list)
             }
         }
 
