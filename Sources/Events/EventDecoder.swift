@@ -174,12 +174,14 @@ public struct EventDecoder: Sendable {
         value: inout Float?, ts: inout Int64?, pending: inout EventDecodingError?
     ) throws(EventDecodingError) {
         let at = s.pos
-        let field = name(key)
         func note(_ code: EventDecodingError.Code) {
-            if pending == nil { pending = EventDecodingError(code, field: field, offset: at) }
+            if pending == nil { pending = EventDecodingError(code, field: name(key), offset: at) }
         }
         let b = s.current
-        if s.atNonFiniteLiteral() { throw EventDecodingError(.nonFinite, field: field, offset: at) }
+        if b == 0x4E || b == 0x49 || (b == 0x2D && s.atNonFiniteLiteral()) {
+            guard s.atNonFiniteLiteral() else { throw s.error(.notJSON) }
+            throw EventDecodingError(.nonFinite, field: name(key), offset: at)
+        }
         if b == 0x6E && s.matches("null") {
             s.pos += 4
             return // null: treated as absent
@@ -189,7 +191,10 @@ public struct EventDecoder: Sendable {
             guard b == 0x22 else { try s.skipValue(depth: 1, maxDepth: maxDepth); note(.wrongType); return }
             let t = try s.scanString()
             if t.count == 0 { note(.emptyID); return }
+            // Unescaping only shortens a string: the raw length bounds the decoded one.
+            if !t.hasEscapes && t.count > limits.maxIdBytes { note(.idTooLong); return }
             let id = s.string(t)
+            if id.isEmpty { note(.emptyID); return }
             if id.utf8.count > limits.maxIdBytes { note(.idTooLong); return }
             if key == .user { user = id } else { item = id }
         case .type:

@@ -92,14 +92,27 @@ public struct EventGenerator: Sendable {
         let r = configuration.rank
         var s: Float = 0
         for k in 0..<r { s += userFactors[user * r + k] * itemFactors[item * r + k] }
-        return s / Float(r).squareRoot()
+        return s * (1 / Float(r).squareRoot())
     }
 
     /// The `count` items with the highest planted score for `user`, best first.
     public func tasteTopItems(user: Int, count: Int) -> [Int] {
         let n = min(max(count, 0), configuration.items)
+        let r = configuration.rank
         var heap = TopScores(capacity: n)
-        for item in 0..<configuration.items { heap.offer(score(user: user, item: item), Int32(item)) }
+        let scale = 1 / Float(r).squareRoot()
+        userFactors.withUnsafeBufferPointer { uf in
+            itemFactors.withUnsafeBufferPointer { vf in
+                let u = uf.baseAddress! + user * r
+                var v = vf.baseAddress!
+                for item in 0..<configuration.items {
+                    var s: Float = 0
+                    for k in 0..<r { s += u[k] * v[k] }
+                    heap.offer(s * scale, Int32(item))
+                    v += r
+                }
+            }
+        }
         return heap.sortedDescending().map { Int($0) }
     }
 

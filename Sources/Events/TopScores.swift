@@ -11,7 +11,13 @@ struct TopScores {
     }
 
     /// Offers one pair; ties keep the earlier id.
+    @inline(__always)
     mutating func offer(_ score: Float, _ id: Int32) {
+        if scores.count == capacity && !(score > scores.first ?? .infinity) { return }
+        insert(score, id)
+    }
+
+    private mutating func insert(_ score: Float, _ id: Int32) {
         guard capacity > 0 else { return }
         if scores.count < capacity {
             scores.append(score)
