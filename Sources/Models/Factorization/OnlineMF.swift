@@ -29,17 +29,17 @@ public final class OnlineMF {
     /// Item vectors, one row per item index.
     public let itemFactors: FactorMatrix
     /// Learned user biases.
-    public private(set) var userBias: [Float]
+    public internal(set) var userBias: [Float]
     /// Learned item biases.
-    public private(set) var itemBias: [Float]
+    public internal(set) var itemBias: [Float]
     /// Events learned per user.
-    public private(set) var userCount: [Int32]
+    public internal(set) var userCount: [Int32]
     /// Events learned per item (as a positive).
-    public private(set) var itemCount: [Int32]
+    public internal(set) var itemCount: [Int32]
     /// Mean of every explicit value learned so far (0 for implicit feedback).
-    public private(set) var globalMean: Float
+    public internal(set) var globalMean: Float
     /// Number of events learned.
-    public private(set) var eventCount: Int64
+    public internal(set) var eventCount: Int64
 
     var rng: SeededGenerator
     private let gradient: UnsafeMutablePointer<Float>
@@ -131,7 +131,7 @@ public final class OnlineMF {
         case .explicit:
             return explicitStep(user: Int(user), item: Int(item), rating: value, updateMean: true)
         case .implicit:
-            let count = sampleNegatives(excluding: item)
+            let count = sampleNegatives(excluding: item, into: negatives)
             return implicitStep(user: Int(user), item: Int(item), weight: value,
                                 negatives: UnsafeBufferPointer(start: negatives, count: count))
         }
@@ -168,14 +168,17 @@ public final class OnlineMF {
 
     /// One explicit SGD step; `updateMean` false keeps μ fixed (batch training sets it once).
     @discardableResult
-    func explicitStep(user u: Int, item i: Int, rating: Float, updateMean: Bool, learningRate: Float? = nil) -> Float {
+    func explicitStep(user u: Int, item i: Int, rating: Float, updateMean: Bool, learningRate: Float? = nil,
+                      countEvent: Bool = true) -> Float {
         let d = configuration.factors
         let lr = learningRate ?? configuration.learningRate
         let pu = userFactors.row(u), qi = itemFactors.row(i)
         let prediction = globalMean + userBias[u] + itemBias[i] + VectorOps.dot(d, pu, qi)
         let e = rating - prediction
-        userCount[u] &+= 1
-        itemCount[i] &+= 1
+        if countEvent {
+            userCount[u] &+= 1
+            itemCount[i] &+= 1
+        }
         let su = penaltyScale(userCount[u]), si = penaltyScale(itemCount[i])
         let lu = configuration.regularization * su, li = configuration.regularization * si
         if configuration.useBiases {
@@ -189,7 +192,7 @@ public final class OnlineMF {
             pu[k] = au * p + le * q
             qi[k] = ai * q + le * p
         }
-        eventCount &+= 1
+        if countEvent { eventCount &+= 1 }
         if updateMean { globalMean += (rating - globalMean) / Float(eventCount) }
         return prediction
     }
@@ -197,15 +200,17 @@ public final class OnlineMF {
     /// One implicit logistic step for a positive and the given negatives; returns the positive's logit before it.
     @discardableResult
     func implicitStep(user u: Int, item i: Int, weight: Float, negatives: UnsafeBufferPointer<Int32>,
-                      learningRate: Float? = nil) -> Float {
+                      learningRate: Float? = nil, countEvent: Bool = true) -> Float {
         let d = configuration.factors
         let lr = learningRate ?? configuration.learningRate
         let pu = userFactors.row(u)
         let bu = userBias[u]
         let qi = itemFactors.row(i)
         let logit = bu + itemBias[i] + VectorOps.dot(d, pu, qi)
-        userCount[u] &+= 1
-        itemCount[i] &+= 1
+        if countEvent {
+            userCount[u] &+= 1
+            itemCount[i] &+= 1
+        }
         let lb = configuration.biasRegularization, reg = configuration.regularization
         let g = gradient
         // Positive: −dL/ds = w·(1 − σ(s)).
@@ -231,12 +236,12 @@ public final class OnlineMF {
         let su = penaltyScale(userCount[u])
         if configuration.useBiases { userBias[u] = bu + lr * (biasGradient - lb * su * bu) }
         VectorOps.scaleAdd(d, 1 - lr * reg * su, pu, lr, g)
-        eventCount &+= 1
+        if countEvent { eventCount &+= 1 }
         return logit
     }
 
     /// Fills the negative scratch with uniform items other than `positive`; returns how many.
-    private func sampleNegatives(excluding positive: Int32) -> Int {
+    func sampleNegatives(excluding positive: Int32, into negatives: UnsafeMutablePointer<Int32>) -> Int {
         let n = items
         guard n > 1 else { return 0 }
         let count = configuration.negativeSamples

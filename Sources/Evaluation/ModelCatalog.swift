@@ -1,0 +1,102 @@
+import Linalg
+import Models
+
+/// The models the harness knows, by name, with their default hyper-parameters and how to fit them.
+///
+/// Defaults were chosen on validation parts only (the last-but-one event per user for the ranking
+/// protocols, a 20% holdout of fold 1's training part for k-fold, the first half of the stream for
+/// prequential); see the project report for the figures.
+public enum ModelCatalog {
+    /// Every model name ``Evaluator`` accepts.
+    public static let names = ["biasedmf", "bmf", "bpr", "als", "ials", "pop"]
+
+    /// Models that learn one event at a time (usable in the prequential protocol).
+    public static let onlineNames: Set<String> = ["biasedmf", "bmf", "pop"]
+
+    /// Whether the model estimates ratings (k-fold protocol) rather than only ranking items.
+    public static func predictsRatings(_ name: String) -> Bool { ["biasedmf", "als"].contains(name) }
+
+    /// The per-event learner configuration of an online model.
+    public static func onlineConfiguration(_ name: String, options o: ModelOptions, seed: UInt64) throws -> OnlineMFConfiguration {
+        switch name {
+        case "biasedmf":
+            var c = OnlineMFConfiguration.explicitDefaults
+            c.factors = try o.int("factors", 64)
+            c.learningRate = try o.float("lr", 0.01)
+            c.regularization = try o.float("reg", 0.05)
+            c.biasRegularization = try o.float("breg", 0.01)
+            c.initStd = try o.float("init", 0.05)
+            c.frequencyAdaptive = try o.bool("adaptive", false)
+            c.useBiases = try o.bool("biases", true)
+            c.seed = UInt64(try o.int("seed", Int(seed)))
+            return c
+        case "bmf", "bpr":
+            var c = OnlineMFConfiguration.implicitDefaults
+            c.factors = try o.int("factors", 64)
+            c.learningRate = try o.float("lr", 0.05)
+            c.regularization = try o.float("reg", 0.01)
+            c.biasRegularization = try o.float("breg", 0.001)
+            c.initStd = try o.float("init", 0.1)
+            c.negativeSamples = try o.int("neg", 4)
+            c.negativeWeight = try o.float("negw", 1)
+            c.frequencyAdaptive = try o.bool("adaptive", true)
+            c.useBiases = try o.bool("biases", true)
+            c.seed = UInt64(try o.int("seed", Int(seed)))
+            return c
+        default:
+            throw EvaluationError(.unknownModel, "\(name) has no per-event configuration")
+        }
+    }
+
+    static func schedule(_ name: String, options o: ModelOptions, seed: UInt64) throws -> SGDSchedule {
+        let epochs: Int, decay: Float
+        switch name {
+        case "biasedmf": (epochs, decay) = (40, 0.96)
+        case "bpr": (epochs, decay) = (30, 0.95)
+        default: (epochs, decay) = (20, 0.95)
+        }
+        return SGDSchedule(epochs: try o.int("epochs", epochs), decay: try o.float("decay", decay), shuffleSeed: seed &+ 1)
+    }
+
+    static func alsConfiguration(_ name: String, options o: ModelOptions, seed: UInt64) throws -> ALSConfiguration {
+        var c = ALSConfiguration()
+        c.feedback = name == "als" ? .explicit : .implicit
+        c.factors = try o.int("factors", name == "als" ? 32 : 64)
+        c.regularization = try o.float("reg", name == "als" ? 0.05 : 0.1)
+        c.alpha = try o.float("alpha", 10)
+        c.logConfidence = try o.bool("logconf", false)
+        c.epsilon = try o.float("eps", 1)
+        c.iterations = try o.int("iters", 15)
+        c.initStd = try o.float("init", 0.01)
+        c.seed = UInt64(try o.int("seed", Int(seed)))
+        return c
+    }
+
+    /// Whether the model trains on binary values by default (implicit models) or on the values.
+    static func binaryTraining(_ name: String, options o: ModelOptions) -> Bool {
+        switch o.string("weights", predictsRatings(name) ? "value" : "binary") {
+        case "value": return false
+        default: return true
+        }
+    }
+
+    /// Fits `name` on `data` (already restricted to training rows, full index space).
+    static func fit(_ name: String, data: Interactions, options: ModelOptions, seed: UInt64,
+                    progress: (TrainingProgress) -> Void) throws -> any EvaluableModel {
+        let training = try data.trainingData(binary: binaryTraining(name, options: options))
+        switch name {
+        case "biasedmf", "bmf":
+            return OnlineMF.train(training, configuration: try onlineConfiguration(name, options: options, seed: seed),
+                                  schedule: try schedule(name, options: options, seed: seed), progress: progress)
+        case "bpr":
+            return OnlineMF.trainBPR(training, configuration: try onlineConfiguration(name, options: options, seed: seed),
+                                     schedule: try schedule(name, options: options, seed: seed), progress: progress)
+        case "als", "ials":
+            return try ALS.train(training, configuration: try alsConfiguration(name, options: options, seed: seed), progress: progress)
+        case "pop":
+            return Popularity(training)
+        default:
+            throw EvaluationError(.unknownModel, "unknown model \(name); known: \(names.joined(separator: ", "))")
+        }
+    }
+}
