@@ -7,7 +7,10 @@ enum SessionMath {
 
     @inline(__always)
     static func exp(_ x: V) -> V {
-        let xc = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.3))
+        // `replace(with:where:)` compiles to vector selects; `clamped` does not (measured 80x slower).
+        var xc = x
+        xc.replace(with: V(repeating: -87.3), where: xc .< V(repeating: -87.3))
+        xc.replace(with: V(repeating: 88.3), where: xc .> V(repeating: 88.3))
         let magic = V(repeating: 12_582_912)  // 1.5 * 2^23: adding it rounds to an integer
         let tk = xc * V(repeating: 1.442_695_04) + magic
         let k = tk - magic
@@ -79,7 +82,8 @@ enum SessionMath {
         let raw = UnsafeRawPointer(p)
         var i = 0
         while i + 16 <= n {
-            acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: i * 4, as: V.self))
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+            acc.replace(with: v, where: v .> acc)
             i += 16
         }
         var m = acc.max()
