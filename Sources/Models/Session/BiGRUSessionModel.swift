@@ -1,0 +1,149 @@
+import Linalg
+
+/// Bidirectional GRU session encoder: reads a user's last W interactions (item, event type and
+/// time-gap embeddings) with a forward and a backward GRU, concatenates their final states and
+/// projects them into the item-score space, where `score(item) = session · itemOutᵀ + itemBias`.
+///
+/// All weights live in one contiguous Float buffer. The model is not mutated after training, so
+/// one instance may be read by many threads at once; each thread brings its own `SessionWorkspace`.
+public final class BiGRUSessionModel: @unchecked Sendable {
+    /// The shape and settings this model was built with.
+    public let configuration: SessionModelConfiguration
+    let layout: SessionParameterLayout
+    /// Every weight, laid out as `layout` says.
+    let parameters: UnsafeMutablePointer<Float>
+
+    /// Builds a model with freshly initialised weights (seeded by `configuration.seed`).
+    public convenience init(configuration: SessionModelConfiguration) throws {
+        try configuration.validate()
+        self.init(validated: configuration)
+        var rng = SeededGenerator(seed: configuration.seed)
+        initializeWeights(&rng)
+    }
+
+    /// Builds a model with zero weights from a configuration already validated.
+    init(validated configuration: SessionModelConfiguration) {
+        self.configuration = configuration
+        self.layout = SessionParameterLayout(configuration)
+        self.parameters = .allocate(capacity: layout.total)
+        parameters.initialize(repeating: 0, count: layout.total)
+    }
+
+    deinit { parameters.deallocate() }
+
+    /// Number of trainable Float weights (tied embeddings count once).
+    public var parameterCount: Int { layout.total }
+
+    /// Number of items the model scores.
+    public var itemCount: Int { layout.itemCount }
+
+    /// Width of a session vector (the item embedding width).
+    public var sessionDimension: Int { layout.embedding }
+
+    /// An independent copy with identical weights.
+    public func copy() -> BiGRUSessionModel {
+        let other = BiGRUSessionModel(validated: configuration)
+        other.parameters.update(from: parameters, count: layout.total)
+        return other
+    }
+
+    private func initializeWeights(_ rng: inout SeededGenerator) {
+        let l = layout
+        func gaussian(_ offset: Int, _ count: Int, _ std: Float) {
+            for i in 0..<count { parameters[offset + i] = std * rng.nextGaussian() }
+        }
+        func uniform(_ offset: Int, _ count: Int, _ bound: Float) {
+            for i in 0..<count { parameters[offset + i] = bound * (2 * rng.nextUnit() - 1) }
+        }
+        let embStd = 1 / Float(l.embedding).squareRoot()
+        gaussian(l.itemIn, l.itemCount * l.embedding, embStd)
+        if l.itemOut != l.itemIn { gaussian(l.itemOut, l.itemCount * l.embedding, embStd) }
+        gaussian(l.typeEmbedding, l.typeCount * l.typeDim, 0.1)
+        gaussian(l.gapEmbedding, l.gapCount * l.gapDim, 0.1)
+        let bound = 1 / Float(l.hidden).squareRoot()
+        for d in 0..<l.directions {
+            let g = l.gru(d)
+            uniform(g.wx, l.inputDim * 3 * l.hidden, bound)
+            uniform(g.uh, l.hidden * 3 * l.hidden, bound)
+        }
+        uniform(l.projection, l.stateDim * l.embedding, (6 / Float(l.stateDim + l.embedding)).squareRoot())
+    }
+
+    // MARK: - Inference
+
+    /// Encodes one window into a session vector of `sessionDimension` floats.
+    ///
+    /// Steps are oldest first; only the last `windowLength` are read, and steps whose item is
+    /// outside `0..<itemCount` are skipped. `types` and `gaps` (gap buckets, see
+    /// `SessionModelConfiguration.gapBucket`) may be nil, meaning type 0 and bucket 0.
+    /// An empty window gives the projection bias. Allocates nothing.
+    public func encode(
+        items: UnsafePointer<Int32>, types: UnsafePointer<UInt8>?, gaps: UnsafePointer<UInt8>?,
+        count: Int, workspace: inout SessionWorkspace, into out: UnsafeMutablePointer<Float>
+    ) {
+        let l = layout
+        let ws = workspace.storage(for: l, window: configuration.windowLength)
+        let h = l.hidden, h3 = 3 * h, dim = l.inputDim
+        let start = max(0, count - configuration.windowLength)
+        // Gather the valid steps' inputs, oldest first.
+        var n = 0
+        for p in start..<count {
+            let item = Int(items[p])
+            guard item >= 0, item < l.itemCount else { continue }
+            let x = ws.x + n * dim
+            x.update(from: parameters + l.itemIn + item * l.embedding, count: l.embedding)
+            if l.typeDim > 0 {
+                let t = min(Int(types?[p] ?? 0), l.typeCount - 1)
+                (x + l.embedding).update(from: parameters + l.typeEmbedding + t * l.typeDim, count: l.typeDim)
+            }
+            if l.gapDim > 0 {
+                // The first step of the window has no predecessor inside it.
+                let g = p == start ? 0 : min(Int(gaps?[p] ?? 0), l.gapCount - 1)
+                (x + l.embedding + l.typeDim).update(from: parameters + l.gapEmbedding + g * l.gapDim, count: l.gapDim)
+            }
+            n += 1
+        }
+        for d in 0..<l.directions {
+            let g = l.gru(d)
+            let hState = ws.state + d * h
+            hState.update(repeating: 0, count: h)
+            guard n > 0 else { continue }
+            BLAS.gemm(transA: false, transB: false, m: n, n: h3, k: dim, a: ws.x, lda: dim,
+                      b: parameters + g.wx, ldb: h3, c: ws.gx, ldc: h3)
+            for k in 0..<n { BLAS.axpy(h3, 1, parameters + g.bx, ws.gx + k * h3) }
+            for s in 0..<n {
+                let k = d == 0 ? s : n - 1 - s
+                BLAS.gemv(trans: true, m: h, n: h3, a: parameters + g.uh, lda: h3, x: hState, y: ws.gh)
+                GRUKernels.forward(rows: 1, hidden: h, gx: ws.gx + k * h3, gh: ws.gh, bhn: parameters + g.bhn,
+                                   hPrev: hState, gates: ws.gates, ghn: ws.ghn, hOut: ws.hNext) { _ in true }
+                hState.update(from: ws.hNext, count: h)
+            }
+        }
+        out.update(from: parameters + l.projectionBias, count: l.embedding)
+        BLAS.gemv(trans: true, m: l.stateDim, n: l.embedding, a: parameters + l.projection, lda: l.embedding,
+                  x: ws.state, beta: 1, y: out)
+    }
+
+    /// Encodes the steps held by a `SessionWindow` (gap buckets from its timestamps). Allocates nothing.
+    public func encode(window: SessionWindow, workspace: inout SessionWorkspace, into out: UnsafeMutablePointer<Float>) {
+        let ws = workspace.storage(for: layout, window: configuration.windowLength)
+        let n = window.copyOrdered(items: ws.items, types: ws.types, gaps: ws.gaps,
+                                   maxCount: configuration.windowLength, configuration: configuration)
+        encode(items: ws.items, types: ws.types, gaps: ws.gaps, count: n, workspace: &workspace, into: out)
+    }
+
+    /// Scores every item for `count` session vectors (row-major, `sessionDimension` wide):
+    /// `out[row * itemCount + item] = session[row] · itemOut[item] + itemBias[item]`, one sgemm.
+    public func scoreItems(sessionVectors: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let l = layout
+        guard count > 0 else { return }
+        for r in 0..<count { (out + r * l.itemCount).update(from: parameters + l.itemBias, count: l.itemCount) }
+        BLAS.gemmABt(m: count, n: l.itemCount, k: l.embedding, a: sessionVectors, lda: l.embedding,
+                     b: parameters + l.itemOut, ldb: l.embedding, beta: 1, c: out, ldc: l.itemCount)
+    }
+
+    /// Copies all weights out (layout-ordered), e.g. for comparisons in tests.
+    public func weights() -> [Float] {
+        Array(UnsafeBufferPointer(start: parameters, count: layout.total))
+    }
+}

@@ -1,0 +1,64 @@
+/// Result of one leave-one-out experiment.
+public struct SessionExperimentResult: Sendable, CustomStringConvertible {
+    /// Test metrics of the weights best on validation.
+    public var test: SessionRankingMetrics
+    /// Validation metrics of those weights.
+    public var validation: SessionRankingMetrics
+    /// Epoch whose weights were kept.
+    public var bestEpoch: Int
+    /// Epochs run before early stopping.
+    public var epochsRun: Int
+    /// Wall-clock training seconds (validation included).
+    public var trainingSeconds: Double
+    /// Trainable weights.
+    public var parameterCount: Int
+    /// Users evaluated.
+    public var users: Int
+    /// Items in the catalogue.
+    public var items: Int
+
+    public var description: String {
+        "test \(test); validation \(validation); best epoch \(bestEpoch)/\(epochsRun); "
+            + "\(Int(trainingSeconds)) s; \(parameterCount) weights; \(users) users, \(items) items"
+    }
+}
+
+/// Leave-one-out next-item experiments for tuning the session model on real data.
+public enum SessionExperiment {
+    /// Trains on all but the last two steps per user, early-stops on the second-last, and ranks the
+    /// last against all items with the user's earlier items excluded.
+    ///
+    /// - configure: adjusts the default configuration (whose `itemCount` is set from the file).
+    public static func leaveOneOut(
+        path: String,
+        configure: (inout SessionModelConfiguration) -> Void = { _ in },
+        progress: (SessionTrainingProgress) -> Void = { _ in }
+    ) throws -> SessionExperimentResult {
+        let data = try SessionDataset.load(path: path)
+        return try leaveOneOut(dataset: data, configure: configure, progress: progress)
+    }
+
+    /// Same as `leaveOneOut(path:configure:progress:)` on data already loaded.
+    public static func leaveOneOut(
+        dataset: SessionDataset,
+        configure: (inout SessionModelConfiguration) -> Void = { _ in },
+        progress: (SessionTrainingProgress) -> Void = { _ in }
+    ) throws -> SessionExperimentResult {
+        var c = SessionModelConfiguration(itemCount: dataset.itemCount)
+        configure(&c)
+        c.itemCount = dataset.itemCount
+        let split = dataset.leaveOneOutSplit()
+        let trainer = try SessionTrainer(configuration: c)
+        var last: SessionTrainingProgress?
+        let model = try trainer.train(sequences: split.training, validation: split.validation) { p in
+            last = p
+            progress(p)
+        }
+        let test = SessionEvaluator.evaluate(model: model, examples: split.test)
+        let validation = SessionEvaluator.evaluate(model: model, examples: split.validation)
+        return SessionExperimentResult(
+            test: test, validation: validation, bestEpoch: last?.bestEpoch ?? 0, epochsRun: last?.epoch ?? 0,
+            trainingSeconds: last?.elapsedSeconds ?? 0, parameterCount: model.parameterCount,
+            users: split.test.count, items: dataset.itemCount)
+    }
+}
