@@ -28,7 +28,7 @@ extension BiGRUSessionModel {
     /// Reads bytes written by `serialize()`; throws a `SessionModelError` naming what is wrong
     /// (magic, version, truncation, checksum, configuration or size mismatch).
     public convenience init(serialized bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes: bytes)
+        var reader = SessionByteReader(bytes: bytes)
         let magic = try reader.take(Self.serializationMagic.count)
         guard Array(magic) == Self.serializationMagic else {
             throw SessionModelError(.badMagic, "not a session model: the bytes do not start with 'SRSESSN1'")
@@ -91,7 +91,7 @@ extension BiGRUSessionModel {
 }
 
 /// Sequential little-endian reader that throws `.truncated` instead of reading past the end.
-private struct ByteReader {
+private struct SessionByteReader {
     let bytes: [UInt8]
     var offset = 0
 
