@@ -176,12 +176,16 @@ extension StreamRecConfiguration {
         "model.frequency_adaptive": { $0.engine.model.frequencyAdaptive = try bool($1) },
         "model.init_std": { $0.engine.model.initStd = try float($1) },
         "model.seed": { $0.engine.model.seed = UInt64(try int($1)) },
-        "model.warm_start": { $0.warmStartSnapshot = $1.isEmpty ? nil : $1 },
+        "model.warm_start": { $0.pipeline.warmStartSnapshot = $1.isEmpty ? nil : $1 },
 
         "state.dir": { $0.stateDirectory = $1 },
-        "state.checkpoint_every_events": { $0.checkpointEveryEvents = try positiveInt($1) },
-        "state.checkpoint_interval_s": { $0.checkpointIntervalSeconds = try double($1) },
-        "state.checkpoints_kept": { $0.checkpointsKept = try positiveInt($1) },
+        "state.checkpoint_every_events": { $0.pipeline.checkpointEveryEvents = try positiveInt($1) },
+        "state.checkpoint_interval_s": { c, v in
+            let seconds = try double(v)
+            guard seconds > 0 else { throw ConfigurationError("must be positive, got \(v)") }
+            c.pipeline.checkpointIntervalMs = Int64(seconds * 1000)
+        },
+        "state.checkpoints_kept": { $0.pipeline.checkpointsKept = try positiveInt($1) },
 
         "http.address": { $0.httpAddress = $1 },
         "http.port": { c, v in

@@ -10,16 +10,11 @@ public struct StreamRecConfiguration: Sendable {
     public var pipeline = PipelineConfiguration()
     /// Engine and model settings.
     public var engine = EngineConfiguration()
-    /// Directory for checkpoints and other state.
-    public var stateDirectory = "/var/lib/streamrec"
-    /// Write a checkpoint every this many applied events.
-    public var checkpointEveryEvents = 100_000
-    /// Write a checkpoint at least this often, in seconds.
-    public var checkpointIntervalSeconds = 30.0
-    /// Checkpoints kept on disk.
-    public var checkpointsKept = 3
-    /// Snapshot loaded at start when no checkpoint exists (from `streamrec train`).
-    public var warmStartSnapshot: String?
+    /// Directory for checkpoints and other state (`pipeline.stateDirectory` is set from it).
+    public var stateDirectory: String {
+        get { pipeline.stateDirectory ?? "/var/lib/streamrec" }
+        set { pipeline.stateDirectory = newValue }
+    }
     /// Address the HTTP server binds to.
     public var httpAddress = "127.0.0.1"
     /// Port of the HTTP server (0 disables it).
@@ -30,5 +25,7 @@ public struct StreamRecConfiguration: Sendable {
     public var logLevel = Logger.Level.info
 
     /// Creates the defaults.
-    public init() {}
+    public init() {
+        pipeline.stateDirectory = "/var/lib/streamrec"
+    }
 }

@@ -28,6 +28,16 @@ public struct PipelineConfiguration: Sendable {
     public var maxOutstandingLists = 100_000
     /// Dead-letter log lines per second at most (the rest are only counted).
     public var deadLetterLogPerSecond = 5
+    /// Directory of checkpoints; nil runs without them (offsets are then committed as consumed).
+    public var stateDirectory: String?
+    /// Write a checkpoint (then commit its offsets) after this many applied events…
+    public var checkpointEveryEvents = 100_000
+    /// …or after this many milliseconds, whichever comes first.
+    public var checkpointIntervalMs: Int64 = 30_000
+    /// Checkpoints kept on disk.
+    public var checkpointsKept = 3
+    /// Snapshot from `streamrec train` loaded when no checkpoint exists.
+    public var warmStartSnapshot: String?
 
     /// Creates the default configuration.
     public init() {}

@@ -8,8 +8,6 @@ public struct PipelineStats: Sendable {
     public var deadLettered: [String: Int64] = [:]
     /// Lists handed to the producer.
     public var listsPublished: Int64 = 0
-    /// Lists the broker confirmed.
-    public var listsDelivered: Int64 = 0
     /// Produce failures reported by delivery reports.
     public var deliveryFailures: Int64 = 0
     /// Distinct users and items known.
@@ -30,6 +28,10 @@ public struct PipelineStats: Sendable {
     public var paused = false
     /// Most recent Kafka client error, if any since the last successful poll.
     public var lastKafkaError: String?
+    /// Events applied to the state in total, including those restored from the checkpoint.
+    public var appliedTotal: Int64 = 0
+    /// Wall-clock time of the last durable checkpoint, epoch ms.
+    public var lastCheckpointWallMs: Int64?
     /// Total dead-lettered messages.
     public var deadLetteredTotal: Int64 { deadLettered.values.reduce(0, +) }
 

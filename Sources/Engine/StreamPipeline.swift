@@ -2,9 +2,14 @@ import Events
 import Foundation
 import Kafka
 import Logging
+import Models
 
 /// The daemon's loop: consume events, decode and validate, apply them to the recommender,
-/// refresh and publish lists, dead-letter bad input, commit offsets.
+/// refresh and publish lists, dead-letter bad input, checkpoint, then commit offsets.
+///
+/// Exactly-once state: offsets are committed only after a checkpoint that contains them is
+/// durable, and on start the newest valid checkpoint is loaded and the consumer seeks to the
+/// offsets it holds, so every event is applied once to the state it restores.
 ///
 /// `run()` blocks the calling thread (librdkafka polls block), so start it on a dedicated
 /// thread; `stop()` may be called from any thread and makes `run()` drain and return.
@@ -13,62 +18,103 @@ public final class StreamPipeline: @unchecked Sendable {
     public let configuration: PipelineConfiguration
     /// Engine configuration in force.
     public let engineConfiguration: EngineConfiguration
+    /// What was restored at start (nil: started empty).
+    public let restoredCheckpoint: CheckpointInfo?
     private let logger: Logger
     private let lock = NSLock()
     private let core: RecommenderCore
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let decoder: EventDecoder
+    private let store: CheckpointStore?
     private let clock = ContinuousClock()
     private let startInstant: ContinuousClock.Instant
+    private var metrics = PipelineMetrics()
+    private let deliveryFailureCounter = FailureCounter()
+    private let kafkaErrors = ErrorBox()
 
-    // State below is guarded by `lock`.
+    // Guarded by `lock`.
     private var stats = PipelineStats()
-    private var nextOffsets: [TopicPartition: Int64] = [:]
-    private var committedOffsets: [TopicPartition: Int64] = [:]
-    private var assignedPartitions: [TopicPartition] = []
+    /// Next offset to consume per input partition (index = partition), −1 when unknown.
+    private var nextOffsets: [Int64] = []
+    private var restoredOffsets: [Int32: Int64] = [:]
+    private var committedOffsets: [Int32: Int64] = [:]
+    private var assignedPartitions: Set<Int32> = []
     private var stopRequested = false
     private var readyNotified = false
     private var deadLetterLogWindow: (second: Int64, count: Int) = (0, 0)
+    private var lastCheckpointApplied: Int64 = 0
+    private var lastCheckpointWallMs: Int64?
 
     /// Called once, on the pipeline thread, after the first partitions are assigned.
     public var onReady: (@Sendable () -> Void)?
     /// Called on the pipeline thread for every list handed to the producer (tests, HTTP cache).
     public var onPublish: (@Sendable (RecommendationList) -> Void)?
 
-    /// Connects a consumer and a producer; throws when the Kafka configuration is refused.
+    /// Loads the newest valid checkpoint (or the warm-start snapshot) and connects a consumer and
+    /// a producer; throws when the Kafka configuration is refused or no state can be read.
     public init(configuration: PipelineConfiguration, engine: EngineConfiguration,
                 core: RecommenderCore? = nil, logger: Logger) throws {
         self.configuration = configuration
         self.engineConfiguration = engine
         self.logger = logger
-        self.core = core ?? RecommenderCore(configuration: engine)
         self.decoder = EventDecoder(limits: engine.eventLimits)
         self.startInstant = clock.now
-        let kafkaLog: @Sendable (Int32, String, String) -> Void = { [logger] level, facility, message in
+
+        var restored: (RecommenderCore, CheckpointInfo)?
+        if let directory = configuration.stateDirectory {
+            let store = try CheckpointStore(directory: directory, keep: configuration.checkpointsKept)
+            self.store = store
+            let (loaded, skipped) = store.loadNewest()
+            for (path, error) in skipped {
+                logger.error("checkpoint \(path) is unusable, trying an older one: \(error)")
+            }
+            if let loaded {
+                restored = try RecommenderCore.restore(from: loaded.reader, configuration: engine)
+                logger.info("restored \(loaded.path): \(restored!.1.appliedEvents) events applied, \(restored!.1.users) users, \(restored!.1.items) items")
+            } else if !skipped.isEmpty {
+                logger.critical("no checkpoint in \(directory) verifies; starting from an empty state")
+            }
+        } else {
+            self.store = nil
+        }
+        if let (restoredCore, info) = restored {
+            self.core = restoredCore
+            self.restoredCheckpoint = info
+            for (key, offset) in info.offsets where key.topic == configuration.inputTopic {
+                restoredOffsets[key.partition] = offset
+            }
+            lastCheckpointApplied = info.appliedEvents
+            lastCheckpointWallMs = info.writtenAtMs
+        } else if let core {
+            self.core = core
+            self.restoredCheckpoint = nil
+        } else if let warm = configuration.warmStartSnapshot {
+            self.core = try RecommenderCore.warmStart(path: warm, configuration: engine)
+            self.restoredCheckpoint = nil
+            logger.info("warm start from \(warm): \(self.core.users.count) users, \(self.core.items.count) items")
+        } else {
+            self.core = RecommenderCore(configuration: engine)
+            self.restoredCheckpoint = nil
+        }
+
+        let kafkaLog: KafkaLogSink = { [logger] level, facility, message in
             logger.log(level: level <= 3 ? .error : (level == 4 ? .warning : .info),
                        "librdkafka \(facility): \(message)")
         }
-        let failures = FailureCounter()
-        self.deliveryFailureCounter = failures
-        producer = try KafkaProducer(properties: configuration.producerProperties(),
-                                     logSink: kafkaLog,
+        let failures = deliveryFailureCounter
+        producer = try KafkaProducer(properties: configuration.producerProperties(), logSink: kafkaLog,
                                      onDeliveryFailure: { [logger] error, tp in
                                          failures.increment()
-                                         logger.error("list delivery failed: \(error) \(tp.map { "\($0.topic)/\($0.partition)" } ?? "")")
+                                         logger.error("delivery failed: \(error) \(tp.map { "\($0.topic)/\($0.partition)" } ?? "")")
                                      })
-        let errorBox = ErrorBox()
-        self.kafkaErrors = errorBox
-        consumer = try KafkaConsumer(properties: configuration.consumerProperties(),
-                                     logSink: kafkaLog,
+        let errorBox = kafkaErrors
+        consumer = try KafkaConsumer(properties: configuration.consumerProperties(), logSink: kafkaLog,
                                      onError: { [logger] error in
                                          errorBox.set("\(error)")
                                          logger.warning("kafka: \(error)")
                                      })
     }
-
-    private let deliveryFailureCounter: FailureCounter
-    private let kafkaErrors: ErrorBox
 
     /// Milliseconds since the pipeline was created (monotonic).
     private var monotonicMs: Int64 {
@@ -89,8 +135,9 @@ public final class StreamPipeline: @unchecked Sendable {
         s.onlineEvaluated = core.metrics.evaluated
         s.listsPublished = core.listsPublished
         s.deliveryFailures = deliveryFailureCounter.value
-        s.listsDelivered = max(0, Int64(producer.deliveredCount) - s.deadLetteredTotal)
         s.lastKafkaError = kafkaErrors.value
+        s.appliedTotal = core.appliedEvents
+        s.lastCheckpointWallMs = lastCheckpointWallMs
         return s
     }
 
@@ -110,63 +157,96 @@ public final class StreamPipeline: @unchecked Sendable {
         return stopRequested
     }
 
-    /// Consumes until `stop()`; then publishes pending lists, flushes the producer, commits
-    /// offsets and closes the consumer. Blocks the calling thread.
+    /// Consumes until `stop()`; then publishes pending lists, flushes the producer, checkpoints,
+    /// commits offsets and closes the consumer. Blocks the calling thread.
     public func run() throws {
         try startConsuming()
         var lastRefresh = monotonicMs
-        var lastCommit = monotonicMs
-        var lastLag = monotonicMs
+        var lastCheckpoint = monotonicMs
+        var lastGauges = monotonicMs
         while !shouldStop {
-            let backlog = producer.outstandingCount
-            if backlog > configuration.maxOutstandingLists {
+            if producer.outstandingCount > configuration.maxOutstandingLists {
                 setPaused(true)
-                producer.poll(timeoutMs: 50)
+                _ = producer.poll(timeoutMs: 50)
+                // Keep the group membership alive while paused.
+                _ = consumer.poll(timeoutMs: 0, maxMessages: 0) { _ in }
                 continue
             }
             setPaused(false)
+            let started = clock.now
             let polled = consumer.poll(timeoutMs: configuration.pollTimeoutMs,
                                        maxMessages: configuration.pollBatchSize) { message in
                 handle(message)
             }
-            if polled > 0 { kafkaErrors.set(nil) }
+            if polled > 0 {
+                let elapsed = clock.now - started
+                metrics.updateLatency.recordNanoseconds(Self.nanoseconds(elapsed) / Int64(polled))
+                metrics.consumed.increment(by: polled)
+                kafkaErrors.set(nil)
+            }
             let now = monotonicMs
             if now - lastRefresh >= configuration.refreshIntervalMs || core.dirtyCount >= engineConfiguration.refreshBatchSize * 4 {
                 refresh(force: false)
                 lastRefresh = now
             }
-            producer.poll(timeoutMs: 0)
-            if now - lastCommit >= configuration.commitIntervalMs {
-                commit()
-                lastCommit = now
+            _ = producer.poll(timeoutMs: 0)
+            if checkpointDue(sinceMs: now - lastCheckpoint) {
+                checkpointAndCommit()
+                lastCheckpoint = monotonicMs
             }
-            if now - lastLag >= 1_000 {
-                updateLag()
-                lastLag = now
+            if now - lastGauges >= 1_000 {
+                updateGauges()
+                lastGauges = now
             }
         }
         drain()
+    }
+
+    private static func nanoseconds(_ d: Duration) -> Int64 {
+        d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+    }
+
+    private func checkpointDue(sinceMs elapsed: Int64) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        let pending = core.appliedEvents - lastCheckpointApplied
+        if store == nil {
+            return elapsed >= configuration.commitIntervalMs
+        }
+        return pending >= Int64(configuration.checkpointEveryEvents)
+            || (elapsed >= configuration.checkpointIntervalMs && (pending > 0 || offsetsChanged))
+    }
+
+    /// Whether any consumed offset is past what was last committed (dead letters move offsets too).
+    private var offsetsChanged: Bool {
+        for (p, next) in nextOffsets.enumerated() where next >= 0 && committedOffsets[Int32(p)] != next { return true }
+        return false
     }
 
     private func startConsuming() throws {
         if configuration.useConsumerGroup {
             try consumer.subscribe(topics: [configuration.inputTopic], onAssign: { [self] partitions in
                 lock.lock()
-                assignedPartitions = Array(Set(assignedPartitions).union(partitions))
+                var seeks: [TopicPartition: Int64] = [:]
+                for tp in partitions where tp.topic == configuration.inputTopic {
+                    assignedPartitions.insert(tp.partition)
+                    if let offset = restoredOffsets[tp.partition] ?? offset(of: tp.partition) {
+                        seeks[tp] = offset
+                    }
+                }
                 stats.assigned = !assignedPartitions.isEmpty
                 let first = !readyNotified
                 readyNotified = true
                 lock.unlock()
-                logger.info("assigned \(partitions.count) partition(s) of \(configuration.inputTopic)")
+                logger.info("assigned \(partitions.count) partition(s) of \(configuration.inputTopic); resuming \(seeks.count) from the checkpoint")
                 if first { onReady?() }
-                return [:]
+                return seeks
             }, onRevoke: { [self] partitions in
-                logger.info("revoking \(partitions.count) partition(s); committing first")
+                logger.info("revoking \(partitions.count) partition(s): publishing, checkpointing and committing first")
                 refresh(force: true)
                 _ = producer.flush(timeoutMs: configuration.shutdownTimeoutMs)
-                commit()
+                checkpointAndCommit()
                 lock.lock()
-                assignedPartitions.removeAll { partitions.contains($0) }
+                for tp in partitions { assignedPartitions.remove(tp.partition) }
                 stats.assigned = !assignedPartitions.isEmpty
                 lock.unlock()
             })
@@ -176,15 +256,14 @@ public final class StreamPipeline: @unchecked Sendable {
             guard let count = topics[configuration.inputTopic] else {
                 throw KafkaError(kind: .invalidArgument, message: "input topic \(configuration.inputTopic) does not exist")
             }
-            let committed = try consumer.committed(
-                (0..<count).map { TopicPartition(topic: configuration.inputTopic, partition: $0) }, timeoutMs: 10_000)
-            let start = (0..<count).map { p -> TopicPartitionOffset in
-                let tp = TopicPartition(topic: configuration.inputTopic, partition: p)
-                return TopicPartitionOffset(topic: tp.topic, partition: p, offset: committed[tp] ?? -2)
+            let all = (0..<count).map { TopicPartition(topic: configuration.inputTopic, partition: $0) }
+            let committed = try consumer.committed(all, timeoutMs: 10_000)
+            let start = all.map { tp in
+                TopicPartitionOffset(tp, offset: restoredOffsets[tp.partition] ?? committed[tp] ?? -2)
             }
             try consumer.assign(start)
             lock.lock()
-            assignedPartitions = start.map { TopicPartition(topic: $0.topic, partition: $0.partition) }
+            assignedPartitions = Set(all.map(\.partition))
             stats.assigned = true
             readyNotified = true
             lock.unlock()
@@ -192,29 +271,35 @@ public final class StreamPipeline: @unchecked Sendable {
         }
     }
 
+    private func offset(of partition: Int32) -> Int64? {
+        let p = Int(partition)
+        return p < nextOffsets.count && nextOffsets[p] >= 0 ? nextOffsets[p] : nil
+    }
+
     private func handle(_ message: borrowing KafkaMessageView) {
         let partition = message.partition
         let offset = message.offset
-        let fallback = message.timestampMs ?? Self.wallClockMs
+        var rejection: (reason: String, detail: String)?
         lock.lock()
         stats.consumed += 1
         do {
-            let event = try decoder.decode(message.payload, fallbackTimestampMs: fallback)
+            let event = try decoder.decode(message.payload, fallbackTimestampMs: message.timestampMs ?? Self.wallClockMs)
             do {
                 try core.apply(event, source: EventSource(partition: partition, offset: offset))
                 stats.applied += 1
             } catch {
-                lock.unlock()
-                deadLetter(message, reason: error.reason, detail: error.description)
-                lock.lock()
+                rejection = (error.reason, error.description)
             }
         } catch {
-            lock.unlock()
-            deadLetter(message, reason: error.reason, detail: error.description)
-            lock.lock()
+            rejection = (error.reason, error.description)
         }
-        nextOffsets[TopicPartition(topic: configuration.inputTopic, partition: partition)] = offset + 1
+        let p = Int(partition)
+        if p >= nextOffsets.count { nextOffsets += Array(repeating: -1, count: p + 1 - nextOffsets.count) }
+        nextOffsets[p] = offset + 1
         lock.unlock()
+        if let rejection {
+            deadLetter(message, reason: rejection.reason, detail: rejection.detail)
+        }
     }
 
     private func deadLetter(_ message: borrowing KafkaMessageView, reason: String, detail: String) {
@@ -232,6 +317,7 @@ public final class StreamPipeline: @unchecked Sendable {
         }
         lock.lock()
         stats.deadLettered[reason, default: 0] += 1
+        metrics.deadLettered(reason).increment()
         let second = monotonicMs / 1000
         if deadLetterLogWindow.second != second { deadLetterLogWindow = (second, 0) }
         deadLetterLogWindow.count += 1
@@ -244,12 +330,13 @@ public final class StreamPipeline: @unchecked Sendable {
 
     private func refresh(force: Bool) {
         var lists: [RecommendationList] = []
+        let started = clock.now
         lock.lock()
         core.refresh(nowMs: monotonicMs, wallClockMs: Self.wallClockMs, force: force) { lists.append($0) }
         lock.unlock()
-        for list in lists {
-            publish(list)
-        }
+        if !lists.isEmpty { metrics.refreshLatency.recordNanoseconds(Self.nanoseconds(clock.now - started)) }
+        for list in lists { publish(list) }
+        metrics.listsPublished.increment(by: lists.count)
     }
 
     private func publish(_ list: RecommendationList) {
@@ -262,35 +349,82 @@ public final class StreamPipeline: @unchecked Sendable {
         }
     }
 
-    /// Commits the offsets of everything applied so far (after the lists it caused were handed over).
-    private func commit() {
+    /// Writes a checkpoint holding the current offsets (when a state directory is configured),
+    /// then commits exactly those offsets. A failed checkpoint commits nothing.
+    private func checkpointAndCommit() {
         lock.lock()
-        let pending = nextOffsets.filter { committedOffsets[$0.key] != $0.value }
+        var offsets: [Int32: Int64] = [:]
+        for (p, next) in nextOffsets.enumerated() where next >= 0 { offsets[Int32(p)] = next }
+        for (p, offset) in restoredOffsets where offsets[p] == nil { offsets[p] = offset }
+        let changed = offsets.contains { committedOffsets[$0.key] != $0.value }
+        let pendingEvents = core.appliedEvents - lastCheckpointApplied
+        var bytes: [UInt8]?
+        let applied = core.appliedEvents
+        if let _ = store, pendingEvents > 0 || changed {
+            let keyed = Dictionary(uniqueKeysWithValues: offsets.map {
+                (TopicPartitionKey(topic: configuration.inputTopic, partition: $0.key), $0.value)
+            })
+            bytes = core.checkpoint(offsets: keyed, writtenAtMs: Self.wallClockMs).encoded()
+        }
         lock.unlock()
-        guard !pending.isEmpty else { return }
+
+        if let store, let bytes {
+            let started = clock.now
+            do {
+                let path = try store.write(bytes, sequence: applied)
+                metrics.checkpoints.increment()
+                metrics.checkpointLatency.recordNanoseconds(Self.nanoseconds(clock.now - started))
+                lock.lock()
+                lastCheckpointApplied = applied
+                lastCheckpointWallMs = Self.wallClockMs
+                lock.unlock()
+                logger.debug("checkpoint \(path): \(applied) events, \(bytes.count) bytes")
+            } catch {
+                metrics.checkpointFailures.increment()
+                logger.error("checkpoint failed; offsets stay uncommitted: \(error)")
+                return
+            }
+        }
+        guard changed else { return }
         do {
-            try consumer.commit(pending.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) })
+            try consumer.commit(offsets.map {
+                TopicPartitionOffset(topic: configuration.inputTopic, partition: $0.key, offset: $0.value)
+            })
             lock.lock()
-            for (tp, offset) in pending { committedOffsets[tp] = offset }
+            for (p, o) in offsets { committedOffsets[p] = o }
             lock.unlock()
         } catch {
-            logger.warning("offset commit failed (will retry): \(error)")
+            metrics.commitFailures.increment()
+            logger.warning("offset commit failed (the checkpoint holds them; will retry): \(error)")
         }
     }
 
-    private func updateLag() {
+    private func updateGauges() {
         lock.lock()
         let partitions = assignedPartitions
         let positions = nextOffsets
+        metrics.users.record(core.users.count)
+        metrics.items.record(core.items.count)
+        metrics.onlineHitRate.record(core.metrics.hitRate)
+        metrics.onlineNDCG.record(core.metrics.ndcg)
+        metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
+        if let last = lastCheckpointWallMs {
+            metrics.checkpointAge.record(Double(Self.wallClockMs - last) / 1000)
+        }
         lock.unlock()
         var lag: Int64 = 0
         var known = false
-        for tp in partitions {
+        for partition in partitions {
+            let tp = TopicPartition(topic: configuration.inputTopic, partition: partition)
             guard let marks = consumer.cachedWatermarks(tp) else { continue }
-            let position = positions[tp] ?? marks.low
-            lag += max(0, marks.high - position)
+            let p = Int(partition)
+            let position = p < positions.count && positions[p] >= 0 ? positions[p] : marks.low
+            let behind = max(0, marks.high - position)
+            metrics.partitionLag(partition).record(behind)
+            lag += behind
             known = true
         }
+        metrics.lag.record(known ? lag : -1)
         lock.lock()
         stats.lag = known ? lag : -1
         lock.unlock()
@@ -301,22 +435,22 @@ public final class StreamPipeline: @unchecked Sendable {
         let changed = stats.paused != paused
         stats.paused = paused
         lock.unlock()
-        if changed {
-            if paused {
-                logger.warning("output backlog above \(configuration.maxOutstandingLists) lists: pausing fetch")
-            } else {
-                logger.info("output backlog drained: resuming fetch")
-            }
+        guard changed else { return }
+        metrics.paused.record(paused ? 1 : 0)
+        if paused {
+            logger.warning("output backlog above \(configuration.maxOutstandingLists) messages: fetching paused")
+        } else {
+            logger.info("output backlog drained: fetching resumed")
         }
     }
 
     private func drain() {
-        logger.info("draining: publishing pending lists, flushing the producer, committing offsets")
+        logger.info("draining: publishing pending lists, flushing the producer, checkpointing, committing")
         refresh(force: true)
         if !producer.flush(timeoutMs: configuration.shutdownTimeoutMs) {
             logger.error("producer did not drain within \(configuration.shutdownTimeoutMs) ms; \(producer.outstandingCount) message(s) left")
         }
-        commit()
+        checkpointAndCommit()
         consumer.close()
         logger.info("stopped")
     }

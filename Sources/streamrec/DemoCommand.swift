@@ -68,6 +68,7 @@ struct DemoCommand: ParsableCommand {
         settings.pipeline.outputTopic = output
         settings.pipeline.deadLetterTopic = dlq
         settings.pipeline.groupId = "streamrec-demo"
+        settings.pipeline.stateDirectory = nil  // the demo's state lives and dies with the mock cluster
         settings.pipeline.commitIntervalMs = 1_000
         settings.pipeline.kafkaProperties["session.timeout.ms"] = settings.pipeline.kafkaProperties["session.timeout.ms"] ?? "6000"
         settings.pipeline.kafkaProperties["heartbeat.interval.ms"] = settings.pipeline.kafkaProperties["heartbeat.interval.ms"] ?? "500"
