@@ -17,6 +17,8 @@ public struct EventGenerator: Sendable {
     private let itemFactorsByRank: [Float]
     private let successors: [Int32]
     private let popularOrder: [Int32]
+    /// Inverse of `popularOrder`.
+    private let popularityRanks: [Int32]
     private let itemPopularity: ZipfSampler
     private let userActivity: ZipfSampler
     private let userOrder: [Int32]
@@ -57,7 +59,11 @@ public struct EventGenerator: Sendable {
         var succ = [Int32](repeating: 0, count: c.items)
         for k in 0..<c.items { succ[Int(cycle[k])] = cycle[(k + 1) % c.items] }
         successors = succ
-        popularOrder = Self.permutation(c.items, &setup)
+        let order = Self.permutation(c.items, &setup)
+        var ranks = [Int32](repeating: 0, count: c.items)
+        for (rank, item) in order.enumerated() { ranks[Int(item)] = Int32(rank) }
+        popularOrder = order
+        popularityRanks = ranks
         userOrder = Self.permutation(c.users, &setup)
         itemPopularity = ZipfSampler(count: c.items, exponent: c.popularitySkew)
         userActivity = ZipfSampler(count: c.users, exponent: c.userActivitySkew)
@@ -132,7 +138,7 @@ public struct EventGenerator: Sendable {
 
     /// Popularity rank of each item (0: most popular) as planted.
     public func popularityRank(ofItem item: Int) -> Int {
-        popularOrder.firstIndex(of: Int32(item)) ?? 0
+        Int(popularityRanks[item])
     }
 
     // MARK: Stream
