@@ -13,8 +13,12 @@ public struct EventGenerator: Sendable {
     private var rng: SplitMix64
     private let userFactors: [Float]
     private let itemFactors: [Float]
+    /// `itemFactors` transposed: `rank x items`.
+    private let itemFactorsByRank: [Float]
     private let successors: [Int32]
     private let popularOrder: [Int32]
+    /// Inverse of `popularOrder`.
+    private let popularityRanks: [Int32]
     private let itemPopularity: ZipfSampler
     private let userActivity: ZipfSampler
     private let userOrder: [Int32]
@@ -46,12 +50,20 @@ public struct EventGenerator: Sendable {
 
         var setup = SplitMix64(seed: c.seed)
         userFactors = (0..<(c.users * c.rank)).map { _ in Float(setup.nextGaussian()) }
-        itemFactors = (0..<(c.items * c.rank)).map { _ in Float(setup.nextGaussian()) }
+        let factors = (0..<(c.items * c.rank)).map { _ in Float(setup.nextGaussian()) }
+        itemFactors = factors
+        var transposed = [Float](repeating: 0, count: factors.count)
+        for j in 0..<c.items { for k in 0..<c.rank { transposed[k * c.items + j] = factors[j * c.rank + k] } }
+        itemFactorsByRank = transposed
         let cycle = Self.permutation(c.items, &setup)
         var succ = [Int32](repeating: 0, count: c.items)
         for k in 0..<c.items { succ[Int(cycle[k])] = cycle[(k + 1) % c.items] }
         successors = succ
-        popularOrder = Self.permutation(c.items, &setup)
+        let order = Self.permutation(c.items, &setup)
+        var ranks = [Int32](repeating: 0, count: c.items)
+        for (rank, item) in order.enumerated() { ranks[Int(item)] = Int32(rank) }
+        popularOrder = order
+        popularityRanks = ranks
         userOrder = Self.permutation(c.users, &setup)
         itemPopularity = ZipfSampler(count: c.items, exponent: c.popularitySkew)
         userActivity = ZipfSampler(count: c.users, exponent: c.userActivitySkew)
@@ -90,27 +102,35 @@ public struct EventGenerator: Sendable {
     /// The planted score of `item` for `user` (dot product of factors over sqrt(rank)).
     public func score(user: Int, item: Int) -> Float {
         let r = configuration.rank
-        var s: Float = 0
-        for k in 0..<r { s += userFactors[user * r + k] * itemFactors[item * r + k] }
-        return s * (1 / Float(r).squareRoot())
+        let scale = 1 / Float(r).squareRoot()
+        var s: Float = 0 // same operations, in the same order, as `tasteTopItems`
+        for k in 0..<r { s += (userFactors[user * r + k] * scale) * itemFactors[item * r + k] }
+        return s
     }
 
     /// The `count` items with the highest planted score for `user`, best first.
     public func tasteTopItems(user: Int, count: Int) -> [Int] {
         let n = min(max(count, 0), configuration.items)
         let r = configuration.rank
+        let items = configuration.items
         var heap = TopScores(capacity: n)
         let scale = 1 / Float(r).squareRoot()
-        userFactors.withUnsafeBufferPointer { uf in
-            itemFactors.withUnsafeBufferPointer { vf in
-                let u = uf.baseAddress! + user * r
-                var v = vf.baseAddress!
-                for item in 0..<configuration.items {
-                    var s: Float = 0
-                    for k in 0..<r { s += u[k] * v[k] }
-                    heap.offer(s * scale, Int32(item))
-                    v += r
+        var scores = [Float](repeating: 0, count: items)
+        // Item-major factors: each pass is a contiguous, vectorisable axpy over all items.
+        scores.withUnsafeMutableBufferPointer { out in
+            itemFactorsByRank.withUnsafeBufferPointer { vt in
+                for k in 0..<r {
+                    let weight = userFactors[user * r + k] * scale
+                    let row = vt.baseAddress! + k * items
+                    for j in 0..<items { out[j] += weight * row[j] }
                 }
+            }
+        }
+        scores.withUnsafeBufferPointer { out in
+            var threshold = heap.threshold
+            for j in 0..<items where out[j] > threshold {
+                heap.offer(out[j], Int32(j))
+                threshold = heap.threshold
             }
         }
         return heap.sortedDescending().map { Int($0) }
@@ -118,7 +138,7 @@ public struct EventGenerator: Sendable {
 
     /// Popularity rank of each item (0: most popular) as planted.
     public func popularityRank(ofItem item: Int) -> Int {
-        popularOrder.firstIndex(of: Int32(item)) ?? 0
+        Int(popularityRanks[item])
     }
 
     // MARK: Stream

@@ -10,6 +10,9 @@ struct TopScores {
         ids.reserveCapacity(capacity)
     }
 
+    /// Scores at or below this cannot enter: the smallest kept score once full, else -infinity.
+    var threshold: Float { scores.count == capacity && capacity > 0 ? scores[0] : -.infinity }
+
     /// Offers one pair; ties keep the earlier id.
     @inline(__always)
     mutating func offer(_ score: Float, _ id: Int32) {

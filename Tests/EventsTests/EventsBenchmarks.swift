@@ -4,7 +4,7 @@ import Testing
 
 /// Throughput figures, printed only. Off by default; run in release with
 /// `EVENTS_BENCH=1 swift test -c release --filter EventsBenchmarks`.
-@Suite("EventsBenchmarks", .enabled(if: ProcessInfo.processInfo.environment["EVENTS_BENCH"] == "1"))
+@Suite("EventsBenchmarks", .serialized, .enabled(if: ProcessInfo.processInfo.environment["EVENTS_BENCH"] == "1"))
 struct EventsBenchmarks {
     private func seconds(_ body: () throws -> Void) rethrows -> Double {
         let start = ContinuousClock.now
