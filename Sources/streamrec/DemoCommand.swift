@@ -92,7 +92,8 @@ struct DemoCommand: ParsableCommand {
         }
         pipelineThread.name = "streamrec-pipeline"
         pipelineThread.start()
-        let feederThread = Thread { feeder.run() }
+        let feederDone = DispatchSemaphore(value: 0)
+        let feederThread = Thread { feeder.run(); feederDone.signal() }
         feederThread.name = "streamrec-feeder"
         feederThread.start()
 
@@ -122,6 +123,7 @@ struct DemoCommand: ParsableCommand {
         feeder.stop()
         pipeline.stop()
         pipelineDone.wait()
+        feederDone.wait()
         if let error = pipelineError.value { throw error }
 
         let s = pipeline.statsSnapshot()

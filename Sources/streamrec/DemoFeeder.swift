@@ -17,7 +17,9 @@ final class DemoFeeder: @unchecked Sendable {
 
     init(bootstrapServers: String, topic: String, generator configuration: GeneratorConfiguration,
          rate: Int, badFraction: Double, logger: Logger) throws {
-        producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrapServers, "linger.ms": "5"])
+        // lz4 keeps the mock partitions under their 5 MiB log limit for longer (they trim older batches).
+        producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrapServers, "linger.ms": "5",
+                                                  "compression.codec": "lz4"])
         self.topic = topic
         self.generator = EventGenerator(configuration: configuration)
         self.rate = rate
