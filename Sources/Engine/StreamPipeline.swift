@@ -44,6 +44,7 @@ public final class StreamPipeline: @unchecked Sendable {
     private var readyNotified = false
     private var deadLetterLogWindow: (second: Int64, count: Int) = (0, 0)
     private var lastCheckpointApplied: Int64 = 0
+    private var lastCheckpointOffsets: [Int32: Int64] = [:]
     private var lastCheckpointWallMs: Int64?
 
     /// Called once, on the pipeline thread, after the first partitions are assigned.
@@ -85,6 +86,7 @@ public final class StreamPipeline: @unchecked Sendable {
                 restoredOffsets[key.partition] = offset
             }
             lastCheckpointApplied = info.appliedEvents
+            lastCheckpointOffsets = restoredOffsets
             lastCheckpointWallMs = info.writtenAtMs
         } else if let core {
             self.core = core
@@ -216,10 +218,19 @@ public final class StreamPipeline: @unchecked Sendable {
             || (elapsed >= configuration.checkpointIntervalMs && (pending > 0 || offsetsChanged))
     }
 
-    /// Whether any consumed offset is past what was last committed (dead letters move offsets too).
+    /// Whether a checkpoint or a commit has something new: offsets moved since the last
+    /// checkpoint (dead letters move them too), or owned offsets are not yet committed.
     private var offsetsChanged: Bool {
-        for (p, next) in nextOffsets.enumerated() where next >= 0 && committedOffsets[Int32(p)] != next { return true }
-        return false
+        let current = currentOffsets()
+        if store != nil && current != lastCheckpointOffsets { return true }
+        return current.contains { assignedPartitions.contains($0.key) && committedOffsets[$0.key] != $0.value }
+    }
+
+    /// Next offset per input partition: consumed ones, else what the checkpoint restored.
+    private func currentOffsets() -> [Int32: Int64] {
+        var offsets = restoredOffsets
+        for (p, next) in nextOffsets.enumerated() where next >= 0 { offsets[Int32(p)] = next }
+        return offsets
     }
 
     private func startConsuming() throws {
@@ -353,14 +364,15 @@ public final class StreamPipeline: @unchecked Sendable {
     /// then commits exactly those offsets. A failed checkpoint commits nothing.
     private func checkpointAndCommit() {
         lock.lock()
-        var offsets: [Int32: Int64] = [:]
-        for (p, next) in nextOffsets.enumerated() where next >= 0 { offsets[Int32(p)] = next }
-        for (p, offset) in restoredOffsets where offsets[p] == nil { offsets[p] = offset }
-        let changed = offsets.contains { committedOffsets[$0.key] != $0.value }
+        let offsets = currentOffsets()
+        // Commit only what this member owns: a commit from a member that lost its partitions
+        // (session timeout during an outage) is refused and resets the group join in progress.
+        let ownedOffsets = offsets.filter { assignedPartitions.contains($0.key) }
+        let changed = ownedOffsets.contains { committedOffsets[$0.key] != $0.value }
         let pendingEvents = core.appliedEvents - lastCheckpointApplied
         var bytes: [UInt8]?
         let applied = core.appliedEvents
-        if let _ = store, pendingEvents > 0 || changed {
+        if let _ = store, pendingEvents > 0 || offsets != lastCheckpointOffsets {
             let keyed = Dictionary(uniqueKeysWithValues: offsets.map {
                 (TopicPartitionKey(topic: configuration.inputTopic, partition: $0.key), $0.value)
             })
@@ -376,6 +388,7 @@ public final class StreamPipeline: @unchecked Sendable {
                 metrics.checkpointLatency.recordNanoseconds(Self.nanoseconds(clock.now - started))
                 lock.lock()
                 lastCheckpointApplied = applied
+                lastCheckpointOffsets = offsets
                 lastCheckpointWallMs = Self.wallClockMs
                 lock.unlock()
                 logger.debug("checkpoint \(path): \(applied) events, \(bytes.count) bytes")
@@ -387,11 +400,11 @@ public final class StreamPipeline: @unchecked Sendable {
         }
         guard changed else { return }
         do {
-            try consumer.commit(offsets.map {
+            try consumer.commit(ownedOffsets.map {
                 TopicPartitionOffset(topic: configuration.inputTopic, partition: $0.key, offset: $0.value)
             })
             lock.lock()
-            for (p, o) in offsets { committedOffsets[p] = o }
+            for (p, o) in ownedOffsets { committedOffsets[p] = o }
             lock.unlock()
         } catch {
             metrics.commitFailures.increment()
