@@ -28,6 +28,9 @@ public enum ModelCatalog {
             c.initStd = try o.float("init", 0.05)
             c.frequencyAdaptive = try o.bool("adaptive", false)
             c.useBiases = try o.bool("biases", true)
+            c.rateBoost = try o.float("boost", 0)
+            c.biasShrinkage = try o.float("bshrink", 0)
+            c.factorRateScale = try o.float("flr", 1)
             c.seed = UInt64(try o.int("seed", Int(seed)))
             return c
         case "bmf", "bpr":
@@ -41,6 +44,7 @@ public enum ModelCatalog {
             c.negativeWeight = try o.float("negw", 1)
             c.frequencyAdaptive = try o.bool("adaptive", true)
             c.useBiases = try o.bool("biases", true)
+            c.rateBoost = try o.float("boost", 0)
             c.seed = UInt64(try o.int("seed", Int(seed)))
             return c
         default:
