@@ -8,13 +8,13 @@ import Models
 /// prequential); see the project report for the figures.
 public enum ModelCatalog {
     /// Every model name ``Evaluator`` accepts.
-    public static let names = ["biasedmf", "bmf", "bpr", "als", "ials", "pop"]
+    public static let names = ["biasedmf", "svdpp", "bmf", "bpr", "als", "ials", "pop"]
 
     /// Models that learn one event at a time (usable in the prequential protocol).
-    public static let onlineNames: Set<String> = ["biasedmf", "bmf", "pop"]
+    public static let onlineNames: Set<String> = ["biasedmf", "svdpp", "bmf", "pop"]
 
     /// Whether the model estimates ratings (k-fold protocol) rather than only ranking items.
-    public static func predictsRatings(_ name: String) -> Bool { ["biasedmf", "als"].contains(name) }
+    public static func predictsRatings(_ name: String) -> Bool { ["biasedmf", "svdpp", "als"].contains(name) }
 
     /// The per-event learner configuration of an online model.
     public static func onlineConfiguration(_ name: String, options o: ModelOptions, seed: UInt64) throws -> OnlineMFConfiguration {
@@ -28,6 +28,9 @@ public enum ModelCatalog {
             c.initStd = try o.float("init", 0.05)
             c.frequencyAdaptive = try o.bool("adaptive", false)
             c.useBiases = try o.bool("biases", true)
+            c.rateBoost = try o.float("boost", 0)
+            c.biasShrinkage = try o.float("bshrink", 0)
+            c.factorRateScale = try o.float("flr", 1)
             c.seed = UInt64(try o.int("seed", Int(seed)))
             return c
         case "bmf", "bpr":
@@ -41,6 +44,7 @@ public enum ModelCatalog {
             c.negativeWeight = try o.float("negw", 1)
             c.frequencyAdaptive = try o.bool("adaptive", true)
             c.useBiases = try o.bool("biases", true)
+            c.rateBoost = try o.float("boost", 0)
             c.seed = UInt64(try o.int("seed", Int(seed)))
             return c
         default:
@@ -48,10 +52,33 @@ public enum ModelCatalog {
         }
     }
 
+    static func svdppConfiguration(options o: ModelOptions, seed: UInt64) throws -> SVDPlusPlusConfiguration {
+        var c = SVDPlusPlusConfiguration()
+        c.factors = try o.int("factors", 50)
+        c.learningRate = try o.float("lr", 0.007)
+        c.regularization = try o.float("reg", 0.02)
+        c.implicitRegularization = try o.float("yreg", c.regularization)
+        c.biasRegularization = try o.float("breg", 0.005)
+        c.initStd = try o.float("init", 0.05)
+        c.rateBoost = try o.float("boost", 0)
+        c.seed = UInt64(try o.int("seed", Int(seed)))
+        return c
+    }
+
+    /// A fresh per-event learner for the prequential protocol (nil for popularity).
+    static func streamLearner(_ name: String, options: ModelOptions, seed: UInt64) throws -> (any StreamLearner)? {
+        switch name {
+        case "pop": return nil
+        case "svdpp": return SVDPlusPlus(configuration: try svdppConfiguration(options: options, seed: seed))
+        default: return OnlineMF(configuration: try onlineConfiguration(name, options: options, seed: seed))
+        }
+    }
+
     static func schedule(_ name: String, options o: ModelOptions, seed: UInt64) throws -> SGDSchedule {
         let epochs: Int, decay: Float
         switch name {
         case "biasedmf": (epochs, decay) = (40, 0.96)
+        case "svdpp": (epochs, decay) = (25, 0.95)
         case "bpr": (epochs, decay) = (30, 0.95)
         default: (epochs, decay) = (20, 0.95)
         }
@@ -88,6 +115,9 @@ public enum ModelCatalog {
         case "biasedmf", "bmf":
             return OnlineMF.train(training, configuration: try onlineConfiguration(name, options: options, seed: seed),
                                   schedule: try schedule(name, options: options, seed: seed), progress: progress)
+        case "svdpp":
+            return SVDPlusPlus.train(training, configuration: try svdppConfiguration(options: options, seed: seed),
+                                     schedule: try schedule(name, options: options, seed: seed), progress: progress)
         case "bpr":
             return OnlineMF.trainBPR(training, configuration: try onlineConfiguration(name, options: options, seed: seed),
                                      schedule: try schedule(name, options: options, seed: seed), progress: progress)

@@ -17,9 +17,15 @@ enum PrequentialProtocol {
         let range = data.valueRange
         let k = kList.contains(10) ? 10 : (kList.first ?? 10)
 
-        let learner: OnlineMF? = model == "pop" ? nil : OnlineMF(configuration: try ModelCatalog.onlineConfiguration(model, options: options, seed: seed))
-        let explicit = learner?.configuration.feedback == .explicit
+        let learner: (any StreamLearner)? = try ModelCatalog.streamLearner(model, options: options, seed: seed)
+        let explicit = learner?.isExplicit ?? false
         let binary = ModelCatalog.binaryTraining(model, options: options)
+        let replay = try options.int("replay", 0)
+        var replayRng = SeededGenerator(seed: seed &+ 5)
+        var pastUser = [Int32](), pastItem = [Int32](), pastValue = [Float]()
+        let foldIn = try options.float("foldin", 0)
+        var userHistoryItems = [[Int32]](repeating: [], count: data.users)
+        var userHistoryValues = [[Float]](repeating: [], count: data.users)
         var popularity = [Float]()
         var userRow = [Int32](repeating: -1, count: data.users)
         var itemRow = [Int32](repeating: -1, count: data.items)
@@ -45,7 +51,7 @@ enum PrequentialProtocol {
             let knownItem = itemRow[i] >= 0
             // Score before learning.
             if explicit, let learner {
-                let p = knownItem ? learner.predict(user: mu, item: itemRow[i]) : learner.globalMean + learner.userBias[Int(mu)]
+                let p = knownItem ? learner.predict(user: mu, item: itemRow[i]) : learner.coldItemPrediction(user: mu)
                 let clamped = min(max(p, range.lowerBound), range.upperBound)
                 total.add(prediction: clamped, truth: data.value[row])
                 win.add(prediction: clamped, truth: data.value[row])
@@ -75,7 +81,21 @@ enum PrequentialProtocol {
             }
             let mi = itemRow[i]
             if let learner {
-                learner.update(user: mu, item: mi, value: binary ? 1 : data.value[row])
+                let v = binary ? 1 : data.value[row]
+                learner.update(user: mu, item: mi, value: v)
+                pastUser.append(mu); pastItem.append(mi); pastValue.append(v)
+                if foldIn > 0, let learner = learner as? OnlineMF {
+                    userHistoryItems[u].append(mi); userHistoryValues[u].append(v)
+                    try userHistoryItems[u].withUnsafeBufferPointer { h in
+                        try userHistoryValues[u].withUnsafeBufferPointer { w in
+                            try learner.foldIn(user: mu, items: h, values: w, regularization: foldIn)
+                        }
+                    }
+                }
+                for _ in 0..<replay {
+                    let r = replayRng.nextInt(below: pastUser.count)
+                    learner.replay(user: pastUser[r], item: pastItem[r], value: pastValue[r])
+                }
             } else {
                 popularity[Int(mi)] += 1
             }

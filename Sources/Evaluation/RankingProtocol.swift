@@ -85,9 +85,9 @@ enum RankingProtocol {
     /// the joint list (the j-th best target sits below the j−1 better ones).
     static func adjustedRanks(_ ranks: [Int]) -> [Int] {
         guard ranks.count > 1 else { return ranks }
-        let order = ranks.indices.sorted { ranks[$0] < ranks[$1] }
+        let order = ranks.indices.filter { ranks[$0] > 0 }.sorted { ranks[$0] != ranks[$1] ? ranks[$0] < ranks[$1] : $0 < $1 }
         var out = ranks
-        for (pos, idx) in order.enumerated() where ranks[idx] > 0 { out[idx] = ranks[idx] + pos }
+        for (pos, idx) in order.enumerated() { out[idx] = ranks[idx] + pos }
         return out
     }
 }

@@ -137,6 +137,20 @@ public final class OnlineMF {
         }
     }
 
+    /// Learns a past event again (experience replay): the same step as ``update(user:item:value:)``
+    /// but counts, μ and event totals are left alone, so replaying does not inflate frequencies.
+    public func replay(user: Int32, item: Int32, value: Float) {
+        precondition(Int(user) < users && Int(item) < items && user >= 0 && item >= 0, "OnlineMF.replay: index out of range")
+        switch configuration.feedback {
+        case .explicit:
+            explicitStep(user: Int(user), item: Int(item), rating: value, updateMean: false, countEvent: false)
+        case .implicit:
+            let count = sampleNegatives(excluding: item, into: negatives)
+            implicitStep(user: Int(user), item: Int(item), weight: value,
+                         negatives: UnsafeBufferPointer(start: negatives, count: count), countEvent: false)
+        }
+    }
+
     /// Implicit step with caller-chosen negatives (e.g. items the caller knows are unseen).
     /// Same loss as ``update(user:item:value:)``; ignores the configured feedback kind.
     @discardableResult
@@ -162,6 +176,11 @@ public final class OnlineMF {
     // MARK: - Steps
 
     @inline(__always)
+    func rateScale(_ count: Int32) -> Float {
+        configuration.rateBoost == 0 ? 1 : 1 + configuration.rateBoost / Float(max(count, 1)).squareRoot()
+    }
+
+    @inline(__always)
     func penaltyScale(_ count: Int32) -> Float {
         configuration.frequencyAdaptive ? 1 / Float(max(count, 1)).squareRoot() : 1
     }
@@ -181,16 +200,20 @@ public final class OnlineMF {
         }
         let su = penaltyScale(userCount[u]), si = penaltyScale(itemCount[i])
         let lu = configuration.regularization * su, li = configuration.regularization * si
+        let lru = lr * rateScale(userCount[u]), lri = lr * rateScale(itemCount[i])
         if configuration.useBiases {
             let bu = userBias[u], bi = itemBias[i]
-            userBias[u] = bu + lr * (e - configuration.biasRegularization * su * bu)
-            itemBias[i] = bi + lr * (e - configuration.biasRegularization * si * bi)
+            let shrink = configuration.biasShrinkage
+            let bri = shrink > 0 ? 1 / (Float(itemCount[i]) + shrink) : lri
+            userBias[u] = bu + lru * (e - configuration.biasRegularization * su * bu)
+            itemBias[i] = bi + bri * (e - configuration.biasRegularization * si * bi)
         }
-        let au = 1 - lr * lu, ai = 1 - lr * li, le = lr * e
+        let fs = configuration.factorRateScale
+        let au = 1 - fs * lru * lu, ai = 1 - fs * lri * li, leu = fs * lru * e, lei = fs * lri * e
         for k in 0..<d {
             let p = pu[k], q = qi[k]
-            pu[k] = au * p + le * q
-            qi[k] = ai * q + le * p
+            pu[k] = au * p + leu * q
+            qi[k] = ai * q + lei * p
         }
         if countEvent { eventCount &+= 1 }
         if updateMean { globalMean += (rating - globalMean) / Float(eventCount) }
