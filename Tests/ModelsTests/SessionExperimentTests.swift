@@ -65,4 +65,13 @@ struct SessionExperimentTests {
             }
         }
     }
+
+    @Test("per-event session update cost (H = 64, W = 20)", .enabled(if: enabled))
+    func updateBenchmark() throws {
+        for forwardOnly in [false, true] {
+            let r = try SessionBenchmark.measureUpdate(forwardOnly: forwardOnly)
+            Self.log("BENCH \(forwardOnly ? "forward-only" : "bidirectional") \(r)")
+            #expect(r.updates > 0)
+        }
+    }
 }

@@ -4,7 +4,7 @@
 /// item bias, type embeddings, gap embeddings, then per direction (forward, backward)
 /// `Wx` (D×3H), `Uh` (H×3H), `bx` (3H), `bhn` (H), then the projection `P` (S×E) and its bias (E).
 /// Gate columns are ordered update z, reset r, candidate n.
-struct SessionParameterLayout: Sendable, Equatable {
+struct SessionParameterLayout: Sendable {
     let itemCount: Int
     let embedding: Int
     let hidden: Int
@@ -68,9 +68,5 @@ struct SessionParameterLayout: Sendable, Equatable {
     @inline(__always)
     func gru(_ d: Int) -> (wx: Int, uh: Int, bx: Int, bhn: Int) {
         d == 0 ? (wx.0, uh.0, bx.0, bhn.0) : (wx.1, uh.1, bx.1, bhn.1)
-    }
-
-    static func == (a: Self, b: Self) -> Bool {
-        a.total == b.total && a.itemOut == b.itemOut && a.projection == b.projection && a.wx == b.wx
     }
 }

@@ -64,13 +64,14 @@ public final class SessionTrainer {
             throw SessionModelError(.invalidInput, "no training example: every sequence needs at least two steps")
         }
 
+        guard c.epochs > 0 else { return model }
         let best = model.copy()
         var bestScore = -Double.infinity
         var bestEpoch = 0
         var sinceBest = 0
         let clock = ContinuousClock()
         let started = clock.now
-        for epoch in 1...max(1, c.epochs) where c.epochs > 0 {
+        for epoch in 1...c.epochs {
             // Shuffle within each length group, cut batches, shuffle the batch order.
             var batches: [(group: Int, start: Int, count: Int)] = []
             for g in 0..<groups.count where !groups[g].isEmpty {

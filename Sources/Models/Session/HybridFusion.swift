@@ -1,0 +1,114 @@
+/// Fuses matrix-factorization and session scores into one ranking score.
+///
+/// Each side is standardised per user (z-score over the items) so the two weights compare
+/// like with like: `fused = mfWeight · z(mf) + sessionWeight · z(session)`. A user with no MF
+/// history ranks by the session alone, one with no session window by MF alone.
+public struct HybridFusion: Sendable, Codable, Equatable {
+    /// Weight of the standardised MF scores.
+    public var mfWeight: Float
+    /// Weight of the standardised session scores.
+    public var sessionWeight: Float
+
+    /// Creates a fusion; the default weighs both sides equally.
+    public init(mfWeight: Float = 0.5, sessionWeight: Float = 0.5) {
+        self.mfWeight = mfWeight
+        self.sessionWeight = sessionWeight
+    }
+
+    /// Writes the fused scores of one user into `out` (same length as the inputs).
+    ///
+    /// Pass nil for a side the user has no state for; with both nil every score is 0.
+    /// Allocates nothing.
+    public func fuse(mf: UnsafeBufferPointer<Float>?, session: UnsafeBufferPointer<Float>?,
+                     into out: UnsafeMutableBufferPointer<Float>) {
+        let n = out.count
+        for i in 0..<n { out[i] = 0 }
+        let useMF = mf != nil && (session == nil || mfWeight != 0)
+        let useSession = session != nil && (mf == nil || sessionWeight != 0)
+        if let mf, useMF {
+            precondition(mf.count == n, "HybridFusion: MF scores and output differ in length")
+            let (mean, inv) = Self.moments(mf)
+            let w = session == nil ? 1 : mfWeight * inv
+            for i in 0..<n { out[i] += w * (mf[i] - mean) }
+        }
+        if let session, useSession {
+            precondition(session.count == n, "HybridFusion: session scores and output differ in length")
+            let (mean, inv) = Self.moments(session)
+            let w = mf == nil ? 1 : sessionWeight * inv
+            for i in 0..<n { out[i] += w * (session[i] - mean) }
+        }
+    }
+
+    /// Array convenience for `fuse(mf:session:into:)` (allocates the result).
+    public func fuse(mf: [Float]?, session: [Float]?) -> [Float] {
+        let n = mf?.count ?? session?.count ?? 0
+        var out = [Float](repeating: 0, count: n)
+        out.withUnsafeMutableBufferPointer { o in
+            func withOptional(_ a: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> Void) {
+                if let a { a.withUnsafeBufferPointer { body($0) } } else { body(nil) }
+            }
+            withOptional(mf) { m in withOptional(session) { s in fuse(mf: m, session: s, into: o) } }
+        }
+        return out
+    }
+
+    /// Mean and inverse standard deviation of the finite scores (inverse 1 when they are constant).
+    static func moments(_ x: UnsafeBufferPointer<Float>) -> (mean: Float, inverseStd: Float) {
+        var sum = 0.0, squares = 0.0, count = 0
+        for v in x where v.isFinite {
+            sum += Double(v)
+            squares += Double(v) * Double(v)
+            count += 1
+        }
+        guard count > 0 else { return (0, 1) }
+        let mean = sum / Double(count)
+        let variance = max(0, squares / Double(count) - mean * mean)
+        return (Float(mean), variance > 1e-12 ? Float(1 / variance.squareRoot()) : 1)
+    }
+
+    /// Picks the session share `α` (weights `1 - α`, `α`) on a grid of `steps + 1` values in [0, 1]
+    /// that maximises mean NDCG@10 of the targets; ties go to the smaller `α`.
+    ///
+    /// - mfScores, sessionScores: per example, one score per item (same length within an example).
+    /// - targets: the held-out item of each example.
+    /// - excluded: per example, items left out of the ranking (the user's earlier items); may be empty.
+    public static func fit(
+        mfScores: [[Float]], sessionScores: [[Float]], targets: [Int], excluded: [[Int]] = [], steps: Int = 20
+    ) -> (fusion: HybridFusion, ndcg10: Double) {
+        precondition(mfScores.count == sessionScores.count && mfScores.count == targets.count,
+                     "HybridFusion.fit: one MF row, one session row and one target per example")
+        let grid = (0...max(1, steps)).map { Float($0) / Float(max(1, steps)) }
+        var gains = [Double](repeating: 0, count: grid.count)
+        var zm: [Float] = [], zs: [Float] = []
+        for e in 0..<targets.count {
+            let m = mfScores[e], s = sessionScores[e], t = targets[e]
+            guard m.count == s.count, t >= 0, t < m.count else { continue }
+            let (mm, mi) = m.withUnsafeBufferPointer { moments($0) }
+            let (sm, si) = s.withUnsafeBufferPointer { moments($0) }
+            zm = m.map { ($0 - mm) * mi }
+            zs = s.map { ($0 - sm) * si }
+            let skip = e < excluded.count ? Set(excluded[e].filter { $0 != t }) : []
+            for (g, alpha) in grid.enumerated() {
+                let target = (1 - alpha) * zm[t] + alpha * zs[t]
+                var rank = 0
+                for i in 0..<zm.count where (1 - alpha) * zm[i] + alpha * zs[i] > target && !skip.contains(i) {
+                    rank += 1
+                    if rank >= 10 { break }
+                }
+                if rank < 10 { gains[g] += 1 / log2(Double(rank) + 2) }
+            }
+        }
+        var best = 0
+        for g in 1..<grid.count where gains[g] > gains[best] { best = g }
+        let alpha = grid[best]
+        return (HybridFusion(mfWeight: 1 - alpha, sessionWeight: alpha), gains[best] / Double(max(1, targets.count)))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

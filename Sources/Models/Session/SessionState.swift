@@ -1,0 +1,37 @@
+/// One user's session state in the daemon: the window of recent steps and the cached session vector.
+///
+/// `record` appends an event and re-encodes the whole window (both directions), reusing the
+/// vector's storage and the caller's workspace, so it allocates nothing.
+public struct SessionState: Sendable {
+    /// Recent steps, oldest first.
+    public private(set) var window: SessionWindow
+    /// Session vector of the current window (the projection bias while the window is empty).
+    public private(set) var vector: [Float]
+
+    /// Creates an empty state for a model's window length and session width.
+    public init(model: BiGRUSessionModel) {
+        window = SessionWindow(capacity: model.configuration.windowLength)
+        vector = [Float](repeating: 0, count: model.sessionDimension)
+    }
+
+    /// True when no step has been recorded.
+    public var isEmpty: Bool { window.isEmpty }
+
+    /// Appends `step` and recomputes the session vector.
+    public mutating func record(_ step: SessionStep, model: BiGRUSessionModel, workspace: inout SessionWorkspace) {
+        window.append(step)
+        let current = window
+        vector.withUnsafeMutableBufferPointer { v in
+            model.encode(window: current, workspace: &workspace, into: v.baseAddress!)
+        }
+    }
+
+    /// Recomputes the vector after the model changed (e.g. a retrained model was loaded).
+    public mutating func refresh(model: BiGRUSessionModel, workspace: inout SessionWorkspace) {
+        if vector.count != model.sessionDimension { vector = [Float](repeating: 0, count: model.sessionDimension) }
+        let current = window
+        vector.withUnsafeMutableBufferPointer { v in
+            model.encode(window: current, workspace: &workspace, into: v.baseAddress!)
+        }
+    }
+}
