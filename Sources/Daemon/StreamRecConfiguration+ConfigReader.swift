@@ -194,6 +194,11 @@ extension StreamRecConfiguration {
             c.httpPort = port
         },
         "http.ready_max_lag": { $0.readyMaxLag = Int64(try int($1)) },
+        "http.max_body_bytes": { $0.httpMaxBodyBytes = try positiveInt($1) },
+        "http.max_k": { $0.httpMaxK = try positiveInt($1) },
+        "http.list_cache_size": { $0.httpListCacheSize = try positiveInt($1) },
+        "http.accept_events": { $0.httpAcceptEvents = try bool($1) },
+        "metrics.enabled": { $0.metricsEnabled = try bool($1) },
 
         "log.level": { c, v in
             guard let level = Logger.Level(rawValue: v.lowercased()) else {

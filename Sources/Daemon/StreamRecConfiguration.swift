@@ -21,6 +21,16 @@ public struct StreamRecConfiguration: Sendable {
     public var httpPort = 8080
     /// Largest lag (messages) at which `/readyz` still reports ready.
     public var readyMaxLag: Int64 = 10_000
+    /// Largest accepted `POST /v1/events` body, in bytes.
+    public var httpMaxBodyBytes = 1 << 20
+    /// Largest `k` the query endpoints accept.
+    public var httpMaxK = 100
+    /// Published lists kept in memory for `GET /v1/users/{id}/recommendations`.
+    public var httpListCacheSize = 100_000
+    /// Whether `POST /v1/events` is served (it produces to the input topic).
+    public var httpAcceptEvents = true
+    /// Whether metrics go to the Prometheus registry served at `/metrics`.
+    public var metricsEnabled = true
     /// Log level.
     public var logLevel = Logger.Level.info
 

@@ -34,6 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
         var settings = try StreamRecConfiguration.load(file: config)
         kafka.apply(to: &settings)
         let logger = LoggingSetup.logger(level: settings.logLevel)
+        // Metrics go to Prometheus from here on: bootstrap before the pipeline creates its handles.
+        let exposition = settings.metricsEnabled ? MetricsExposition(registry: MetricsBootstrap.prometheus()) : nil
         try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
 
         let notifier = SystemdNotifier()
@@ -41,12 +43,25 @@ struct ServeCommand: AsyncParsableCommand {
         pipeline.onReady = { notifier.ready(status: "assigned; consuming") }
         logger.info("streamrec serving \(settings.pipeline.inputTopic) → \(settings.pipeline.outputTopic) via \(settings.pipeline.bootstrapServers)")
 
+        // Graceful shutdown runs in reverse order: the HTTP API stops accepting first, then the
+        // pipeline drains (publish, flush, checkpoint, commit), then the watchdog stops.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WatchdogService(notifier: notifier, pipeline: pipeline)),
+            .init(service: PipelineService(pipeline: pipeline, logger: logger, onShutdown: { notifier.stopping() }),
+                  successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if settings.httpPort != 0 {
+            let intake = settings.httpAcceptEvents
+                ? try EventIntake(topic: settings.pipeline.inputTopic, producerProperties: settings.pipeline.producerProperties(),
+                                  limits: settings.engine.eventLimits, maxOutstanding: settings.pipeline.maxOutstandingLists)
+                : nil
+            let api = RecommendationAPI(pipeline: pipeline, cache: ListCache(capacity: settings.httpListCacheSize),
+                                        intake: intake, metrics: exposition, configuration: settings.http, logger: logger)
+            services.append(.init(service: HTTPService(api: api, logger: logger),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: WatchdogService(notifier: notifier, pipeline: pipeline)),
-                .init(service: PipelineService(pipeline: pipeline, logger: logger, onShutdown: { notifier.stopping() }),
-                      successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

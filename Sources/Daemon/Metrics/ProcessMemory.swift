@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+
+/// Memory of the current process as the kernel counts it (`/proc/self/statm`).
+public struct ProcessMemory: Sendable, Equatable {
+    /// Resident set size, in bytes.
+    public var residentBytes: Int
+    /// Virtual memory size, in bytes.
+    public var virtualBytes: Int
+
+    /// Reads `/proc/self/statm`; nil where it does not exist (not Linux) or cannot be parsed.
+    public static func current() -> ProcessMemory? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        return parse(statm: text, pageSize: Int(sysconf(Int32(_SC_PAGESIZE))))
+    }
+
+    /// Parses the `statm` line (`size resident shared text lib data dt`, in pages).
+    public static func parse(statm text: String, pageSize: Int) -> ProcessMemory? {
+        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard fields.count >= 2, let size = Int(fields[0]), let resident = Int(fields[1]), pageSize > 0 else { return nil }
+        return ProcessMemory(residentBytes: resident * pageSize, virtualBytes: size * pageSize)
+    }
+}

@@ -1,0 +1,109 @@
+import Engine
+import Events
+import Foundation
+import Kafka
+import Logging
+
+/// (Copied from EngineTests.) A mock cluster with the three StreamRec topics, plus a producer and an output reader that
+/// are separate librdkafka clients (as the apps and subscribers would be).
+final class HTTPKafkaHarness: @unchecked Sendable {
+    let cluster: MockCluster
+    let input = "events", output = "recommendations", deadLetter = "dead-letter"
+    let partitions: Int32
+    let producer: KafkaProducer
+
+    init(partitions: Int32 = 3) throws {
+        self.partitions = partitions
+        cluster = try MockCluster(brokerCount: 1)
+        try cluster.createTopic(input, partitions: partitions)
+        try cluster.createTopic(output, partitions: partitions)
+        try cluster.createTopic(deadLetter, partitions: 1)
+        producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "1"])
+    }
+
+    /// Pipeline settings pointing at this cluster, tuned for fast tests.
+    func pipelineConfiguration(group: String = "streamrec-test", useGroup: Bool = true) -> PipelineConfiguration {
+        var c = PipelineConfiguration()
+        c.bootstrapServers = cluster.bootstrapServers
+        c.groupId = group
+        c.inputTopic = input
+        c.outputTopic = output
+        c.deadLetterTopic = deadLetter
+        c.useConsumerGroup = useGroup
+        c.refreshIntervalMs = 20
+        c.commitIntervalMs = 200
+        c.kafkaProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "200",
+                             "topic.metadata.refresh.interval.ms": "1000"]
+        return c
+    }
+
+    func send(_ event: Event) throws {
+        try producer.produce(topic: input, key: Array(event.user.utf8), value: EventEncoder.json(event))
+    }
+
+    func sendRaw(key: String, value: [UInt8]) throws {
+        try producer.produce(topic: input, key: Array(key.utf8), value: value)
+    }
+
+    func flush() { _ = producer.flush(timeoutMs: 10_000) }
+
+    /// Reads every record of `topic` from the beginning until `quietMs` pass without a new one.
+    func readAll(_ topic: String, partitions: Int32, quietMs: Int = 1_500) throws -> [HTTPOutputRecord] {
+        let consumer = try KafkaConsumer(properties: ["bootstrap.servers": cluster.bootstrapServers,
+                                                      "group.id": "reader-\(UUID().uuidString)"])
+        defer { consumer.close() }
+        try consumer.assign((0..<partitions).map { TopicPartitionOffset(topic: topic, partition: $0, offset: -2) })
+        var records: [HTTPOutputRecord] = []
+        var lastNew = Date()
+        while Date().timeIntervalSince(lastNew) * 1000 < Double(quietMs) {
+            let n = consumer.poll(timeoutMs: 100, maxMessages: 10_000) { m in
+                records.append(HTTPOutputRecord(partition: m.partition, offset: m.offset,
+                                            key: String(decoding: m.key, as: UTF8.self),
+                                            value: Array(m.payload),
+                                            headers: Dictionary(m.headers().map { ($0.name, String(decoding: $0.value, as: UTF8.self)) },
+                                                                uniquingKeysWith: { a, _ in a })))
+            }
+            if n > 0 { lastNew = Date() }
+        }
+        return records
+    }
+}
+
+/// One record read back from a topic.
+struct HTTPOutputRecord {
+    let partition: Int32
+    let offset: Int64
+    let key: String
+    let value: [UInt8]
+    let headers: [String: String]
+
+    /// The value parsed as a published list.
+    var list: HTTPParsedList? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
+              let user = object["user"] as? String,
+              let items = object["items"] as? [[String: Any]],
+              let version = object["version"] as? Int,
+              let basedOn = object["based_on"] as? [String: Any] else { return nil }
+        return HTTPParsedList(user: user, items: items.compactMap { $0["item"] as? String },
+                          scores: items.compactMap { ($0["score"] as? NSNumber)?.floatValue },
+                          model: object["model"] as? String ?? "", version: version,
+                          basedOnOffset: basedOn["offset"] as? Int ?? -1,
+                          generatedAt: object["generated_at"] as? Int ?? 0)
+    }
+}
+
+struct HTTPParsedList {
+    let user: String
+    let items: [String]
+    let scores: [Float]
+    let model: String
+    let version: Int
+    let basedOnOffset: Int
+    let generatedAt: Int
+}
+
+func httpQuietLogger() -> Logger {
+    var logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    logger.logLevel = .critical
+    return logger
+}
