@@ -146,6 +146,7 @@ extension StreamRecConfiguration {
         "engine.popularity_half_life_s": { $0.engine.popularityHalfLifeSeconds = try double($1) },
         "engine.max_users": { $0.engine.maxUsers = try positiveInt($1) },
         "engine.max_items": { $0.engine.maxItems = try positiveInt($1) },
+        "engine.evict_idle_users": { $0.engine.evictIdleUsers = try bool($1) },
         "engine.weights.view": { $0.engine.typeWeights[.view] = try float($1) },
         "engine.weights.click": { $0.engine.typeWeights[.click] = try float($1) },
         "engine.weights.cart": { $0.engine.typeWeights[.cart] = try float($1) },

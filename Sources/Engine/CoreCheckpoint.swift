@@ -36,7 +36,8 @@ public struct TopicPartitionKey: Hashable, Sendable, Comparable, CustomStringCon
 
 extension RecommenderCore {
     static let checkpointSections = (meta: "engine.meta", ids: "engine.ids", table: "engine.table",
-                                     popularity: "engine.popularity", offsets: "engine.offsets")
+                                     popularity: "engine.popularity", offsets: "engine.offsets",
+                                     evictions: "engine.evictions")
 
     /// Writes the whole state and `offsets` into a snapshot.
     public func checkpoint(offsets: [TopicPartitionKey: Int64], writtenAtMs: Int64) -> SnapshotWriter {
@@ -63,6 +64,11 @@ extension RecommenderCore {
             let state = popularity.state
             w.append(state.values)
             w.append(state.originMs ?? Int64.min)
+        }
+        writer.addSection(Self.checkpointSections.evictions) { w in
+            w.append(freeUserRows)
+            w.append(evictedUsers)
+            for active in table.lastActive { w.append(active) }
         }
         writer.addSection(Self.checkpointSections.meta) { w in
             w.append(appliedEvents)
@@ -122,6 +128,13 @@ extension RecommenderCore {
             throw SnapshotError(.malformed, "popularity has \(values.count) items, ids \(core.items.count)")
         }
         core.popularity.restore(values: values, originMs: origin == .min ? nil : origin)
+
+        if reader.sectionNames.contains(checkpointSections.evictions) {
+            var e = ByteReader(try reader.section(checkpointSections.evictions), context: checkpointSections.evictions)
+            core.freeUserRows = try e.readInt32s()
+            core.evictedUsers = try e.read(Int64.self)
+            for u in 0..<userCount { core.table.lastActive[u] = try e.read(Int64.self) }
+        }
 
         var m = ByteReader(try reader.section(checkpointSections.meta), context: checkpointSections.meta)
         core.appliedEvents = try m.read(Int64.self)

@@ -25,9 +25,12 @@ public struct EngineConfiguration: Sendable {
     }()
     /// Name written into each output record's `model` field.
     public var modelName = "bmf"
-    /// Largest number of users and items held (new ids beyond the cap go to the dead-letter topic).
+    /// Largest number of users held. Beyond it the least recently active users are evicted
+    /// (forgotten) to make room, or, with `evictIdleUsers` off, new users are dead-lettered.
     public var maxUsers = 5_000_000
-    /// See `maxUsers`.
+    /// Whether a full user table evicts idle users (true) or refuses new ones (false).
+    public var evictIdleUsers = true
+    /// Largest number of items held; events for new items beyond it are dead-lettered.
     public var maxItems = 2_000_000
     /// Limits applied when decoding events.
     public var eventLimits = EventLimits()

@@ -11,7 +11,7 @@ public struct IdentifierMap: Sendable {
     public init(ids: [String]) {
         self.ids = ids
         indexById.reserveCapacity(ids.count)
-        for (i, id) in ids.enumerated() { indexById[id] = Int32(i) }
+        for (i, id) in ids.enumerated() where !id.isEmpty { indexById[id] = Int32(i) }
     }
 
     /// Number of ids known.
@@ -31,6 +31,19 @@ public struct IdentifierMap: Sendable {
         indexById[id] = i
         ids.append(id)
         return (i, true)
+    }
+
+    /// Forgets the id at `index`, leaving the row unnamed (empty) until `reassign`.
+    public mutating func forget(_ index: Int32) {
+        indexById[ids[Int(index)]] = nil
+        ids[Int(index)] = ""
+    }
+
+    /// Gives `index` to `newId`, forgetting the id it had (row reuse after an eviction).
+    public mutating func reassign(_ index: Int32, to newId: String) {
+        indexById[ids[Int(index)]] = nil
+        ids[Int(index)] = newId
+        indexById[newId] = index
     }
 
     /// External id at `index`.

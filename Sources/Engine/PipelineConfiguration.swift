@@ -52,13 +52,14 @@ public struct PipelineConfiguration: Sendable {
         return p
     }
 
-    /// librdkafka properties of the producer (idempotent, acks=all unless overridden).
+    /// librdkafka properties of the producer (idempotent, acks=all, lz4 unless overridden).
     public func producerProperties() -> [String: String] {
         var p = kafkaProperties.filter { !Self.consumerOnlyKeys.contains($0.key) }
         p["bootstrap.servers"] = bootstrapServers
         p["enable.idempotence"] = p["enable.idempotence"] ?? "true"
         p["acks"] = p["acks"] ?? "all"
         p["linger.ms"] = p["linger.ms"] ?? "5"
+        p["compression.codec"] = p["compression.codec"] ?? p["compression.type"] ?? "lz4"
         return p
     }
 

@@ -23,6 +23,7 @@ struct PipelineMetrics {
     let onlineNDCG = Gauge(label: "streamrec_online_ndcg_at_10")
     let checkpointAge = Gauge(label: "streamrec_checkpoint_age_seconds")
     let modelBytes = Gauge(label: "streamrec_model_bytes")
+    let evictedUsers = Gauge(label: "streamrec_users_evicted_total")
 
     private var deadLetterCounters: [String: Counter] = [:]
 

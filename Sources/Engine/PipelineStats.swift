@@ -10,6 +10,8 @@ public struct PipelineStats: Sendable {
     public var listsPublished: Int64 = 0
     /// Produce failures reported by delivery reports.
     public var deliveryFailures: Int64 = 0
+    /// Idle users evicted to respect the user cap.
+    public var evictedUsers: Int64 = 0
     /// Distinct users and items known.
     public var users = 0
     /// See `users`.

@@ -30,6 +30,10 @@ public final class RecommenderCore {
     public internal(set) var latestEventMs: Int64 = 0
 
     var dirtyQueue: [Int32] = []
+    /// Rows of evicted users, ready for new users.
+    var freeUserRows: [Int32] = []
+    /// Users evicted since the state began.
+    public internal(set) var evictedUsers: Int64 = 0
     private let scorer: ListScorer
 
     /// Creates an empty state.
@@ -77,6 +81,7 @@ public final class RecommenderCore {
         table.seen[u].insert(item)
         table.eventCount[u] &+= 1
         table.lastSource[u] = source
+        table.lastActive[u] = appliedEvents
         if !table.isDirty[u] {
             table.isDirty[u] = true
             dirtyQueue.append(user)
@@ -140,6 +145,25 @@ public final class RecommenderCore {
         return result
     }
 
+    /// Frees the rows of the least recently active users (a twentieth of the table at a time, so
+    /// the cost of choosing them is spread over many new users). Their factors, history and lists
+    /// are forgotten: when they come back they start as new, cold users.
+    private func evictIdleUsers() {
+        guard configuration.evictIdleUsers else { return }
+        let batch = max(1, users.count / 20)
+        var order = Array(0..<Int32(users.count))
+        order.sort { table.lastActive[Int($0)] < table.lastActive[Int($1)] }
+        let victims = order.prefix(batch)
+        for row in victims {
+            users.forget(row)
+            table.reset(Int(row))
+        }
+        let evicted = Set(victims)
+        dirtyQueue.removeAll { evicted.contains($0) }
+        freeUserRows.append(contentsOf: victims.reversed())
+        evictedUsers += Int64(victims.count)
+    }
+
     /// Whether the user has enough history for the personal model.
     func isPersonal(_ user: Int32) -> Bool {
         table.eventCount[Int(user)] >= configuration.minEventsForPersonal
@@ -147,7 +171,13 @@ public final class RecommenderCore {
 
     private func userIndex(for id: String) throws(EngineRejection) -> Int32 {
         if let index = users.index(of: id) { return index }
-        guard users.count < configuration.maxUsers else { throw .userCapacity }
+        if users.count >= configuration.maxUsers {
+            if freeUserRows.isEmpty { evictIdleUsers() }
+            guard let row = freeUserRows.popLast() else { throw .userCapacity }
+            users.reassign(row, to: id)
+            model.resetUser(row)
+            return row
+        }
         let (index, _) = users.insert(id)
         let row = model.addUser()
         precondition(row == index, "model and id map disagree on user rows")

@@ -139,6 +139,7 @@ public final class StreamPipeline: @unchecked Sendable {
         s.deliveryFailures = deliveryFailureCounter.value
         s.lastKafkaError = kafkaErrors.value
         s.appliedTotal = core.appliedEvents
+        s.evictedUsers = core.evictedUsers
         s.lastCheckpointWallMs = lastCheckpointWallMs
         return s
     }
@@ -420,6 +421,7 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.items.record(core.items.count)
         metrics.onlineHitRate.record(core.metrics.hitRate)
         metrics.onlineNDCG.record(core.metrics.ndcg)
+        metrics.evictedUsers.record(core.evictedUsers)
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
         if let last = lastCheckpointWallMs {
             metrics.checkpointAge.record(Double(Self.wallClockMs - last) / 1000)

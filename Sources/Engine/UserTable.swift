@@ -17,6 +17,8 @@ public struct UserTable: Sendable {
     public internal(set) var publishedCount: [Int32] = []
     /// Whether the user waits for a refresh.
     public internal(set) var isDirty: [Bool] = []
+    /// Engine event sequence number of the user's last event (for evicting idle users).
+    public internal(set) var lastActive: [Int64] = []
 
     /// Creates an empty table.
     public init() {}
@@ -33,5 +35,18 @@ public struct UserTable: Sendable {
         lastSource.append(.none)
         publishedCount.append(0)
         isDirty.append(false)
+        lastActive.append(0)
+    }
+
+    /// Clears row `u` for reuse by a new user.
+    mutating func reset(_ u: Int) {
+        seen[u] = []
+        eventCount[u] = 0
+        lastList[u] = []
+        lastPublishedMs[u] = .min
+        lastSource[u] = .none
+        publishedCount[u] = 0
+        isDirty[u] = false
+        lastActive[u] = 0
     }
 }

@@ -12,13 +12,15 @@ final class KafkaTestHarness: @unchecked Sendable {
     let partitions: Int32
     let producer: KafkaProducer
 
-    init(partitions: Int32 = 3) throws {
+    init(partitions: Int32 = 3, deadLetterPartitions: Int32 = 1) throws {
         self.partitions = partitions
         cluster = try MockCluster(brokerCount: 1)
         try cluster.createTopic(input, partitions: partitions)
         try cluster.createTopic(output, partitions: partitions)
-        try cluster.createTopic(deadLetter, partitions: 1)
-        producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "1"])
+        try cluster.createTopic(deadLetter, partitions: deadLetterPartitions)
+        // lz4 keeps the topics under the mock partitions' 5 MiB log limit (older batches are trimmed beyond it).
+        producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5",
+                                                  "compression.codec": "lz4", "message.max.bytes": "2000000"])
     }
 
     /// Pipeline settings pointing at this cluster, tuned for fast tests.
@@ -32,8 +34,7 @@ final class KafkaTestHarness: @unchecked Sendable {
         c.useConsumerGroup = useGroup
         c.refreshIntervalMs = 20
         c.commitIntervalMs = 200
-        c.kafkaProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "200",
-                             "topic.metadata.refresh.interval.ms": "1000"]
+        c.kafkaProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "200"]
         return c
     }
 
