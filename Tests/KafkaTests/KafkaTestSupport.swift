@@ -1,5 +1,8 @@
 import Kafka
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One consumed message, copied out of the borrowed view.
 struct ConsumedRecord: Hashable {
@@ -13,6 +16,11 @@ struct ConsumedRecord: Hashable {
 
 /// Helpers shared by the Kafka tests; every test starts its own mock cluster.
 enum KafkaTestSupport {
+    /// The value of an environment variable, nil when unset.
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+
     /// Producer properties for a fast test run against `cluster`.
     static func producerProperties(_ cluster: MockCluster) -> [String: String] {
         ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"]
