@@ -27,13 +27,15 @@ enum KafkaTestSupport {
     }
 
     /// Consumer properties with short group timeouts for `cluster`.
+    ///
+    /// `topic.metadata.refresh.interval.ms` stays at its default: a low value made group joins
+    /// on the mock stall now and then (repeated rejoins), so tests must not lower it.
     static func consumerProperties(_ cluster: MockCluster, group: String) -> [String: String] {
         [
             "bootstrap.servers": cluster.bootstrapServers,
             "group.id": group,
             "session.timeout.ms": "6000",
             "heartbeat.interval.ms": "300",
-            "topic.metadata.refresh.interval.ms": "1000",
             "fetch.wait.max.ms": "50",
         ]
     }
