@@ -47,6 +47,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         /// An argument was out of range.
         public static let invalidArgument = Kind(.invalidArgument)
 
+        /// The kind's name, such as `commit`.
         public var description: String { code.rawValue }
     }
 
@@ -69,6 +70,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: rdKafkaCode)))
     }
 
+    /// The kind, the message and, when set, librdkafka's code name and number.
     public var description: String {
         if rdKafkaCode == 0 { return "Kafka \(kind) error: \(message)" }
         return "Kafka \(kind) error: \(message) (\(rdKafkaName), code \(rdKafkaCode))"
