@@ -91,7 +91,7 @@ extension KafkaError {
     }
 
     /// An error of `kind` built from a librdkafka response code, with `context` in front of its text.
-    public static func fromCode(_ kind: Kind, _ code: rd_kafka_resp_err_t, context: String) -> KafkaError {
+    static func fromCode(_ kind: Kind, _ code: rd_kafka_resp_err_t, context: String) -> KafkaError {
         let text = String(cString: rd_kafka_err2str(code))
         return KafkaError(kind: kind, rdKafkaCode: code.rawValue, message: "\(context): \(text)")
     }
