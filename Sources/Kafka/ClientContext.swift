@@ -12,8 +12,6 @@ final class ClientContext: @unchecked Sendable {
     let failed = Atomic<Int>(0)
     /// Rebalance handlers, set by `subscribe` and read inside `poll`.
     let rebalance = Mutex<RebalanceHandlers?>(nil)
-    /// The error raised by the last rebalance, if any.
-    let lastRebalanceError = Mutex<KafkaError?>(nil)
 
     init(logSink: KafkaLogSink?,
          onError: (@Sendable (KafkaError) -> Void)? = nil,

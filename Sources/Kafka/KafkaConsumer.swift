@@ -104,7 +104,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Consumer-level errors go to `onError` (partition EOF is skipped); rebalance callbacks run
     /// here. If `body` throws, the error is rethrown after the message is released; the position
     /// has already moved past that message, so `seek` back to read it again. Returns the
-    /// number of messages handed to `body`; 0 after `close`.
+    /// number of messages handed to `body`; 0 at once after `close` or when `maxMessages` < 1.
     public func poll(timeoutMs: Int32, maxMessages: Int,
                      _ body: (borrowing KafkaMessageView) throws -> Void) rethrows -> Int {
         guard !isClosed else { return 0 }

@@ -47,6 +47,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         /// An argument was out of range.
         public static let invalidArgument = Kind(.invalidArgument)
 
+        /// The kind's name, such as `commit`.
         public var description: String { code.rawValue }
     }
 
@@ -69,6 +70,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: rdKafkaCode)))
     }
 
+    /// The kind, the message and, when set, librdkafka's code name and number.
     public var description: String {
         if rdKafkaCode == 0 { return "Kafka \(kind) error: \(message)" }
         return "Kafka \(kind) error: \(message) (\(rdKafkaName), code \(rdKafkaCode))"
@@ -89,7 +91,7 @@ extension KafkaError {
     }
 
     /// An error of `kind` built from a librdkafka response code, with `context` in front of its text.
-    public static func fromCode(_ kind: Kind, _ code: rd_kafka_resp_err_t, context: String) -> KafkaError {
+    static func fromCode(_ kind: Kind, _ code: rd_kafka_resp_err_t, context: String) -> KafkaError {
         let text = String(cString: rd_kafka_err2str(code))
         return KafkaError(kind: kind, rdKafkaCode: code.rawValue, message: "\(context): \(text)")
     }

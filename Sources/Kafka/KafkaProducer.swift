@@ -100,9 +100,11 @@ public final class KafkaProducer: @unchecked Sendable {
     /// When the local queue is full it serves delivery reports (`rd_kafka_poll`) and retries,
     /// so it may block until there is room. The delivery outcome is reported later through
     /// `deliveredCount`, `failedCount` and `onDeliveryFailure`.
-    /// - Parameter partition: the partition, or nil to let the partitioner hash the key.
+    /// - Parameters:
+    ///   - partition: the partition, or nil to let the partitioner hash the key.
+    ///   - timestampMs: the message timestamp in milliseconds since the epoch, nil for now.
     public func produce(topic: String, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
-                        headers: [KafkaHeader] = [], partition: Int32? = nil) throws {
+                        headers: [KafkaHeader] = [], partition: Int32? = nil, timestampMs: Int64? = nil) throws {
         let rkt = try topicHandle(topic)
         var hdrs: OpaquePointer? = nil
         if !headers.isEmpty {
@@ -122,7 +124,7 @@ public final class KafkaProducer: @unchecked Sendable {
         }
         var error: OpaquePointer? = nil
         while true {
-            error = withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { vus in
+            error = withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
                 var count = 0
                 func add(_ vtype: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
                     var vu = rd_kafka_vu_t()
@@ -143,6 +145,7 @@ public final class KafkaProducer: @unchecked Sendable {
                 }
                 if let partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
                 if let hdrs { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = hdrs } }
+                if let timestampMs { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestampMs } }
                 return rd_kafka_produceva(handle, vus.baseAddress, count)
             }
             guard let current = error else { return }

@@ -11,6 +11,8 @@ public struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
         self.partition = partition
     }
 
+    /// `topic[partition]`.
+    /// `topic[partition]`.
     public var description: String { "\(topic)[\(partition)]" }
 }
 
@@ -40,6 +42,8 @@ public struct TopicPartitionOffset: Hashable, Sendable, CustomStringConvertible 
     /// The partition without the offset.
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 
+    /// `topic[partition]@offset`.
+    /// `topic[partition]@offset`.
     public var description: String { "\(topic)[\(partition)]@\(offset)" }
 }
 

@@ -104,4 +104,43 @@ struct ConsumerAssignTests {
         #expect(consumer.lag(tp) == 0)
         consumer.close()
     }
+
+    @Test("the message view exposes timestamp, topic, key, payload and header lookup")
+    func messageViewFields() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("view", partitions: 2)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster))
+        try producer.produce(topic: "view", key: [0, 1, 2], value: [9, 8], partition: 1,
+                             timestampMs: 1_700_000_000_123)
+        try producer.produce(topic: "view", key: "k", value: "v",
+                             headers: [KafkaHeader(name: "a", value: "1"), KafkaHeader(name: "b", value: [7]),
+                                       KafkaHeader(name: "a", value: "2")],
+                             partition: 1)
+        #expect(producer.flush(timeoutMs: 5_000))
+        let consumer = try KafkaConsumer(properties: KafkaTestSupport.consumerProperties(cluster, group: "v1"))
+        try consumer.assign([TopicPartitionOffset(topic: "view", partition: 1, offset: KafkaOffset.beginning)])
+        var seen = 0
+        let deadline = ContinuousClock.now + .seconds(10)
+        while seen < 2 && ContinuousClock.now < deadline {
+            seen += consumer.poll(timeoutMs: 100, maxMessages: 10) { message in
+                #expect(message.topicName == "view")
+                #expect(message.partition == 1)
+                if message.offset == 0 {
+                    #expect(message.timestampMs == 1_700_000_000_123)
+                    #expect(Array(message.key) == [0, 1, 2])
+                    #expect(Array(message.payload) == [9, 8])
+                    #expect(message.headers().isEmpty)
+                    #expect(message.header(named: "a") == nil)
+                } else {
+                    #expect((message.timestampMs ?? 0) > 1_600_000_000_000)
+                    #expect(message.headers().map(\.name) == ["a", "b", "a"])
+                    #expect(message.header(named: "a").map { Array($0) } == Array("2".utf8))
+                    #expect(message.header(named: "b").map { Array($0) } == [7])
+                    #expect(message.header(named: "c") == nil)
+                }
+            }
+        }
+        #expect(seen == 2)
+        consumer.close()
+    }
 }

@@ -1,5 +1,8 @@
 import Kafka
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One consumed message, copied out of the borrowed view.
 struct ConsumedRecord: Hashable {
@@ -13,19 +16,26 @@ struct ConsumedRecord: Hashable {
 
 /// Helpers shared by the Kafka tests; every test starts its own mock cluster.
 enum KafkaTestSupport {
+    /// The value of an environment variable, nil when unset.
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+
     /// Producer properties for a fast test run against `cluster`.
     static func producerProperties(_ cluster: MockCluster) -> [String: String] {
         ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"]
     }
 
     /// Consumer properties with short group timeouts for `cluster`.
+    ///
+    /// `topic.metadata.refresh.interval.ms` stays at its default: a low value made group joins
+    /// on the mock stall now and then (repeated rejoins), so tests must not lower it.
     static func consumerProperties(_ cluster: MockCluster, group: String) -> [String: String] {
         [
             "bootstrap.servers": cluster.bootstrapServers,
             "group.id": group,
             "session.timeout.ms": "6000",
             "heartbeat.interval.ms": "300",
-            "topic.metadata.refresh.interval.ms": "1000",
             "fetch.wait.max.ms": "50",
         ]
     }
