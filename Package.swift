@@ -61,6 +61,9 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: strict),
 
+        // Fuzz target of the event decoder (libFuzzer with -DLIBFUZZER, else a bounded mutation driver).
+        .executableTarget(name: "EventsFuzzer", dependencies: ["Events"], swiftSettings: strict),
+
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"], swiftSettings: strict),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),

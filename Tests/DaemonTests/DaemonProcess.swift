@@ -59,3 +59,10 @@ final class DaemonProcess {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+/// The `EventsFuzzer` driver built beside the test bundle.
+enum FuzzDriver {
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("EventsFuzzer")
+    }
+}
