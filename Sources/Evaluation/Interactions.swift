@@ -1,3 +1,4 @@
+import Foundation
 import Models
 
 /// A table of interactions with dense indices: the harness's working form of a dataset.
@@ -86,6 +87,21 @@ public struct Interactions: Sendable {
     public func trainingData(binary: Bool = false) throws -> TrainingData {
         try TrainingData(users: users, items: items, userIndex: user, itemIndex: item,
                          values: binary ? [Float](repeating: 1, count: count) : value)
+    }
+
+    /// Like ``trainingData(binary:)`` but each value is multiplied by `1 + boost · exp(−age/τ)`,
+    /// where `age` counts the user's later events in this table (0 for the latest): recent events
+    /// weigh more in the user's vector. `τ <= 0` leaves values unchanged.
+    public func trainingData(binary: Bool, recency tau: Double, boost: Float) throws -> TrainingData {
+        guard tau > 0 else { return try trainingData(binary: binary) }
+        var weighted = binary ? [Float](repeating: 1, count: count) : value
+        for rows in rowsByUser() {
+            for (pos, k) in rows.enumerated() {
+                let age = Double(rows.count - 1 - pos)
+                weighted[k] *= 1 + boost * Float(exp(-age / tau))
+            }
+        }
+        return try TrainingData(users: users, items: items, userIndex: user, itemIndex: item, values: weighted)
     }
 
     /// Smallest and largest value (for clamping rating predictions).
