@@ -108,20 +108,20 @@ public final class BiGRUSessionModel: @unchecked Sendable {
             let hState = ws.state + d * h
             hState.update(repeating: 0, count: h)
             guard n > 0 else { continue }
-            BLAS.gemm(transA: false, transB: false, m: n, n: h3, k: dim, a: ws.x, lda: dim,
-                      b: parameters + g.wx, ldb: h3, c: ws.gx, ldc: h3)
-            for k in 0..<n { BLAS.axpy(h3, 1, parameters + g.bx, ws.gx + k * h3) }
+            for k in 0..<n {
+                (ws.gx + k * h3).update(from: parameters + g.bx, count: h3)
+                SessionMath.vectorTimesMatrix(ws.x + k * dim, dim, parameters + g.wx, h3, into: ws.gx + k * h3, accumulate: true)
+            }
             for s in 0..<n {
                 let k = d == 0 ? s : n - 1 - s
-                BLAS.gemv(trans: true, m: h, n: h3, a: parameters + g.uh, lda: h3, x: hState, y: ws.gh)
+                SessionMath.vectorTimesMatrix(hState, h, parameters + g.uh, h3, into: ws.gh, accumulate: false)
                 GRUKernels.forward(rows: 1, hidden: h, gx: ws.gx + k * h3, gh: ws.gh, bhn: parameters + g.bhn,
                                    hPrev: hState, gates: ws.gates, ghn: ws.ghn, hOut: ws.hNext) { _ in true }
                 hState.update(from: ws.hNext, count: h)
             }
         }
         out.update(from: parameters + l.projectionBias, count: l.embedding)
-        BLAS.gemv(trans: true, m: l.stateDim, n: l.embedding, a: parameters + l.projection, lda: l.embedding,
-                  x: ws.state, beta: 1, y: out)
+        SessionMath.vectorTimesMatrix(ws.state, l.stateDim, parameters + l.projection, l.embedding, into: out, accumulate: true)
     }
 
     /// Encodes the steps held by a `SessionWindow` (gap buckets from its timestamps). Allocates nothing.
