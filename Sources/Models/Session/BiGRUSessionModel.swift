@@ -147,3 +147,31 @@ public final class BiGRUSessionModel: @unchecked Sendable {
         Array(UnsafeBufferPointer(start: parameters, count: layout.total))
     }
 }
+
+extension BiGRUSessionModel {
+    /// Session vectors of many histories at once (row-major, `histories.count × sessionDimension`),
+    /// encoded in batches with one sgemm per GRU step; for offline evaluation and warm-up.
+    /// Each history is oldest first; only its last `windowLength` steps are read.
+    public func sessionVectors(histories: [[SessionStep]], batchSize: Int = 256) -> [Float] {
+        let e = sessionDimension
+        var out = [Float](repeating: 0, count: histories.count * e)
+        let graph = SessionBatchGraph(model: self, maxBatch: max(1, batchSize))
+        var rng = SeededGenerator(seed: 0)
+        var start = 0
+        while start < histories.count {
+            let chunk = histories[start..<min(histories.count, start + graph.maxBatch)]
+            let steps = max(1, min(configuration.windowLength, chunk.map(\.count).max() ?? 1))
+            graph.prepare(batch: chunk.count, steps: steps)
+            for (b, h) in chunk.enumerated() {
+                graph.load(example: b, window: h.suffix(configuration.windowLength).filter { $0.item >= 0 && Int($0.item) < itemCount }[...],
+                           target: 0, configuration: configuration)
+            }
+            graph.forward(dropout: 0, rng: &rng)
+            out.withUnsafeMutableBufferPointer { o in
+                (o.baseAddress! + start * e).update(from: graph.sessions, count: chunk.count * e)
+            }
+            start += chunk.count
+        }
+        return out
+    }
+}
