@@ -78,6 +78,26 @@ struct SessionModelTests {
         for k in 0..<8 { #expect(abs(shortOut[k] - graph.sessions[8 + k]) < 1e-5) }
     }
 
+    @Test("batched sessionVectors equal one-by-one encodes, for empty, short and over-long histories")
+    func batchedVectors() throws {
+        let c = Self.smallConfiguration()
+        let model = try BiGRUSessionModel(configuration: c)
+        var rng = SeededGenerator(seed: 5)
+        let histories: [[SessionStep]] = (0..<7).map { u in
+            (0..<(u * 2)).map { i in SessionStep(item: Int32(rng.nextInt(below: 12)), type: UInt8(i % 3), timestampMs: Int64(i) * 7_000) }
+        }
+        let batched = model.sessionVectors(histories: histories, batchSize: 3)
+        #expect(batched.count == 7 * 8)
+        var workspace = SessionWorkspace(configuration: c)
+        for (u, h) in histories.enumerated() {
+            var window = SessionWindow(capacity: c.windowLength)
+            for s in h { window.append(s) }
+            var v = [Float](repeating: 0, count: 8)
+            v.withUnsafeMutableBufferPointer { model.encode(window: window, workspace: &workspace, into: $0.baseAddress!) }
+            for k in 0..<8 { #expect(abs(v[k] - batched[u * 8 + k]) < 1e-5, "history \(u)") }
+        }
+    }
+
     @Test("scoreItems is session · itemOutᵀ + bias for each row")
     func scoring() throws {
         let c = Self.smallConfiguration()

@@ -122,5 +122,13 @@ struct HybridFusionTests {
             mf[e].indices.max { mf[e][$0] < mf[e][$1] }!
         })
         #expect(sessionOnly.ndcg10 == 1 && sessionOnly.fusion.sessionWeight == 0)
+        // The row-major overload gives the same answer.
+        let flatMF = mf.flatMap { $0 }, flatSession = session.flatMap { $0 }
+        let flat = flatMF.withUnsafeBufferPointer { m in
+            flatSession.withUnsafeBufferPointer { s in
+                HybridFusion.fit(mfScores: m, sessionScores: s, itemCount: 100, targets: targets)
+            }
+        }
+        #expect(flat.fusion == fusion && flat.ndcg10 == ndcg)
     }
 }

@@ -108,20 +108,20 @@ public final class BiGRUSessionModel: @unchecked Sendable {
             let hState = ws.state + d * h
             hState.update(repeating: 0, count: h)
             guard n > 0 else { continue }
-            BLAS.gemm(transA: false, transB: false, m: n, n: h3, k: dim, a: ws.x, lda: dim,
-                      b: parameters + g.wx, ldb: h3, c: ws.gx, ldc: h3)
-            for k in 0..<n { BLAS.axpy(h3, 1, parameters + g.bx, ws.gx + k * h3) }
+            for k in 0..<n {
+                (ws.gx + k * h3).update(from: parameters + g.bx, count: h3)
+                SessionMath.vectorTimesMatrix(ws.x + k * dim, dim, parameters + g.wx, h3, into: ws.gx + k * h3, accumulate: true)
+            }
             for s in 0..<n {
                 let k = d == 0 ? s : n - 1 - s
-                BLAS.gemv(trans: true, m: h, n: h3, a: parameters + g.uh, lda: h3, x: hState, y: ws.gh)
+                SessionMath.vectorTimesMatrix(hState, h, parameters + g.uh, h3, into: ws.gh, accumulate: false)
                 GRUKernels.forward(rows: 1, hidden: h, gx: ws.gx + k * h3, gh: ws.gh, bhn: parameters + g.bhn,
                                    hPrev: hState, gates: ws.gates, ghn: ws.ghn, hOut: ws.hNext) { _ in true }
                 hState.update(from: ws.hNext, count: h)
             }
         }
         out.update(from: parameters + l.projectionBias, count: l.embedding)
-        BLAS.gemv(trans: true, m: l.stateDim, n: l.embedding, a: parameters + l.projection, lda: l.embedding,
-                  x: ws.state, beta: 1, y: out)
+        SessionMath.vectorTimesMatrix(ws.state, l.stateDim, parameters + l.projection, l.embedding, into: out, accumulate: true)
     }
 
     /// Encodes the steps held by a `SessionWindow` (gap buckets from its timestamps). Allocates nothing.
@@ -145,5 +145,33 @@ public final class BiGRUSessionModel: @unchecked Sendable {
     /// Copies all weights out (layout-ordered), e.g. for comparisons in tests.
     public func weights() -> [Float] {
         Array(UnsafeBufferPointer(start: parameters, count: layout.total))
+    }
+}
+
+extension BiGRUSessionModel {
+    /// Session vectors of many histories at once (row-major, `histories.count × sessionDimension`),
+    /// encoded in batches with one sgemm per GRU step; for offline evaluation and warm-up.
+    /// Each history is oldest first; only its last `windowLength` steps are read.
+    public func sessionVectors(histories: [[SessionStep]], batchSize: Int = 256) -> [Float] {
+        let e = sessionDimension
+        var out = [Float](repeating: 0, count: histories.count * e)
+        let graph = SessionBatchGraph(model: self, maxBatch: max(1, batchSize))
+        var rng = SeededGenerator(seed: 0)
+        var start = 0
+        while start < histories.count {
+            let chunk = histories[start..<min(histories.count, start + graph.maxBatch)]
+            let steps = max(1, min(configuration.windowLength, chunk.map(\.count).max() ?? 1))
+            graph.prepare(batch: chunk.count, steps: steps)
+            for (b, h) in chunk.enumerated() {
+                graph.load(example: b, window: h.suffix(configuration.windowLength).filter { $0.item >= 0 && Int($0.item) < itemCount }[...],
+                           target: 0, configuration: configuration)
+            }
+            graph.forward(dropout: 0, rng: &rng)
+            out.withUnsafeMutableBufferPointer { o in
+                (o.baseAddress! + start * e).update(from: graph.sessions, count: chunk.count * e)
+            }
+            start += chunk.count
+        }
+        return out
     }
 }

@@ -77,31 +77,64 @@ public struct HybridFusion: Sendable, Codable, Equatable {
     ) -> (fusion: HybridFusion, ndcg10: Double) {
         precondition(mfScores.count == sessionScores.count && mfScores.count == targets.count,
                      "HybridFusion.fit: one MF row, one session row and one target per example")
+        let n = mfScores.first?.count ?? 0
+        precondition(mfScores.allSatisfy { $0.count == n } && sessionScores.allSatisfy { $0.count == n },
+                     "HybridFusion.fit: every score row must have the same length")
+        return fit(examples: targets.count, itemCount: n, targets: targets, excluded: excluded, steps: steps) { e, body in
+            mfScores[e].withUnsafeBufferPointer { m in sessionScores[e].withUnsafeBufferPointer { s in body(m, s) } }
+        }
+    }
+
+    /// Same as `fit(mfScores:sessionScores:targets:excluded:steps:)` on row-major score matrices
+    /// (`targets.count × itemCount` each), so large validation sets need no array per example.
+    public static func fit(
+        mfScores: UnsafeBufferPointer<Float>, sessionScores: UnsafeBufferPointer<Float>, itemCount: Int,
+        targets: [Int], excluded: [[Int]] = [], steps: Int = 20
+    ) -> (fusion: HybridFusion, ndcg10: Double) {
+        precondition(mfScores.count == targets.count * itemCount && sessionScores.count == mfScores.count,
+                     "HybridFusion.fit: score matrices must be targets.count × itemCount")
+        return fit(examples: targets.count, itemCount: itemCount, targets: targets, excluded: excluded, steps: steps) { e, body in
+            body(UnsafeBufferPointer(rebasing: mfScores[(e * itemCount)..<((e + 1) * itemCount)]),
+                 UnsafeBufferPointer(rebasing: sessionScores[(e * itemCount)..<((e + 1) * itemCount)]))
+        }
+    }
+
+    private static func fit(
+        examples: Int, itemCount n: Int, targets: [Int], excluded: [[Int]], steps: Int,
+        rows: (Int, (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) -> Void
+    ) -> (fusion: HybridFusion, ndcg10: Double) {
         let grid = (0...max(1, steps)).map { Float($0) / Float(max(1, steps)) }
         var gains = [Double](repeating: 0, count: grid.count)
-        var zm: [Float] = [], zs: [Float] = []
-        for e in 0..<targets.count {
-            let m = mfScores[e], s = sessionScores[e], t = targets[e]
-            guard m.count == s.count, t >= 0, t < m.count else { continue }
-            let (mm, mi) = m.withUnsafeBufferPointer { moments($0) }
-            let (sm, si) = s.withUnsafeBufferPointer { moments($0) }
-            zm = m.map { ($0 - mm) * mi }
-            zs = s.map { ($0 - sm) * si }
-            let skip = e < excluded.count ? Set(excluded[e].filter { $0 != t }) : []
+        var zm = [Float](repeating: 0, count: n), zs = [Float](repeating: 0, count: n)
+        var skip = [Bool](repeating: false, count: n)
+        for e in 0..<examples {
+            let t = targets[e]
+            guard t >= 0, t < n else { continue }
+            rows(e) { m, s in
+                let (mm, mi) = moments(m)
+                let (sm, si) = moments(s)
+                for i in 0..<n {
+                    zm[i] = m[i].isFinite ? (m[i] - mm) * mi : -.infinity
+                    zs[i] = s[i].isFinite ? (s[i] - sm) * si : -.infinity
+                }
+            }
+            let ex = e < excluded.count ? excluded[e] : []
+            for i in ex where i >= 0 && i < n && i != t { skip[i] = true }
             for (g, alpha) in grid.enumerated() {
                 let target = (1 - alpha) * zm[t] + alpha * zs[t]
                 var rank = 0
-                for i in 0..<zm.count where (1 - alpha) * zm[i] + alpha * zs[i] > target && !skip.contains(i) {
+                for i in 0..<n where !skip[i] && (1 - alpha) * zm[i] + alpha * zs[i] > target {
                     rank += 1
                     if rank >= 10 { break }
                 }
                 if rank < 10 { gains[g] += 1 / log2(Double(rank) + 2) }
             }
+            for i in ex where i >= 0 && i < n { skip[i] = false }
         }
         var best = 0
         for g in 1..<grid.count where gains[g] > gains[best] { best = g }
         let alpha = grid[best]
-        return (HybridFusion(mfWeight: 1 - alpha, sessionWeight: alpha), gains[best] / Double(max(1, targets.count)))
+        return (HybridFusion(mfWeight: 1 - alpha, sessionWeight: alpha), gains[best] / Double(max(1, examples)))
     }
 }
 

@@ -91,6 +91,28 @@ enum SessionMath {
         return m
     }
 
+    /// `y[0..<n] = (accumulate ? y : 0) + Σ_k x[k] · a[k * n ..< k * n + n]`: a row vector times a
+    /// row-major `k×n` matrix, in plain vectorised loops. The per-event path uses it instead of BLAS
+    /// because OpenBLAS hands shapes this small to its worker threads, which costs latency.
+    @inline(__always)
+    static func vectorTimesMatrix(_ x: UnsafePointer<Float>, _ k: Int, _ a: UnsafePointer<Float>, _ n: Int,
+                                  into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        if !accumulate { y.update(repeating: 0, count: n) }
+        var i = 0
+        // Four rows per pass keeps y in registers for longer.
+        while i + 4 <= k {
+            let x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3]
+            let r0 = a + i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+            for j in 0..<n { y[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j] }
+            i += 4
+        }
+        while i < k {
+            let xi = x[i], r = a + i * n
+            for j in 0..<n { y[j] += xi * r[j] }
+            i += 1
+        }
+    }
+
     /// Scalar sigmoid with the same accuracy as the vector path.
     @inline(__always)
     static func sigmoid(_ x: Float) -> Float { sigmoid(V(repeating: x))[0] }
