@@ -1,0 +1,94 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+
+/// `streamrec eval`: offline evaluation protocols over a data set.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate models on a data set: k-fold rating prediction, leave-last-out ranking, prequential.",
+        discussion: """
+        Protocols: kfold (random k folds: RMSE, MAE), loo / lto (leave the last one / two events of \
+        each user out by time; full ranking over the items the user has not interacted with, or 99 \
+        sampled negatives with --set negatives=99: HR, NDCG, Precision, Recall, MRR at each K, \
+        coverage), prequential (time order, each event scored before it is learned: RMSE, MAE, \
+        HR@10, NDCG@10 over time windows). The table goes to stdout (or one JSON object per model \
+        with --json); --out-dir also writes results.json, results.csv and a plot per series (SVG). \
+        The seed is printed so a run repeats. Models: \(ModelCatalog.names.joined(separator: ", ")).
+        """
+    )
+
+    @Option(name: .shortAndLong, help: "Interaction file (u.data, ratings.dat, CSV, or one-line-per-user sequences).")
+    var input: String
+    @Option(help: "File format: \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: String = DatasetFormat.auto.rawValue
+    @Option(name: .customLong("protocol"), help: "kfold, loo, lto or prequential.")
+    var evaluationProtocol: String = "loo"
+    @Option(name: .customLong("model"), help: "Model to evaluate (repeatable, or comma-separated).")
+    var models: [String] = ["bmf"]
+    @Option(help: "Cut-offs of the ranking metrics, comma-separated.")
+    var k: String = "5,10,20"
+    @Option(help: "Folds of the kfold protocol.")
+    var folds: Int = 5
+    @Option(help: "Random seed of splits, sampling and initialisation.")
+    var seed: UInt64 = 42
+    @Option(name: .customLong("set"), help: "Hyper-parameter or protocol override KEY=VALUE (repeatable).")
+    var overrides: [String] = []
+    @Option(help: "Directory for results.json, results.csv and SVG plots.")
+    var outDir: String?
+    @Flag(help: "Print one JSON object per model evaluated on stdout.")
+    var json = false
+
+    var modelNames: [String] { models.flatMap { $0.split(separator: ",").map(String.init) } }
+
+    func validate() throws {
+        guard DatasetFormat(rawValue: format) != nil else {
+            throw ValidationError("unknown --format '\(format)'; expected one of \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard EvaluationProtocol(rawValue: evaluationProtocol) != nil else {
+            throw ValidationError("unknown --protocol '\(evaluationProtocol)'; expected one of \(EvaluationProtocol.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        for m in modelNames where !ModelCatalog.names.contains(m) {
+            throw ValidationError("unknown --model '\(m)'; known: \(ModelCatalog.names.joined(separator: ", "))")
+        }
+        guard !kList.isEmpty, kList.allSatisfy({ $0 > 0 }) else { throw ValidationError("--k expects positive integers, e.g. 5,10,20") }
+        guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
+        guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("no such file: \(input)") }
+    }
+
+    var kList: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func run() throws {
+        let request = EvaluationRequest(datasetPath: input, format: DatasetFormat(rawValue: format) ?? .auto,
+                                        protocol: EvaluationProtocol(rawValue: evaluationProtocol) ?? .loo,
+                                        models: modelNames, kList: kList, folds: folds, seed: seed,
+                                        options: try parseOptionPairs(overrides))
+        printError("eval \(evaluationProtocol) on \(input): models \(modelNames.joined(separator: ", ")), seed \(seed)")
+        var bar: ProgressBar?
+        var stage = ""
+        let results = try Evaluator.run(request) { p in
+            if p.stage != stage {
+                bar?.finish()
+                bar = p.total > 0 ? ProgressBar(p.stage, total: p.total) : nil
+                stage = p.stage
+            }
+            bar?.update(p.completed, suffix: p.message)
+        }
+        bar?.finish()
+        if json {
+            for r in results { print(r.json) }
+        } else {
+            print(ResultRenderer.table(results))
+        }
+        if let outDir {
+            try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            try ResultRenderer.jsonLines(results).write(toFile: outDir + "/results.json", atomically: true, encoding: .utf8)
+            try ResultRenderer.csv(results).write(toFile: outDir + "/results.csv", atomically: true, encoding: .utf8)
+            for name in Set(results.flatMap { $0.series.keys }).sorted() {
+                let svg = ResultRenderer.svg(results, series: name, xLabel: evaluationProtocol == "prequential" ? "window" : "epoch")
+                try svg.write(toFile: outDir + "/\(name.replacingOccurrences(of: "@", with: "_at_")).svg", atomically: true, encoding: .utf8)
+            }
+            printError("wrote \(outDir)/results.json, results.csv and \(Set(results.flatMap { $0.series.keys }).count) plot(s)")
+        }
+    }
+}
