@@ -6,6 +6,6 @@ struct StreamRec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "streamrec",
         abstract: "Streaming online recommender: Kafka in, online factors, top-K lists out.",
-        subcommands: [ServeCommand.self, DemoCommand.self, ProduceCommand.self, GenerateCommand.self]
+        subcommands: [ServeCommand.self, DemoCommand.self, ProduceCommand.self, GenerateCommand.self, BenchCommand.self]
     )
 }
