@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strict),
         .executableTarget(name: "streamrec", dependencies: [
-            "Daemon", "Engine", "Evaluation", "Events", "Models", "Kafka",
+            "Daemon", "Engine", "Evaluation", "Events", "Models", "Kafka", "Linalg",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -25,3 +25,13 @@ public struct ProcessMemory: Sendable, Equatable {
         return ProcessMemory(residentBytes: resident * pageSize, virtualBytes: size * pageSize)
     }
 }
+
+extension ProcessMemory {
+    /// Peak resident set size (`VmHWM` of `/proc/self/status`), in bytes.
+    public static func peakResidentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first
+        return kilobytes.map { $0 * 1024 }
+    }
+}

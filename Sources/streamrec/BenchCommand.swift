@@ -1,0 +1,158 @@
+import ArgumentParser
+import Daemon
+import Engine
+import Events
+import Foundation
+import Logging
+
+/// `streamrec bench`: throughput and latency of the engine in-process and through the mock
+/// cluster, refresh throughput on a large catalog, memory, and River as the peer.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure update, end-to-end and refresh throughput, event-to-list latency and memory.",
+        discussion: """
+        In-process: RecommenderCore.apply over generated events and over MovieLens-100K (when the \
+        file exists), River's BiasedMF timed on the same events (scripts/bench-river.sh installs it). \
+        End-to-end: mock cluster + pipeline + a producer at full speed; latency at a fixed rate with \
+        debounce 0 and a small refresh interval. Refresh: users/s scoring a random catalog. \
+        Build with -c release; figures go to standard output (--json: one object), progress to standard error.
+        """
+    )
+
+    @Option(help: "Generated events for the in-process and end-to-end runs.")
+    var events = 300_000
+    @Option(help: "Users of the generator.")
+    var users = 20_000
+    @Option(help: "Items of the generator.")
+    var items = 5_000
+    @Option(help: "Latent factors of the model.")
+    var factors = 64
+    @Option(help: "MovieLens-100K u.data (skipped when absent).")
+    var movielens = "../shared/datasets/ml-100k/u.data"
+    @Option(help: "Python with River installed (the peer); skipped when absent.")
+    var python = ".venv-bench/bin/python"
+    @Option(help: "The River timing script.")
+    var riverScript = "scripts/bench-river.py"
+    @Option(help: "Events/s of the latency run.")
+    var latencyRate = 20_000
+    @Option(help: "Seconds of the latency run (the first second is warm-up).")
+    var latencySeconds = 6.0
+    @Option(help: "Refresh interval (ms) of the latency run.")
+    var latencyRefreshMs = 5
+    @Option(help: "Items of the refresh run.")
+    var refreshItems = 100_000
+    @Option(help: "Factors of the refresh run.")
+    var refreshDims = 64
+    @Option(help: "Users scored per refresh round.")
+    var refreshUsers = 4_096
+    @Flag(help: "Skip the mock-cluster runs.")
+    var skipEndToEnd = false
+    @Flag(help: "Print the end-to-end run's progress every second.")
+    var progress = false
+    @Flag(help: "Only the mock-cluster runs.")
+    var onlyEndToEnd = false
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        // Metrics through the same backend as the daemon, so their cost is in the figures.
+        _ = MetricsBootstrap.prometheus()
+        var logger = Logger(label: "bench") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .error
+        var report = BenchReport()
+        var engine = EngineConfiguration()
+        engine.model.factors = factors
+
+        // In-process, generated events (implicit feedback).
+        benchLog("generating \(events) events (\(users) users, \(items) items) ...")
+        var generator = EventGenerator(configuration: GeneratorConfiguration(users: users, items: items, seed: 42))
+        let generated = generator.generate(count: events)
+        if !onlyEndToEnd {
+            try inProcess(generated, engine: engine, report: &report)
+        }
+
+        // Through the mock cluster.
+        if !skipEndToEnd {
+            benchLog("end-to-end: mock cluster, 16 partitions, producer at full speed ...")
+            let (e2e, e2eLists) = try BenchEndToEnd.throughput(generated, engine: engine, progress: progress, logger: logger)
+            report.set("e2e_events_per_s", e2e)
+            report.set("e2e_lists_per_s", e2eLists)
+            benchLog(String(format: "end-to-end: %.0f events/s, %.0f lists/s (debounce %d ms, refresh 100 ms)", e2e, e2eLists, engine.debounceMs))
+
+            benchLog("latency: \(latencyRate) events/s for \(latencySeconds) s, debounce 0, refresh every \(latencyRefreshMs) ms ...")
+            var latencyEngine = engine
+            latencyEngine.debounceMs = 0
+            let histogram = try BenchEndToEnd.latency(
+                generator: GeneratorConfiguration(users: users, items: items, seed: 7), rate: latencyRate,
+                seconds: latencySeconds, warmupSeconds: 1, engine: latencyEngine,
+                refreshIntervalMs: Int64(latencyRefreshMs), logger: logger)
+            let ms = { (p: Double) in Double(histogram.valueAtPercentile(p)) / 1000 }
+            report.set("latency_p50_ms", ms(50))
+            report.set("latency_p90_ms", ms(90))
+            report.set("latency_p99_ms", ms(99))
+            report.set("latency_max_ms", Double(histogram.max) / 1000)
+            report.set("latency_lists_measured", Double(histogram.totalCount))
+            report.note("latency: \(latencyRate) events/s, debounce 0, refresh interval \(latencyRefreshMs) ms, event send time (ms clock) to list arrival at a separate consumer")
+            benchLog(String(format: "latency over %llu lists: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
+                            histogram.totalCount, ms(50), ms(90), ms(99), Double(histogram.max) / 1000))
+        }
+
+        if !onlyEndToEnd {
+            // Refresh throughput on a large catalog.
+            benchLog("refresh: \(refreshUsers) users against \(refreshItems) items x \(refreshDims) dims ...")
+            let refresh = try BenchInProcess.refreshRate(items: refreshItems, dims: refreshDims, users: refreshUsers)
+            report.set("refresh_users_per_s", refresh)
+            benchLog(String(format: "refresh: %.0f users/s", refresh))
+        }
+
+        if let memory = ProcessMemory.current() { report.set("rss_bytes", Double(memory.residentBytes)) }
+        if let peak = ProcessMemory.peakResidentBytes() { report.set("peak_rss_bytes", Double(peak)) }
+
+        if json {
+            print(report.json())
+        } else {
+            for (key, value) in report.entries { print(String(format: "%-28@ %14.1f", key as NSString, value)) }
+            for note in report.notes { print("note: \(note)") }
+        }
+    }
+
+    /// Apply rate, apply + refresh rate, and River, on generated events and on MovieLens-100K.
+    private func inProcess(_ generated: [Event], engine: EngineConfiguration, report: inout BenchReport) throws {
+        let update = try BenchInProcess.updateRate(generated, engine: engine)
+        report.set("update_events_per_s", update)
+        benchLog(String(format: "in-process apply: %.0f events/s", update))
+        var loopEngine = engine
+        loopEngine.debounceMs = 0
+        let (loopEvents, loopLists) = try BenchInProcess.loopRate(generated, engine: loopEngine)
+        report.set("inprocess_events_per_s", loopEvents)
+        report.set("inprocess_lists_per_s", loopLists)
+        benchLog(String(format: "in-process apply + refresh every 2000 events (debounce 0): %.0f events/s, %.0f lists/s", loopEvents, loopLists))
+        if let river = BenchRiver.run(generated, engine: engine, python: python, script: riverScript, factors: factors,
+                                      note: { benchLog($0) }) {
+            report.set("river_events_per_s", river.eventsPerSecond)
+            report.set("update_vs_river", update / river.eventsPerSecond)
+            report.note("River \(river.version) BiasedMF, \(factors) factors, learn_one only, same generated events (y = type weight)")
+            benchLog(String(format: "River BiasedMF: %.0f events/s; ratio %.1fx", river.eventsPerSecond, update / river.eventsPerSecond))
+        }
+
+        // In-process, MovieLens-100K (explicit ratings: the task River's BiasedMF solves).
+        if FileManager.default.fileExists(atPath: movielens) {
+            let ratings = try InteractionFileReader.read(path: movielens)
+            var explicit = engine
+            explicit.model.feedback = .explicit
+            let rate = try BenchInProcess.updateRate(ratings, engine: explicit)
+            report.set("ml100k_update_events_per_s", rate)
+            benchLog(String(format: "in-process apply, ml-100k (%d ratings, explicit): %.0f events/s", ratings.count, rate))
+            if let river = BenchRiver.run(ratings, engine: explicit, python: python, script: riverScript, factors: factors,
+                                          note: { benchLog($0) }) {
+                report.set("ml100k_river_events_per_s", river.eventsPerSecond)
+                report.set("ml100k_update_vs_river", rate / river.eventsPerSecond)
+                benchLog(String(format: "River BiasedMF, ml-100k: %.0f events/s; ratio %.1fx", river.eventsPerSecond, rate / river.eventsPerSecond))
+            }
+        } else {
+            report.note("ml-100k skipped: \(movielens) not found")
+            benchLog("ml-100k skipped: \(movielens) not found")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Engine
+import Events
+import Foundation
+import Linalg
+
+/// In-process measurements: `RecommenderCore.apply` over a list of events (no Kafka), the same
+/// loop with refreshes as the pipeline runs them, and batch refresh throughput on a large catalog.
+enum BenchInProcess {
+    /// Applies `events` to a fresh core; returns events/s of the apply loop alone.
+    static func updateRate(_ events: [Event], engine: EngineConfiguration) throws -> Double {
+        let core = RecommenderCore(configuration: engine)
+        let start = ContinuousClock.now
+        for (i, event) in events.enumerated() {
+            try core.apply(event, source: EventSource(partition: 0, offset: Int64(i)))
+        }
+        return Double(events.count) / secondsSince(start)
+    }
+
+    /// Applies `events` with a refresh after every `batch` events (debounce as configured), as
+    /// the pipeline's loop does; returns (events/s, lists/s).
+    static func loopRate(_ events: [Event], engine: EngineConfiguration, batch: Int = 2_000) throws -> (Double, Double) {
+        let core = RecommenderCore(configuration: engine)
+        var lists = 0
+        let start = ContinuousClock.now
+        let startMs = Int64(Date().timeIntervalSince1970 * 1000)
+        for (i, event) in events.enumerated() {
+            try core.apply(event, source: EventSource(partition: 0, offset: Int64(i)))
+            if (i + 1) % batch == 0 || i == events.count - 1 {
+                let elapsedMs = Int64(secondsSince(start) * 1000)
+                lists += core.refresh(nowMs: elapsedMs, wallClockMs: startMs + elapsedMs, force: i == events.count - 1) { _ in }
+            }
+        }
+        let seconds = secondsSince(start)
+        return (Double(events.count) / seconds, Double(lists) / seconds)
+    }
+
+    /// Users/s of a forced refresh of `users` personal users against `items` items of `dims`
+    /// factors filled with random values (the best of `rounds`).
+    static func refreshRate(items: Int, dims: Int, users: Int, rounds: Int = 3) throws -> Double {
+        var engine = EngineConfiguration()
+        engine.model.factors = dims
+        engine.debounceMs = 0
+        let core = RecommenderCore(configuration: engine)
+        core.model.reserve(users: users, items: items)
+        // Register every item, spread over the users so each has enough history to be personal.
+        var sequence: Int64 = 0
+        let base: Int64 = 1_700_000_000_000
+        for i in 0..<items {
+            let event = Event(user: "w\(i % users)", item: "i\(i)", type: .click, timestampMs: base + sequence)
+            try core.apply(event, source: EventSource(partition: 0, offset: sequence))
+            sequence += 1
+        }
+        var rng = SeededGenerator(seed: 17)
+        for matrix in [core.model.userFactors, core.model.itemFactors] {
+            for i in 0..<(matrix.rows * matrix.cols) { matrix.base[i] = rng.nextGaussian() * 0.1 }
+        }
+        var best = 0.0
+        for round in 0..<rounds {
+            if round > 0 {
+                for u in 0..<users {
+                    let event = Event(user: "w\(u)", item: "i\((u * 7 + round) % items)", type: .click, timestampMs: base + sequence)
+                    try core.apply(event, source: EventSource(partition: 0, offset: sequence))
+                    sequence += 1
+                }
+            }
+            var ranked = 0
+            let start = ContinuousClock.now
+            // force: ranks every dirty user, published or not (unchanged lists are not emitted).
+            _ = core.refresh(nowMs: Int64(round) * 10_000, wallClockMs: base, force: true) { _ in ranked += 1 }
+            let seconds = secondsSince(start)
+            best = max(best, Double(core.dirtyCount == 0 ? users : users - core.dirtyCount) / seconds)
+            _ = ranked
+        }
+        return best
+    }
+}
