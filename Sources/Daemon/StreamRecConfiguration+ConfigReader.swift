@@ -142,6 +142,7 @@ extension StreamRecConfiguration {
         "engine.debounce_ms": { $0.engine.debounceMs = Int64(try int($1)) },
         "engine.refresh_interval_ms": { $0.pipeline.refreshIntervalMs = Int64(try positiveInt($1)) },
         "engine.refresh_batch_size": { $0.engine.refreshBatchSize = try positiveInt($1) },
+        "engine.refresh_max_users": { $0.engine.refreshMaxUsers = try positiveInt($1) },
         "engine.min_events_for_personal": { $0.engine.minEventsForPersonal = try int($1) },
         "engine.popularity_half_life_s": { $0.engine.popularityHalfLifeSeconds = try double($1) },
         "engine.max_users": { $0.engine.maxUsers = try positiveInt($1) },

@@ -9,6 +9,8 @@ public struct EngineConfiguration: Sendable {
     public var debounceMs: Int64 = 1_000
     /// Dirty users scored together in one BLAS call.
     public var refreshBatchSize = 256
+    /// Most users scored in one refresh round (the rest wait for the next round).
+    public var refreshMaxUsers = 2_048
     /// Users with fewer events than this get the popularity list.
     public var minEventsForPersonal = 3
     /// Implicit weight of each event type (the rating type uses `ratingWeight` × value / rating maximum).

@@ -73,18 +73,21 @@ final class ListScorer {
             for (row, user) in personal[start..<end].enumerated() {
                 (userBlock + row * d).update(from: model.userFactors.row(Int(user)), count: d)
             }
-            BLAS.gemmABt(m: m, n: itemCount, k: d, a: userBlock, lda: d,
-                         b: model.itemFactors.base, ldb: d, c: scores, ldc: itemCount)
+            // Item biases enter through beta = 1: each score row starts as a copy of them.
             model.itemBias.withUnsafeBufferPointer { bias in
-                for row in 0..<m {
-                    let user = Int(personal[start + row])
-                    let offset = explicit ? model.globalMean + model.userBias[user] : model.userBias[user]
-                    let line = scores + row * itemCount
-                    for i in 0..<itemCount { line[i] += bias[i] + offset }
-                    for item in core.table.seen[user] { line[Int(item)] = -.infinity }
-                    let ranked = selector.select(UnsafeBufferPointer(start: line, count: itemCount), k: k)
-                    body(personal[start + row], ranked)
-                }
+                for row in 0..<m { (scores + row * itemCount).update(from: bias.baseAddress!, count: itemCount) }
+            }
+            BLAS.gemmABt(m: m, n: itemCount, k: d, a: userBlock, lda: d,
+                         b: model.itemFactors.base, ldb: d, beta: 1, c: scores, ldc: itemCount)
+            for row in 0..<m {
+                let user = Int(personal[start + row])
+                // A per-user constant does not change the order: added to the chosen few only.
+                let offset = explicit ? model.globalMean + model.userBias[user] : model.userBias[user]
+                let line = scores + row * itemCount
+                for item in core.table.seen[user] { line[Int(item)] = -.infinity }
+                var ranked = selector.select(UnsafeBufferPointer(start: line, count: itemCount), k: k)
+                if offset != 0 { for j in ranked.indices { ranked[j].score += offset } }
+                body(personal[start + row], ranked)
             }
             start = end
         }

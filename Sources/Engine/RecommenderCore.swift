@@ -99,9 +99,12 @@ public final class RecommenderCore {
         guard !dirtyQueue.isEmpty, items.count > 0 else { return 0 }
         var ready: [Int32] = []
         var waiting: [Int32] = []
+        // A round takes at most `refreshMaxUsers` users (unless forced), so the loop gets back to
+        // polling quickly; the rest wait, in order, for the next round.
+        let limit = force ? Int.max : configuration.refreshMaxUsers
         for user in dirtyQueue {
             let last = table.lastPublishedMs[Int(user)]
-            if force || last == .min || nowMs - last >= configuration.debounceMs {
+            if ready.count < limit && (force || last == .min || nowMs - last >= configuration.debounceMs) {
                 ready.append(user)
             } else {
                 waiting.append(user)

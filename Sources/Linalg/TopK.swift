@@ -3,9 +3,9 @@
 /// Reuse one selector per thread: its heap storage is allocated once.
 /// Ties break toward the lower index, so results are deterministic.
 public struct TopKSelector {
-    private var heapIndex: [Int32]
-    private var heapScore: [Float]
-    private var count = 0
+    @usableFromInline var heapIndex: [Int32]
+    @usableFromInline var heapScore: [Float]
+    @usableFromInline var count = 0
     /// Largest K this selector was prepared for.
     public let capacity: Int
 
@@ -42,10 +42,15 @@ public struct TopKSelector {
         let k = min(k, capacity)
         guard k > 0 else { return }
         resetHeap()
+        // The heap's minimum, kept in a local so most scores are rejected by one comparison
+        // without a call (ties need the index rule, so equal scores go through `offer`).
+        var floor = -Float.infinity
         for i in 0..<scores.count {
             let s = scores[i]
+            if count == k && s < floor { continue }
             if !s.isFinite || exclude(i) { continue }
             offer(Int32(i), s, k: k)
+            if count == k { floor = heapScore[0] }
         }
         drain(emit)
     }

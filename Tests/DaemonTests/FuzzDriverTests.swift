@@ -17,6 +17,6 @@ struct FuzzDriverTests {
         #expect(p.terminationStatus == 0, "\(text)")
         #expect(text.contains("no crash"))
         let runs = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
-        #expect(runs >= 1_000, text)
+        #expect(runs >= 1_000, "\(text)")
     }
 }
