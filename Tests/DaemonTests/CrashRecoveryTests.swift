@@ -69,10 +69,6 @@ struct CrashRecoveryTests {
         // lz4 keeps the 100k events under the mock partition's 5 MiB log limit (it trims older batches beyond it).
         let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "50",
                                                     "compression.codec": "lz4"])
-        for event in events {
-            try producer.produce(topic: "in", key: Array(event.user.utf8), value: EventEncoder.json(event))
-        }
-        #expect(producer.flush(timeoutMs: 30_000))
         let total = Int64(events.count)
 
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)").path
@@ -92,29 +88,33 @@ struct CrashRecoveryTests {
           level: notice
         """.write(toFile: config, atomically: true, encoding: .utf8)
 
-        // The uninterrupted reference.
-        let reference = try DaemonProcess(Self.serveArguments(cluster: cluster, group: "reference", stateDir: root + "/reference", config: config),
-                                          logPath: root + "/reference.log")
-        defer { reference.ensureStopped() }
-        #expect(try Self.waitCommitted(cluster: cluster, group: "reference", total: total, timeout: 180), "reference log: \(reference.log.suffix(2_000))")
-        reference.signal(SIGTERM)
-        #expect(reference.wait(timeout: 30) == 0)
+        // The stream arrives over about 20 s while the crashing run is killed and restarted.
+        let feeder = Thread {
+            let start = Date()
+            for (i, event) in events.enumerated() {
+                try? producer.produce(topic: "in", key: Array(event.user.utf8), value: EventEncoder.json(event))
+                if i % 500 == 0 {
+                    let due = start.addingTimeInterval(Double(i) / 5_000)
+                    let wait = due.timeIntervalSinceNow
+                    if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                }
+            }
+            _ = producer.flush(timeoutMs: 30_000)
+        }
+        feeder.start()
 
-        // The crashing run: kill -9 at random moments, then let it finish.
         var rng = SeededGenerator(seed: 77)
-        var kills = 0
         var appliedAtKills: [Int] = []
-        while kills < 10 {
+        for _ in 0..<10 {
             let run = try DaemonProcess(Self.serveArguments(cluster: cluster, group: "crashy", stateDir: root + "/crashy", config: config),
                                         logPath: root + "/crashy.log")
-            Thread.sleep(forTimeInterval: 0.4 + Double(rng.nextUnit()) * 1.6)
+            Thread.sleep(forTimeInterval: 0.5 + Double(rng.nextUnit()) * 1.5)
             guard run.isRunning else {
                 Issue.record("serve exited early with \(run.wait(timeout: 1) ?? -1): \(run.log.suffix(2_000))")
                 return
             }
             run.signal(SIGKILL)
             run.wait(timeout: 10)
-            kills += 1
             appliedAtKills.append((try Self.inspect(root + "/crashy"))?.applied ?? 0)
         }
         let last = try DaemonProcess(Self.serveArguments(cluster: cluster, group: "crashy", stateDir: root + "/crashy", config: config),
@@ -124,6 +124,14 @@ struct CrashRecoveryTests {
         last.signal(SIGTERM)
         #expect(last.wait(timeout: 30) == 0)
 
+        // The uninterrupted reference over the same partition, read from its beginning.
+        let reference = try DaemonProcess(Self.serveArguments(cluster: cluster, group: "reference", stateDir: root + "/reference", config: config),
+                                          logPath: root + "/reference.log")
+        defer { reference.ensureStopped() }
+        #expect(try Self.waitCommitted(cluster: cluster, group: "reference", total: total, timeout: 180), "reference log: \(reference.log.suffix(2_000))")
+        reference.signal(SIGTERM)
+        #expect(reference.wait(timeout: 30) == 0)
+
         let a = try #require(try Self.inspect(root + "/reference"), "no checkpoint from the reference run")
         let b = try #require(try Self.inspect(root + "/crashy"), "no checkpoint from the crashing run")
         print("crash test on \(source): \(events.count) events, checkpointed applied at the 10 kills: \(appliedAtKills); reference \(a.applied) events \(a.checksum), crashed \(b.applied) events \(b.checksum)")
@@ -132,6 +140,6 @@ struct CrashRecoveryTests {
         #expect(a.offsets == ["in/0": events.count])
         #expect(b == a, "state after crashes differs from the uninterrupted run")
         // The kills hit different moments of the stream, not all before the first checkpoint.
-        #expect(Set(appliedAtKills).count >= 3, "kills landed at \(appliedAtKills)")
+        #expect(Set(appliedAtKills).count >= 5, "kills landed at \(appliedAtKills)")
     }
 }
