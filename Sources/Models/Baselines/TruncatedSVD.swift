@@ -85,15 +85,20 @@ public final class TruncatedSVD {
         func orthonormalize(_ m: inout [Float]) {           // modified Gram–Schmidt on columns
             let rows = m.count / l
             for c in 0..<l {
-                for p in 0..<c {
-                    var d: Double = 0
-                    for r in 0..<rows { d += Double(m[r * l + c]) * Double(m[r * l + p]) }
-                    let df = Float(d)
-                    for r in 0..<rows { m[r * l + c] -= df * m[r * l + p] }
+                var before: Double = 0
+                for r in 0..<rows { before += Double(m[r * l + c]) * Double(m[r * l + c]) }
+                for _ in 0..<2 {   // "twice is enough" re-orthogonalisation
+                    for p in 0..<c {
+                        var d: Double = 0
+                        for r in 0..<rows { d += Double(m[r * l + c]) * Double(m[r * l + p]) }
+                        let df = Float(d)
+                        for r in 0..<rows { m[r * l + c] -= df * m[r * l + p] }
+                    }
                 }
                 var norm: Double = 0
                 for r in 0..<rows { norm += Double(m[r * l + c]) * Double(m[r * l + c]) }
-                let inv = norm > 1e-20 ? Float(1 / norm.squareRoot()) : 0
+                // A column that lost almost all its length is numerically dependent: drop it.
+                let inv = norm > 1e-10 * max(before, 1e-30) ? Float(1 / norm.squareRoot()) : 0
                 for r in 0..<rows { m[r * l + c] *= inv }
             }
         }
