@@ -20,3 +20,4 @@ extension Popularity: EvaluableModel {
 extension NeighborhoodModel: EvaluableModel {}
 extension TruncatedSVD: EvaluableModel {}
 extension NMF: EvaluableModel {}
+extension NeuralCF: EvaluableModel {}

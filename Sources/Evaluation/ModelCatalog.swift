@@ -8,7 +8,7 @@ import Models
 /// prequential); see the project report for the figures.
 public enum ModelCatalog {
     /// Every model name ``Evaluator`` accepts.
-    public static let names = ["biasedmf", "svdpp", "blend", "bmf", "bpr", "als", "ials", "svd", "nmf", "itemknn", "userknn", "pop"]
+    public static let names = ["biasedmf", "svdpp", "blend", "bmf", "bpr", "als", "ials", "svd", "nmf", "itemknn", "userknn", "mlp", "neumf", "pop"]
 
     /// Models that learn one event at a time (usable in the prequential protocol).
     public static let onlineNames: Set<String> = ["biasedmf", "svdpp", "bmf", "pop"]
@@ -157,6 +157,22 @@ public enum ModelCatalog {
             return NMF(training, mode: forRatings ? .observed : .full, factors: try options.int("factors", forRatings ? 15 : 32),
                        iterations: try options.int("iters", 50), regularization: try options.float("reg", forRatings ? 0.06 : 0.01),
                        seed: UInt64(try options.int("seed", Int(seed))), progress: progress)
+        case "mlp", "neumf":
+            var c = NeuralCFConfiguration()
+            c.variant = name == "mlp" ? .mlp : .neumf
+            c.gmfFactors = try options.int("factors", 16)
+            if let text = options.values["layers"] {
+                let widths = text.split(separator: "-").compactMap { Int($0) }
+                guard widths.count >= 2 else { throw EvaluationError(.invalidOption, "layers=\(text): expected e.g. 64-32-16-8") }
+                c.layers = widths
+            }
+            c.learningRate = try options.float("lr", 0.001)
+            c.regularization = try options.float("reg", 0)
+            c.negatives = try options.int("neg", 4)
+            c.epochs = try options.int("epochs", 20)
+            c.batchSize = try options.int("batch", 256)
+            c.seed = UInt64(try options.int("seed", Int(seed)))
+            return try NeuralCF(training, configuration: c, progress: progress)
         case "blend":
             // Rating blend: biased MF, SVD++ and explicit ALS with their own defaults (overrides apply to all).
             return BlendModel(try ["biasedmf", "svdpp", "als"].map {
