@@ -17,3 +17,7 @@ extension ALS: EvaluableModel {}
 extension Popularity: EvaluableModel {
     func predict(user: Int32, item: Int32) -> Float { counts[Int(item)] }
 }
+extension NeighborhoodModel: EvaluableModel {}
+extension TruncatedSVD: EvaluableModel {}
+extension NMF: EvaluableModel {}
+extension NeuralCF: EvaluableModel {}

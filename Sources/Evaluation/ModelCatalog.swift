@@ -8,13 +8,13 @@ import Models
 /// prequential); see the project report for the figures.
 public enum ModelCatalog {
     /// Every model name ``Evaluator`` accepts.
-    public static let names = ["biasedmf", "svdpp", "blend", "bmf", "bpr", "als", "ials", "pop"]
+    public static let names = ["biasedmf", "svdpp", "blend", "bmf", "bpr", "als", "ials", "svd", "nmf", "itemknn", "userknn", "mlp", "neumf", "pop"]
 
     /// Models that learn one event at a time (usable in the prequential protocol).
     public static let onlineNames: Set<String> = ["biasedmf", "svdpp", "bmf", "pop"]
 
     /// Whether the model estimates ratings (k-fold protocol) rather than only ranking items.
-    public static func predictsRatings(_ name: String) -> Bool { ["biasedmf", "svdpp", "blend", "als"].contains(name) }
+    public static func predictsRatings(_ name: String) -> Bool { ["biasedmf", "svdpp", "blend", "als", "svd", "nmf", "itemknn", "userknn"].contains(name) }
 
     /// The per-event learner configuration of an online model.
     public static func onlineConfiguration(_ name: String, options o: ModelOptions, seed: UInt64,
@@ -128,7 +128,7 @@ public enum ModelCatalog {
     }
 
     /// Fits `name` on `data` (already restricted to training rows, full index space).
-    static func fit(_ name: String, data: Interactions, options: ModelOptions, seed: UInt64,
+    static func fit(_ name: String, data: Interactions, options: ModelOptions, seed: UInt64, forRatings: Bool = false,
                     progress: (TrainingProgress) -> Void) throws -> any EvaluableModel {
         let training = try data.trainingData(binary: binaryTraining(name, options: options),
                                             recency: Double(try options.float("recency", ModelCatalog.defaultRecency(name))),
@@ -147,9 +147,37 @@ public enum ModelCatalog {
             return try ALS.train(training, configuration: try alsConfiguration(name, options: options, seed: seed), progress: progress)
         case "pop":
             return Popularity(training)
+        case "itemknn", "userknn":
+            return NeighborhoodModel(training, kind: name == "itemknn" ? .item : .user, neighbours: try options.int("k", forRatings ? 40 : 100),
+                                     shrinkage: try options.float("shrink", forRatings ? 25 : 10), binary: !forRatings)
+        case "svd":
+            return TruncatedSVD(training, rank: try options.int("factors", forRatings ? 16 : 32), centered: forRatings,
+                                powerIterations: try options.int("iters", 4), seed: UInt64(try options.int("seed", Int(seed))))
+        case "nmf":
+            return NMF(training, mode: forRatings ? .observed : .full, factors: try options.int("factors", forRatings ? 15 : 32),
+                       iterations: try options.int("iters", 50), regularization: try options.float("reg", forRatings ? 0.06 : 0.01),
+                       seed: UInt64(try options.int("seed", Int(seed))), progress: progress)
+        case "mlp", "neumf":
+            var c = NeuralCFConfiguration()
+            c.variant = name == "mlp" ? .mlp : .neumf
+            c.gmfFactors = try options.int("factors", 16)
+            if let text = options.values["layers"] {
+                let widths = text.split(separator: "-").compactMap { Int($0) }
+                guard widths.count >= 2 else { throw EvaluationError(.invalidOption, "layers=\(text): expected e.g. 64-32-16-8") }
+                c.layers = widths
+            }
+            c.learningRate = try options.float("lr", 0.001)
+            c.regularization = try options.float("reg", 0)
+            c.negatives = try options.int("neg", 4)
+            c.epochs = try options.int("epochs", 20)
+            c.batchSize = try options.int("batch", 256)
+            c.seed = UInt64(try options.int("seed", Int(seed)))
+            return try NeuralCF(training, configuration: c, progress: progress)
         case "blend":
             // Rating blend: biased MF, SVD++ and explicit ALS with their own defaults (overrides apply to all).
-            return BlendModel(try ["biasedmf", "svdpp", "als"].map { try fit($0, data: data, options: options, seed: seed, progress: progress) })
+            return BlendModel(try ["biasedmf", "svdpp", "als"].map {
+                try fit($0, data: data, options: options, seed: seed, forRatings: forRatings, progress: progress)
+            })
         default:
             throw EvaluationError(.unknownModel, "unknown model \(name); known: \(names.joined(separator: ", "))")
         }

@@ -20,10 +20,12 @@ enum PrequentialProtocol {
         let learner: (any StreamLearner)? = try ModelCatalog.streamLearner(model, options: options, seed: seed)
         let explicit = learner?.isExplicit ?? false
         let binary = ModelCatalog.binaryTraining(model, options: options)
-        let replay = try options.int("replay", 0)
+        let replay = try options.int("replay", model == "biasedmf" ? 5 : 0)
         var replayRng = SeededGenerator(seed: seed &+ 5)
         var pastUser = [Int32](), pastItem = [Int32](), pastValue = [Float]()
         let foldIn = try options.float("foldin", 0)
+        let userReplay = try options.int("ureplay", 0)
+        var userEvents = [[Int32]](repeating: [], count: data.users)
         var userHistoryItems = [[Int32]](repeating: [], count: data.users)
         var userHistoryValues = [[Float]](repeating: [], count: data.users)
         var popularity = [Float]()
@@ -90,6 +92,14 @@ enum PrequentialProtocol {
                         try userHistoryValues[u].withUnsafeBufferPointer { w in
                             try learner.foldIn(user: mu, items: h, values: w, regularization: foldIn)
                         }
+                    }
+                }
+                if userReplay > 0 {
+                    userEvents[u].append(Int32(pastUser.count - 1))
+                    let own = userEvents[u]
+                    for _ in 0..<userReplay {
+                        let r = Int(own[replayRng.nextInt(below: own.count)])
+                        learner.replay(user: pastUser[r], item: pastItem[r], value: pastValue[r])
                     }
                 }
                 for _ in 0..<replay {

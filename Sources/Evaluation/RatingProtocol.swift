@@ -17,7 +17,7 @@ enum RatingProtocol {
         var lossSeries: [Double] = []
         for (f, split) in splits.enumerated() {
             let stage = "\(model) fold \(f + 1)/\(splits.count)"
-            let fitted = try ModelCatalog.fit(model, data: data.rows(split.train), options: options, seed: seed) { p in
+            let fitted = try ModelCatalog.fit(model, data: data.rows(split.train), options: options, seed: seed, forRatings: true) { p in
                 if f == 0 { lossSeries.append(p.loss) }
                 progress(Progress(stage: stage, completed: p.epoch, total: p.epochs, message: "loss \(p.loss)"))
             }

@@ -17,7 +17,8 @@ extension OnlineMF {
     /// Batch training by SGD: explicit biased MF (Koren 2009) or implicit logistic MF with sampled
     /// negatives, shuffled epochs and a decaying learning rate. μ is fixed to the training mean and
     /// the frequency-adaptive penalties use the data's degrees. Calls `progress` after each epoch
-    /// with the mean loss of the epoch (squared error, or logistic loss of the positives).
+    /// with the mean loss of the epoch (squared error, or the logistic loss of each positive and its
+    /// sampled negatives, measured before each step).
     public static func train(
         _ data: TrainingData, configuration: OnlineMFConfiguration, schedule: SGDSchedule = SGDSchedule(),
         progress: (TrainingProgress) -> Void = { _ in }
@@ -46,9 +47,10 @@ extension OnlineMF {
                     loss += Double((v - p) * (v - p))
                 case .implicit:
                     let n = sampleNegatives(excluding: Int32(i), into: negatives)
-                    let s = implicitStep(user: u, item: i, weight: v, negatives: UnsafeBufferPointer(start: negatives, count: n),
-                                         learningRate: lr, countEvent: false)
-                    loss += -Double(logf(Self.sigmoid(s)))
+                    var stepLoss: Float = 0
+                    implicitStep(user: u, item: i, weight: v, negatives: UnsafeBufferPointer(start: negatives, count: n),
+                                 learningRate: lr, countEvent: false, loss: &stepLoss)
+                    loss += Double(stepLoss)
                 }
             }
             progress(TrainingProgress(epoch: epoch + 1, epochs: schedule.epochs, loss: loss / Double(max(1, data.count))))

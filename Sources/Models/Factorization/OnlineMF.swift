@@ -223,7 +223,7 @@ public final class OnlineMF {
     /// One implicit logistic step for a positive and the given negatives; returns the positive's logit before it.
     @discardableResult
     func implicitStep(user u: Int, item i: Int, weight: Float, negatives: UnsafeBufferPointer<Int32>,
-                      learningRate: Float? = nil, countEvent: Bool = true) -> Float {
+                      learningRate: Float? = nil, countEvent: Bool = true, loss: UnsafeMutablePointer<Float>? = nil) -> Float {
         let d = configuration.factors
         let lr = learningRate ?? configuration.learningRate
         let pu = userFactors.row(u)
@@ -238,6 +238,7 @@ public final class OnlineMF {
         let g = gradient
         // Positive: −dL/ds = w·(1 − σ(s)).
         let gp = weight * (1 - Self.sigmoid(logit))
+        if let loss { loss.pointee = weight * Self.softplus(-logit) }
         for k in 0..<d { g[k] = gp * qi[k] }
         var biasGradient = gp
         let si = penaltyScale(itemCount[i])
@@ -250,6 +251,7 @@ public final class OnlineMF {
             let qj = itemFactors.row(jj)
             let sj = bu + itemBias[jj] + VectorOps.dot(d, pu, qj)
             let gn = -wn * Self.sigmoid(sj)
+            if let loss { loss.pointee += wn * Self.softplus(sj) }
             VectorOps.axpy(d, gn, qj, g)
             biasGradient += gn
             let sj2 = penaltyScale(itemCount[jj])
@@ -274,6 +276,12 @@ public final class OnlineMF {
             negatives[s] = j
         }
         return count
+    }
+
+    /// `log(1 + eˣ)`, stable for large |x| (the logistic loss of a negative with logit x).
+    @inline(__always)
+    static func softplus(_ x: Float) -> Float {
+        x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x))
     }
 
     /// Numerically stable logistic function.
