@@ -124,6 +124,7 @@ struct DemoCommand: ParsableCommand {
         pipeline.stop()
         pipelineDone.wait()
         feederDone.wait()
+        stopSignal.cancel()
         if let error = pipelineError.value { throw error }
 
         let s = pipeline.statsSnapshot()

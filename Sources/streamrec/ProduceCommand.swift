@@ -71,6 +71,7 @@ struct ProduceCommand: ParsableCommand {
         }
         bar.update(sent)
         bar.finish()
+        stop.cancel()
         guard producer.flush(timeoutMs: 30_000) else {
             throw ValidationError("the producer could not deliver \(producer.outstandingCount) event(s) within 30 s")
         }

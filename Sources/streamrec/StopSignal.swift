@@ -10,6 +10,14 @@ final class StopSignal: @unchecked Sendable {
     /// Whether a signal arrived.
     var triggered: Bool { lock.lock(); defer { lock.unlock() }; return fired }
 
+    /// Removes the handlers (releasing what `action` captured) and restores default dispositions.
+    func cancel() {
+        for source in sources { source.cancel() }
+        sources.removeAll()
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+
     /// Installs handlers; `action` runs once, on a background queue.
     func install(_ action: @escaping @Sendable () -> Void) {
         for sig in [SIGINT, SIGTERM] {
