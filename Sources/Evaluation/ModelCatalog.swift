@@ -83,6 +83,7 @@ public enum ModelCatalog {
         switch name {
         case "biasedmf": (epochs, decay) = (60, 0.97)
         case "svdpp": (epochs, decay) = (40, 0.97)
+        case "bmf": (epochs, decay) = (40, 0.95)
         case "bpr": (epochs, decay) = (30, 0.95)
         default: (epochs, decay) = (20, 0.95)
         }
@@ -107,7 +108,7 @@ public enum ModelCatalog {
     /// user's latest events more (validation on ml-100k: iALS HR@10 0.15 → 0.19). 0 = off.
     static func defaultRecency(_ name: String) -> Float {
         switch name {
-        case "ials": return 3
+        case "ials", "bmf": return 3
         default: return 0
         }
     }
@@ -115,7 +116,7 @@ public enum ModelCatalog {
     /// Default amplitude of the recency weight (`1 + rboost · exp(−age/τ)`).
     static func defaultRecencyBoost(_ name: String) -> Float {
         switch name {
-        case "ials": return 10
+        case "ials", "bmf": return 10
         default: return 1
         }
     }
