@@ -55,15 +55,16 @@ public enum ModelCatalog {
         }
     }
 
-    static func svdppConfiguration(options o: ModelOptions, seed: UInt64) throws -> SVDPlusPlusConfiguration {
+    static func svdppConfiguration(options o: ModelOptions, seed: UInt64, streaming: Bool = false) throws -> SVDPlusPlusConfiguration {
+        // Batch: validation RMSE 0.9136; streaming: 0.9429 on the first half of the ml-100k stream.
         var c = SVDPlusPlusConfiguration()
-        c.factors = try o.int("factors", 150)
-        c.learningRate = try o.float("lr", 0.007)
+        c.factors = try o.int("factors", streaming ? 32 : 150)
+        c.learningRate = try o.float("lr", streaming ? 0.03 : 0.007)
         c.regularization = try o.float("reg", 0.05)
         c.implicitRegularization = try o.float("yreg", c.regularization)
         c.biasRegularization = try o.float("breg", 0.01)
         c.initStd = try o.float("init", 0.05)
-        c.rateBoost = try o.float("boost", 0)
+        c.rateBoost = try o.float("boost", streaming ? 5 : 0)
         c.seed = UInt64(try o.int("seed", Int(seed)))
         return c
     }
@@ -72,7 +73,7 @@ public enum ModelCatalog {
     static func streamLearner(_ name: String, options: ModelOptions, seed: UInt64) throws -> (any StreamLearner)? {
         switch name {
         case "pop": return nil
-        case "svdpp": return SVDPlusPlus(configuration: try svdppConfiguration(options: options, seed: seed))
+        case "svdpp": return SVDPlusPlus(configuration: try svdppConfiguration(options: options, seed: seed, streaming: true))
         default: return OnlineMF(configuration: try onlineConfiguration(name, options: options, seed: seed, streaming: true))
         }
     }
@@ -82,6 +83,7 @@ public enum ModelCatalog {
         switch name {
         case "biasedmf": (epochs, decay) = (60, 0.97)
         case "svdpp": (epochs, decay) = (40, 0.97)
+        case "bmf": (epochs, decay) = (40, 0.95)
         case "bpr": (epochs, decay) = (30, 0.95)
         default: (epochs, decay) = (20, 0.95)
         }
@@ -106,7 +108,7 @@ public enum ModelCatalog {
     /// user's latest events more (validation on ml-100k: iALS HR@10 0.15 → 0.19). 0 = off.
     static func defaultRecency(_ name: String) -> Float {
         switch name {
-        case "ials": return 3
+        case "ials", "bmf": return 3
         default: return 0
         }
     }
@@ -114,7 +116,7 @@ public enum ModelCatalog {
     /// Default amplitude of the recency weight (`1 + rboost · exp(−age/τ)`).
     static func defaultRecencyBoost(_ name: String) -> Float {
         switch name {
-        case "ials": return 10
+        case "ials", "bmf": return 10
         default: return 1
         }
     }

@@ -78,3 +78,25 @@ struct BaselineTests {
         }
     }
 }
+
+@Suite("Neural CF")
+struct BaselineNeuralCFTests {
+    @Test("NeuMF and MLP lower their loss and score consistently", arguments: [NeuralCFConfiguration.Variant.mlp, .neumf])
+    func learns(variant: NeuralCFConfiguration.Variant) throws {
+        var rng = SeededGenerator(seed: 8)
+        var u: [Int32] = [], i: [Int32] = []
+        for user in 0..<30 { for _ in 0..<8 { u.append(Int32(user)); i.append(Int32((user % 2) * 10 + rng.nextInt(below: 10))) } }
+        let data = try TrainingData(users: 30, items: 20, userIndex: u, itemIndex: i, values: [Float](repeating: 1, count: u.count))
+        var losses: [Double] = []
+        let config = NeuralCFConfiguration(variant: variant, gmfFactors: 4, layers: [8, 8, 4], learningRate: 0.01, epochs: 8, batchSize: 32)
+        let model = try NeuralCF(data, configuration: config) { losses.append($0.loss) }
+        #expect(losses.count == 8)
+        #expect(losses.last! < losses.first! * 0.9, "\(losses)")
+        var s = [Float](repeating: 0, count: 20)
+        s.withUnsafeMutableBufferPointer { model.scoreAll(user: 3, into: $0) }
+        for j in [0, 7, 19] { #expect(abs(s[j] - model.predict(user: 3, item: Int32(j))) < 1e-4) }
+        // User 3 is odd: items 10..<20 should outscore items 0..<10 on average.
+        #expect(s[10..<20].reduce(0, +) > s[0..<10].reduce(0, +))
+        #expect(throws: ModelError.self) { _ = try NeuralCF(data, configuration: NeuralCFConfiguration(layers: [7, 3])) }
+    }
+}
