@@ -1,8 +1,8 @@
 // Fuzz target for the event decoder, the daemon's front door.
 //
 // libFuzzer build (coverage-guided, runs until stopped or `-max_total_time`):
-//   swift build -c release --product EventsFuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DLIBFUZZER
-//   .build/release/EventsFuzzer -max_total_time=60 corpus/
+//   swift build --product EventsFuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DLIBFUZZER --scratch-path .build-fuzz
+//   mkdir -p corpus && .build-fuzz/debug/EventsFuzzer -max_total_time=60 corpus/
 // Plain build: a self-contained random-mutation driver over a seed corpus, for a bounded time
 // (`EventsFuzzer SECONDS [SEED]`), which the test suite runs.
 import Events
@@ -29,6 +29,19 @@ func fuzzOne(_ bytes: UnsafeRawBufferPointer) -> Bool {
 public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
     return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+/// SwiftPM links an executable's entry point under this name; hand control to libFuzzer.
+@_cdecl("EventsFuzzer_main")
+public func eventsFuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, LLVMFuzzerTestOneInput)
 }
 #else
 /// Mutation driver: byte flips, insertions, deletions, splices and JSON tokens over seeds.
