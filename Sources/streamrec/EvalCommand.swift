@@ -10,7 +10,7 @@ struct EvalCommand: ParsableCommand {
         discussion: """
         Protocols: kfold (random k folds: RMSE, MAE), loo / lto (leave the last one / two events of \
         each user out by time; full ranking over the items the user has not interacted with, or 99 \
-        sampled negatives with --set negatives=99: HR, NDCG, Precision, Recall, MRR at each K, \
+        sampled negatives with --set sampled=99: HR, NDCG, Precision, Recall, MRR at each K, \
         coverage), prequential (time order, each event scored before it is learned: RMSE, MAE, \
         HR@10, NDCG@10 over time windows). The table goes to stdout (or one JSON object per model \
         with --json); --out-dir also writes results.json, results.csv and a plot per series (SVG). \
@@ -32,7 +32,7 @@ struct EvalCommand: ParsableCommand {
     var folds: Int = 5
     @Option(help: "Random seed of splits, sampling and initialisation.")
     var seed: UInt64 = 42
-    @Option(name: .customLong("set"), help: "Hyper-parameter or protocol override KEY=VALUE (repeatable).")
+    @Option(name: .customLong("set"), help: "Hyper-parameter or protocol override KEY=VALUE (repeatable): factors, lr, reg, breg, init, epochs, decay, neg, negw, adaptive, biases, alpha, iters, k, shrink, weights, seed, window, sampled, validation, layers, …")
     var overrides: [String] = []
     @Option(help: "Directory for results.json, results.csv and SVG plots.")
     var outDir: String?
