@@ -15,6 +15,11 @@ struct SessionWindowTests {
         #expect(w.steps.map(\.item) == [5, 6, 7])
         #expect(w[0].type == 1 && w[1].timestampMs == nil && w[2].timestampMs == 7_000)
         #expect(w.last?.item == 7)
+        var same = SessionWindow(capacity: 3)
+        for i in 5..<8 { same.append(w.steps[i - 5]) }
+        #expect(same == w)
+        same.append(SessionStep(item: 8))
+        #expect(same != w)
         w.removeAll()
         #expect(w.isEmpty && w.steps.isEmpty)
         w.append(SessionStep(item: 42))

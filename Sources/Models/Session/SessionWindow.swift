@@ -55,6 +55,13 @@ public struct SessionWindow: Sendable, Equatable {
     /// The newest step, if any.
     public var last: SessionStep? { count == 0 ? nil : self[count - 1] }
 
+    /// Two windows are equal when they hold the same steps in the same order and have the same capacity.
+    public static func == (a: SessionWindow, b: SessionWindow) -> Bool {
+        guard a.capacity == b.capacity, a.count == b.count else { return false }
+        for i in 0..<a.count where a[i] != b[i] { return false }
+        return true
+    }
+
     /// Forgets every step (keeps the storage).
     public mutating func removeAll() {
         head = 0
