@@ -61,6 +61,10 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: strict),
 
+        // Test kit: a mock cluster with StreamRec's topics, a pipeline runner, output parsing.
+        .target(name: "StreamRecTestKit", dependencies: [
+            "Kafka", "Engine", "Events", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // Fuzz target of the event decoder (libFuzzer with -DLIBFUZZER, else a bounded mutation driver).
         .executableTarget(name: "EventsFuzzer", dependencies: ["Events"], swiftSettings: strict),
 
@@ -69,7 +73,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: strict),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "Events"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Kafka", "Events", "Models"], swiftSettings: strict),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Engine", "Kafka", "Events"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Kafka", "Events", "Models", "StreamRecTestKit"], swiftSettings: strict),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Engine", "Kafka", "Events", "StreamRecTestKit"], swiftSettings: strict),
     ]
 )

@@ -88,13 +88,13 @@ struct CrashRecoveryTests {
           level: notice
         """.write(toFile: config, atomically: true, encoding: .utf8)
 
-        // The stream arrives over about 20 s while the crashing run is killed and restarted.
+        // The stream arrives over about 25 s while the crashing run is killed and restarted.
         let feeder = Thread {
             let start = Date()
             for (i, event) in events.enumerated() {
                 try? producer.produce(topic: "in", key: Array(event.user.utf8), value: EventEncoder.json(event))
                 if i % 500 == 0 {
-                    let due = start.addingTimeInterval(Double(i) / 5_000)
+                    let due = start.addingTimeInterval(Double(i) / 4_000)
                     let wait = due.timeIntervalSinceNow
                     if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 }
@@ -108,7 +108,14 @@ struct CrashRecoveryTests {
         for _ in 0..<10 {
             let run = try DaemonProcess(Self.serveArguments(cluster: cluster, group: "crashy", stateDir: root + "/crashy", config: config),
                                         logPath: root + "/crashy.log")
-            Thread.sleep(forTimeInterval: 0.5 + Double(rng.nextUnit()) * 1.5)
+            // Kill it at a random moment after it has checkpointed something new (slow starts
+            // under load would otherwise stack several kills on one checkpoint).
+            let before = appliedAtKills.last ?? 0
+            let deadline = Date().addingTimeInterval(20)
+            while try run.isRunning && Date() < deadline && ((Self.inspect(root + "/crashy"))?.applied ?? 0) <= before {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            Thread.sleep(forTimeInterval: Double(rng.nextUnit()) * 0.5)
             guard run.isRunning else {
                 Issue.record("serve exited early with \(run.wait(timeout: 1) ?? -1): \(run.log.suffix(2_000))")
                 return
@@ -121,6 +128,7 @@ struct CrashRecoveryTests {
                                      logPath: root + "/crashy.log")
         defer { last.ensureStopped() }
         #expect(try Self.waitCommitted(cluster: cluster, group: "crashy", total: total, timeout: 180), "crashy log: \(last.log.suffix(2_000))")
+        Thread.sleep(forTimeInterval: 2)  // if nothing was left to do, let it finish starting before SIGTERM
         last.signal(SIGTERM)
         #expect(last.wait(timeout: 30) == 0)
 
@@ -129,6 +137,7 @@ struct CrashRecoveryTests {
                                           logPath: root + "/reference.log")
         defer { reference.ensureStopped() }
         #expect(try Self.waitCommitted(cluster: cluster, group: "reference", total: total, timeout: 180), "reference log: \(reference.log.suffix(2_000))")
+        Thread.sleep(forTimeInterval: 2)
         reference.signal(SIGTERM)
         #expect(reference.wait(timeout: 30) == 0)
 
@@ -140,6 +149,6 @@ struct CrashRecoveryTests {
         #expect(a.offsets == ["in/0": events.count])
         #expect(b == a, "state after crashes differs from the uninterrupted run")
         // The kills hit different moments of the stream, not all before the first checkpoint.
-        #expect(Set(appliedAtKills).count >= 5, "kills landed at \(appliedAtKills)")
+        #expect(Set(appliedAtKills).count >= 8, "kills landed at \(appliedAtKills)")
     }
 }

@@ -1,3 +1,4 @@
+import StreamRecTestKit
 import Daemon
 import Engine
 import Events
@@ -20,10 +21,10 @@ struct MetricsEndpointTests {
     @Test("/metrics parses as Prometheus text and moves when events flow")
     func metricsMove() async throws {
         let registry = MetricsBootstrap.prometheus()
-        let kafka = try HTTPKafkaHarness(partitions: 2)
+        let kafka = try KafkaTestHarness(partitions: 2)
         var engine = EngineConfiguration()
         engine.debounceMs = 0
-        let logger = httpQuietLogger()
+        let logger = quietLogger()
         let pipeline = try StreamPipeline(configuration: kafka.pipelineConfiguration(group: "metrics", useGroup: false),
                                           engine: engine, logger: logger)
         let api = RecommendationAPI(pipeline: pipeline, cache: ListCache(capacity: 100), intake: nil,

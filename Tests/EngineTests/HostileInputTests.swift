@@ -1,3 +1,4 @@
+import StreamRecTestKit
 import Engine
 import Events
 import Foundation

@@ -4,15 +4,16 @@ import Foundation
 import Kafka
 import Logging
 
-/// A mock cluster with the three StreamRec topics, plus a producer and an output reader that
+/// Test kit: a mock cluster with the three StreamRec topics, plus a producer and an output reader that
 /// are separate librdkafka clients (as the apps and subscribers would be).
-final class KafkaTestHarness: @unchecked Sendable {
-    let cluster: MockCluster
-    let input = "events", output = "recommendations", deadLetter = "dead-letter"
-    let partitions: Int32
-    let producer: KafkaProducer
+public final class KafkaTestHarness: @unchecked Sendable {
+    public let cluster: MockCluster
+    public let input = "events", output = "recommendations", deadLetter = "dead-letter"
+    public let partitions: Int32
+    public let producer: KafkaProducer
 
-    init(partitions: Int32 = 3, deadLetterPartitions: Int32 = 1) throws {
+    /// Starts a one-broker mock cluster with the input, output and dead-letter topics.
+    public init(partitions: Int32 = 3, deadLetterPartitions: Int32 = 1) throws {
         self.partitions = partitions
         cluster = try MockCluster(brokerCount: 1)
         try cluster.createTopic(input, partitions: partitions)
@@ -24,7 +25,7 @@ final class KafkaTestHarness: @unchecked Sendable {
     }
 
     /// Pipeline settings pointing at this cluster, tuned for fast tests.
-    func pipelineConfiguration(group: String = "streamrec-test", useGroup: Bool = true) -> PipelineConfiguration {
+    public func pipelineConfiguration(group: String = "streamrec-test", useGroup: Bool = true) -> PipelineConfiguration {
         var c = PipelineConfiguration()
         c.bootstrapServers = cluster.bootstrapServers
         c.groupId = group
@@ -38,18 +39,21 @@ final class KafkaTestHarness: @unchecked Sendable {
         return c
     }
 
-    func send(_ event: Event) throws {
+    /// Produces one event (schema v1 JSON, keyed by user).
+    public func send(_ event: Event) throws {
         try producer.produce(topic: input, key: Array(event.user.utf8), value: EventEncoder.json(event))
     }
 
-    func sendRaw(key: String, value: [UInt8]) throws {
+    /// Produces raw bytes.
+    public func sendRaw(key: String, value: [UInt8]) throws {
         try producer.produce(topic: input, key: Array(key.utf8), value: value)
     }
 
-    func flush() { _ = producer.flush(timeoutMs: 10_000) }
+    /// Waits for the producer to deliver.
+    public func flush() { _ = producer.flush(timeoutMs: 10_000) }
 
     /// Reads every record of `topic` from the beginning until `quietMs` pass without a new one.
-    func readAll(_ topic: String, partitions: Int32, quietMs: Int = 1_500) throws -> [OutputRecord] {
+    public func readAll(_ topic: String, partitions: Int32, quietMs: Int = 1_500) throws -> [OutputRecord] {
         let consumer = try KafkaConsumer(properties: ["bootstrap.servers": cluster.bootstrapServers,
                                                       "group.id": "reader-\(UUID().uuidString)"])
         defer { consumer.close() }
@@ -71,15 +75,15 @@ final class KafkaTestHarness: @unchecked Sendable {
 }
 
 /// One record read back from a topic.
-struct OutputRecord {
-    let partition: Int32
-    let offset: Int64
-    let key: String
-    let value: [UInt8]
-    let headers: [String: String]
+public struct OutputRecord: Sendable {
+    public let partition: Int32
+    public let offset: Int64
+    public let key: String
+    public let value: [UInt8]
+    public let headers: [String: String]
 
     /// The value parsed as a published list.
-    var list: ParsedList? {
+    public var list: ParsedList? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],
               let user = object["user"] as? String,
               let items = object["items"] as? [[String: Any]],
@@ -93,24 +97,26 @@ struct OutputRecord {
     }
 }
 
-struct ParsedList {
-    let user: String
-    let items: [String]
-    let scores: [Float]
-    let model: String
-    let version: Int
-    let basedOnOffset: Int
-    let generatedAt: Int
+/// A published list, parsed back from its JSON.
+public struct ParsedList: Sendable {
+    public let user: String
+    public let items: [String]
+    public let scores: [Float]
+    public let model: String
+    public let version: Int
+    public let basedOnOffset: Int
+    public let generatedAt: Int
 }
 
 /// Runs a pipeline on its own thread until `stop`.
-final class PipelineRunner: @unchecked Sendable {
-    let pipeline: StreamPipeline
+public final class PipelineRunner: @unchecked Sendable {
+    public let pipeline: StreamPipeline
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var failure: Error?
 
-    init(_ pipeline: StreamPipeline) {
+    /// Starts `pipeline.run()` on a new thread.
+    public init(_ pipeline: StreamPipeline) {
         self.pipeline = pipeline
         let thread = Thread { [self] in
             do { try pipeline.run() } catch { lock.lock(); failure = error; lock.unlock() }
@@ -121,7 +127,7 @@ final class PipelineRunner: @unchecked Sendable {
 
     /// Waits until `condition` holds on the stats (or the timeout passes); returns whether it held.
     @discardableResult
-    func wait(timeout: TimeInterval = 30, until condition: (PipelineStats) -> Bool) -> Bool {
+    public func wait(timeout: TimeInterval = 30, until condition: (PipelineStats) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition(pipeline.statsSnapshot()) { return true }
@@ -130,7 +136,8 @@ final class PipelineRunner: @unchecked Sendable {
         return false
     }
 
-    func stop() throws {
+    /// Stops the pipeline, waits for it to drain, and rethrows what `run()` threw.
+    public func stop() throws {
         pipeline.stop()
         done.wait()
         lock.lock(); defer { lock.unlock() }
@@ -138,7 +145,8 @@ final class PipelineRunner: @unchecked Sendable {
     }
 }
 
-func quietLogger() -> Logger {
+/// A logger that drops everything.
+public func quietLogger() -> Logger {
     var logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
     logger.logLevel = .critical
     return logger
