@@ -118,9 +118,12 @@ final class SessionTracker {
 
     // MARK: - Checkpoint
 
-    /// Writes every held window (steps as session item indices with their times).
+    /// Writes every held window (steps as session item indices with their times), after a header
+    /// naming the model's item count and weight count.
     func write(into w: inout ByteWriter) {
         let held = states.indices.filter { states[$0] != nil }
+        w.append(UInt64(model.itemCount))
+        w.append(UInt64(model.parameterCount))
         w.append(UInt64(held.count))
         for u in held {
             let steps = states[u]!.window.steps
@@ -132,8 +135,12 @@ final class SessionTracker {
         }
     }
 
-    /// Rebuilds the windows written by `write(into:)` and re-encodes them.
-    func read(from r: inout ByteReader, userCount: Int) throws {
+    /// Rebuilds the windows written by `write(into:)` and re-encodes them. Windows written for a
+    /// model of another shape are skipped (users start new windows). Returns the windows restored.
+    @discardableResult
+    func read(from r: inout ByteReader, userCount: Int) throws -> Int {
+        let items = try r.read(UInt64.self), weights = try r.read(UInt64.self)
+        guard items == UInt64(model.itemCount), weights == UInt64(model.parameterCount) else { return 0 }
         let count = Int(try r.read(UInt64.self))
         for _ in 0..<count {
             let u = Int(try r.read(Int32.self))
@@ -155,5 +162,6 @@ final class SessionTracker {
             sequence += 1
             lastActive[u] = sequence
         }
+        return count
     }
 }

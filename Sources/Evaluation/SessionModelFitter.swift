@@ -130,15 +130,19 @@ enum SessionModelFitter {
         guard mfName != "hybrid", !["bigru", "gru"].contains(mfName), ModelCatalog.names.contains(mfName) else {
             throw EvaluationError(.invalidOption, "mf=\(mfName) is not a matrix-factorization model of the catalog")
         }
+        var fixedShare: Float?
+        if let fixed = options.values["fusion"] {
+            guard let alpha = Float(fixed), alpha >= 0, alpha <= 1 else {
+                throw EvaluationError(.invalidOption, "fusion=\(fixed): expected a session share in [0, 1]")
+            }
+            fixedShare = alpha
+        }
         let trained = try trainSession(data: data, histories: histories, forwardOnly: false, options: options,
                                        seed: seed, progress: progress)
         let inner = Splits.leaveLastOut(data, count: 1)
         let fusion: HybridFusion
         var validationNDCG = 0.0
-        if let fixed = options.values["fusion"] {
-            guard let alpha = Float(fixed), alpha >= 0, alpha <= 1 else {
-                throw EvaluationError(.invalidOption, "fusion=\(fixed): expected a session share in [0, 1]")
-            }
+        if let alpha = fixedShare {
             fusion = HybridFusion(mfWeight: 1 - alpha, sessionWeight: alpha)
         } else {
             let mfInner = try ModelCatalog.fit(mfName, data: data.rows(inner.train), options: options, seed: seed) { _ in }
