@@ -98,10 +98,22 @@ enum SessionModelFitter {
     }
 
     /// Trains the encoder on every history without its last step, early-stopping on that step.
+    ///
+    /// The last model trained is kept for the next call with the same histories and configuration,
+    /// so `--model bigru,hybrid` trains the encoder once (the hybrid's time then excludes it).
     static func trainSession(data: Interactions, histories: [[SessionStep]], forwardOnly: Bool, options: ModelOptions,
                              seed: UInt64, progress: (TrainingProgress) -> Void) throws
         -> (model: BiGRUSessionModel, validation: SessionRankingMetrics?) {
         let c = try configuration(itemCount: data.items, forwardOnly: forwardOnly, options: options, seed: seed)
+        if let hit = SessionModelCache.shared.lookup(configuration: c, histories: histories) { return hit }
+        let trained = try train(configuration: c, histories: histories, progress: progress)
+        SessionModelCache.shared.store(configuration: c, histories: histories, result: trained)
+        return trained
+    }
+
+    private static func train(configuration c: SessionModelConfiguration, histories: [[SessionStep]],
+                              progress: (TrainingProgress) -> Void) throws
+        -> (model: BiGRUSessionModel, validation: SessionRankingMetrics?) {
         var training: [[SessionStep]] = [], validation: [[SessionStep]] = []
         for h in histories where h.count >= 2 {
             training.append(Array(h.dropLast()))
