@@ -180,6 +180,21 @@ extension StreamRecConfiguration {
         "model.seed": { $0.engine.model.seed = UInt64(try int($1)) },
         "model.warm_start": { $0.pipeline.warmStartSnapshot = $1.isEmpty ? nil : $1 },
 
+        "session.model": { c, v in
+            guard !v.isEmpty else { c.engine.session.snapshot = nil; return }
+            do {
+                c.engine.session.snapshot = try SessionSnapshot(path: v)
+            } catch {
+                throw ConfigurationError("cannot load the session model \(v): \(error)")
+            }
+        },
+        "session.max_users": { $0.engine.session.maxUsers = try positiveInt($1) },
+        "session.idle_ttl_s": { c, v in
+            let seconds = try double(v)
+            guard seconds >= 0 else { throw ConfigurationError("must not be negative, got \(v)") }
+            c.engine.session.idleTTLSeconds = seconds
+        },
+
         "state.dir": { $0.stateDirectory = $1 },
         "state.checkpoint_every_events": { $0.pipeline.checkpointEveryEvents = try positiveInt($1) },
         "state.checkpoint_interval_s": { c, v in

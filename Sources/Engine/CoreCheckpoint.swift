@@ -37,7 +37,7 @@ public struct TopicPartitionKey: Hashable, Sendable, Comparable, CustomStringCon
 extension RecommenderCore {
     static let checkpointSections = (meta: "engine.meta", ids: "engine.ids", table: "engine.table",
                                      popularity: "engine.popularity", offsets: "engine.offsets",
-                                     evictions: "engine.evictions")
+                                     evictions: "engine.evictions", session: "engine.session")
 
     /// Writes the whole state and `offsets` into a snapshot.
     public func checkpoint(offsets: [TopicPartitionKey: Int64], writtenAtMs: Int64) -> SnapshotWriter {
@@ -69,6 +69,10 @@ extension RecommenderCore {
             w.append(freeUserRows)
             w.append(evictedUsers)
             for active in table.lastActive { w.append(active) }
+        }
+        if let session {
+            // Session windows (the model itself comes from `session.model`, not the checkpoint).
+            writer.addSection(Self.checkpointSections.session) { session.write(into: &$0) }
         }
         writer.addSection(Self.checkpointSections.meta) { w in
             w.append(appliedEvents)
@@ -134,6 +138,12 @@ extension RecommenderCore {
             core.freeUserRows = try e.readInt32s()
             core.evictedUsers = try e.read(Int64.self)
             for u in 0..<userCount { core.table.lastActive[u] = try e.read(Int64.self) }
+        }
+
+        if let session = core.session, reader.sectionNames.contains(checkpointSections.session) {
+            session.syncItems(core.items)
+            var r = ByteReader(try reader.section(checkpointSections.session), context: checkpointSections.session)
+            try session.read(from: &r, userCount: userCount)
         }
 
         var m = ByteReader(try reader.section(checkpointSections.meta), context: checkpointSections.meta)

@@ -38,6 +38,8 @@ public struct EngineConfiguration: Sendable {
     public var eventLimits = EventLimits()
     /// Largest K the prequential metrics look at (lists are `topK` long).
     public var metricK = 10
+    /// The session model and the bounds of the per-user session state (none by default).
+    public var session = SessionEngineConfiguration()
 
     /// Creates the default configuration.
     public init() {}

@@ -4,6 +4,11 @@ import Models
 /// Turns users into ranked lists: one sgemm per batch of personal users against the item
 /// matrix, item biases added, seen items masked, partial top-K; popularity for cold users.
 ///
+/// With a session model, a second sgemm scores the batch's session vectors against the session
+/// model's output item embeddings; those scores are mapped to engine items (0 for items the model
+/// does not know) and fused with the MF scores by the snapshot's `HybridFusion`. Users with a
+/// window but too few events for MF rank by the session alone; users with no window by MF alone.
+///
 /// Holds its scratch buffers across calls so a refresh allocates only the lists it returns.
 final class ListScorer {
     let topK: Int
@@ -13,6 +18,11 @@ final class ListScorer {
     private var userBlock: UnsafeMutablePointer<Float>
     private var scores: UnsafeMutablePointer<Float>
     private var scoreCapacity: Int
+    private var sessionBlock: UnsafeMutablePointer<Float>?
+    private var sessionScores: UnsafeMutablePointer<Float>?
+    private var sessionScoreCapacity = 0
+    private var mappedRow: [Float] = []
+    private var fusedRow: [Float] = []
     /// Upper bound on the score buffer (floats), so huge catalogs shrink the batch instead.
     private let maxScoreFloats = 16 << 20
 
@@ -29,6 +39,8 @@ final class ListScorer {
     deinit {
         userBlock.deallocate()
         scores.deallocate()
+        sessionBlock?.deallocate()
+        sessionScores?.deallocate()
     }
 
     /// Ranks `users` and hands each list, best first, to `body`.
@@ -43,7 +55,7 @@ final class ListScorer {
         personal.reserveCapacity(users.count)
         var cold: [Int32] = []
         for user in users {
-            if core.isPersonal(user) { personal.append(user) } else { cold.append(user) }
+            if core.isPersonal(user) || core.hasSessionWindow(user) { personal.append(user) } else { cold.append(user) }
         }
 
         if !cold.isEmpty {
@@ -62,8 +74,18 @@ final class ListScorer {
         }
 
         guard !personal.isEmpty else { return }
-        let batch = max(1, min(batchSize, maxScoreFloats / itemCount))
+        let session = core.session
+        let sessionItems = session?.model.itemCount ?? 0
+        let batch = max(1, min(batchSize, maxScoreFloats / max(itemCount, sessionItems)))
         ensureScoreCapacity(batch * itemCount)
+        if let session {
+            ensureSessionCapacity(batch: batch, dimension: session.dimension, items: sessionItems)
+            session.syncItems(core.items)
+            if mappedRow.count < itemCount {
+                mappedRow = [Float](repeating: 0, count: itemCount)
+                fusedRow = mappedRow
+            }
+        }
         let d = factors
         let explicit = model.configuration.feedback == .explicit
         var start = 0
@@ -79,8 +101,21 @@ final class ListScorer {
             }
             BLAS.gemmABt(m: m, n: itemCount, k: d, a: userBlock, lda: d,
                          b: model.itemFactors.base, ldb: d, beta: 1, c: scores, ldc: itemCount)
+            if let session, let block = sessionBlock, let out = sessionScores {
+                for (row, user) in personal[start..<end].enumerated() {
+                    session.copyVector(user: Int(user), to: block + row * session.dimension)
+                }
+                session.model.scoreItems(sessionVectors: block, count: m, into: out)
+            }
             for row in 0..<m {
                 let user = Int(personal[start + row])
+                if let session, session.hasWindow(user), let out = sessionScores {
+                    let ranked = fused(row: row, user: user, itemCount: itemCount, session: session,
+                                       sessionRow: out + row * sessionItems, mfPersonal: core.isPersonal(Int32(user)),
+                                       core: core, k: k)
+                    body(personal[start + row], ranked)
+                    continue
+                }
                 // A per-user constant does not change the order: added to the chosen few only.
                 let offset = explicit ? model.globalMean + model.userBias[user] : model.userBias[user]
                 let line = scores + row * itemCount
@@ -91,6 +126,38 @@ final class ListScorer {
             }
             start = end
         }
+    }
+
+    /// Fuses one batch row's MF scores with its session scores mapped to engine items, masks the
+    /// user's seen items and selects the top k.
+    private func fused(row: Int, user: Int, itemCount: Int, session: SessionTracker, sessionRow: UnsafeMutablePointer<Float>,
+                       mfPersonal: Bool, core: RecommenderCore, k: Int) -> [(index: Int, score: Float)] {
+        let map = session.itemMap
+        mappedRow.withUnsafeMutableBufferPointer { mapped in
+            for j in 0..<itemCount {
+                let s = map[j]
+                mapped[j] = s >= 0 ? sessionRow[Int(s)] : 0
+            }
+        }
+        let line = UnsafeBufferPointer(start: scores + row * itemCount, count: itemCount)
+        return fusedRow.withUnsafeMutableBufferPointer { out in
+            let target = UnsafeMutableBufferPointer(rebasing: out[0..<itemCount])
+            mappedRow.withUnsafeBufferPointer { mapped in
+                session.fusion.fuse(mf: mfPersonal ? line : nil,
+                                    session: UnsafeBufferPointer(rebasing: mapped[0..<itemCount]), into: target)
+            }
+            for item in core.table.seen[user] { target[Int(item)] = -.infinity }
+            return selector.select(UnsafeBufferPointer(target), k: k)
+        }
+    }
+
+    private func ensureSessionCapacity(batch: Int, dimension: Int, items: Int) {
+        guard batch * items > sessionScoreCapacity || sessionBlock == nil else { return }
+        sessionBlock?.deallocate()
+        sessionScores?.deallocate()
+        sessionBlock = .allocate(capacity: batch * dimension)
+        sessionScoreCapacity = batch * items
+        sessionScores = .allocate(capacity: sessionScoreCapacity)
     }
 
     private func ensureScoreCapacity(_ floats: Int) {

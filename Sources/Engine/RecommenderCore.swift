@@ -34,6 +34,8 @@ public final class RecommenderCore {
     var freeUserRows: [Int32] = []
     /// Users evicted since the state began.
     public internal(set) var evictedUsers: Int64 = 0
+    /// Per-user session windows and vectors, when a session model is configured.
+    let session: SessionTracker?
     private let scorer: ListScorer
 
     /// Creates an empty state.
@@ -48,6 +50,7 @@ public final class RecommenderCore {
         self.model = model
         self.popularity = PopularityTracker(halfLifeSeconds: configuration.popularityHalfLifeSeconds)
         self.metrics = PrequentialMetrics(k: configuration.metricK)
+        self.session = configuration.session.snapshot.map { SessionTracker(snapshot: $0, configuration: configuration.session) }
         self.scorer = ListScorer(topK: configuration.topK, factors: configuration.model.factors,
                                  batchSize: configuration.refreshBatchSize)
     }
@@ -55,7 +58,8 @@ public final class RecommenderCore {
     /// Number of users waiting for a refresh.
     public var dirtyCount: Int { dirtyQueue.count }
 
-    /// Applies one event: prequential score, factor update, bookkeeping, marks the user dirty.
+    /// Applies one event: prequential score, factor update, session window update, bookkeeping,
+    /// marks the user dirty.
     public func apply(_ event: Event, source: EventSource) throws(EngineRejection) {
         let user = try userIndex(for: event.user)
         let item = try itemIndex(for: event.item)
@@ -78,6 +82,7 @@ public final class RecommenderCore {
         popularity.record(item: item, weight: configuration.weight(of: event.type, value: event.value),
                           timestampMs: event.timestampMs)
 
+        session?.record(user: u, item: item, timestampMs: event.timestampMs, items: items)
         table.seen[u].insert(item)
         table.eventCount[u] &+= 1
         table.lastSource[u] = source
@@ -160,6 +165,7 @@ public final class RecommenderCore {
         for row in victims {
             users.forget(row)
             table.reset(Int(row))
+            session?.reset(user: Int(row))
         }
         let evicted = Set(victims)
         dirtyQueue.removeAll { evicted.contains($0) }
@@ -170,6 +176,11 @@ public final class RecommenderCore {
     /// Whether the user has enough history for the personal model.
     func isPersonal(_ user: Int32) -> Bool {
         table.eventCount[Int(user)] >= configuration.minEventsForPersonal
+    }
+
+    /// Whether the user has a session window to rank by.
+    func hasSessionWindow(_ user: Int32) -> Bool {
+        session?.hasWindow(Int(user)) ?? false
     }
 
     private func userIndex(for id: String) throws(EngineRejection) -> Int32 {

@@ -8,7 +8,7 @@ import Models
 /// prequential); see the project report for the figures.
 public enum ModelCatalog {
     /// Every model name ``Evaluator`` accepts.
-    public static let names = ["biasedmf", "svdpp", "blend", "bmf", "bpr", "als", "ials", "svd", "nmf", "itemknn", "userknn", "mlp", "neumf", "pop"]
+    public static let names = ["biasedmf", "svdpp", "blend", "bmf", "bpr", "als", "ials", "svd", "nmf", "itemknn", "userknn", "mlp", "neumf", "pop", "bigru", "gru", "hybrid"]
 
     /// Models that learn one event at a time (usable in the prequential protocol).
     public static let onlineNames: Set<String> = ["biasedmf", "svdpp", "bmf", "pop"]
@@ -132,6 +132,9 @@ public enum ModelCatalog {
     /// Fits `name` on `data` (already restricted to training rows, full index space).
     static func fit(_ name: String, data: Interactions, options: ModelOptions, seed: UInt64, forRatings: Bool = false,
                     progress: (TrainingProgress) -> Void) throws -> any EvaluableModel {
+        if SessionModelFitter.names.contains(name) {
+            return try SessionModelFitter.fit(name, data: data, options: options, seed: seed, progress: progress)
+        }
         let training = try data.trainingData(binary: binaryTraining(name, options: options),
                                             recency: Double(try options.float("recency", ModelCatalog.defaultRecency(name))),
                                             boost: try options.float("rboost", ModelCatalog.defaultRecencyBoost(name)))

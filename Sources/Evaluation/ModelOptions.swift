@@ -10,7 +10,8 @@ public struct ModelOptions: Sendable, Equatable {
 
     static let known: Set<String> = ["factors", "lr", "reg", "breg", "init", "epochs", "decay", "neg", "negw", "adaptive",
                                      "biases", "alpha", "iters", "k", "shrink", "weights", "seed", "window", "sampled",
-                                     "validation", "layers", "batch", "logconf", "eps", "recency", "rank", "boost", "bshrink", "flr", "replay", "foldin", "yreg", "rboost", "ureplay"]
+                                     "validation", "layers", "batch", "logconf", "eps", "recency", "rank", "boost", "bshrink", "flr", "replay", "foldin", "yreg", "rboost", "ureplay",
+                                     "hidden", "embedding", "dropout", "slr", "sepochs", "patience", "loss", "mf", "fusion", "fitusers"]
 
     /// Wraps pairs; throws ``EvaluationError`` (`invalidOption`) for an unknown key.
     public init(_ values: [String: String]) throws {
