@@ -56,9 +56,11 @@ public struct RecommendationList: Sendable, Equatable {
     }
 }
 
-/// Minimal JSON text writing helpers for the output records.
-enum JSONText {
-    static func appendString(_ s: String, to out: inout [UInt8]) {
+/// Minimal JSON text writing helpers for output records and HTTP responses (no Foundation
+/// encoder on these paths).
+public enum JSONText {
+    /// Appends `s` as a JSON string literal.
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in s.utf8 {
             switch byte {
@@ -76,7 +78,8 @@ enum JSONText {
         out.append(UInt8(ascii: "\""))
     }
 
-    static func appendNumber(_ x: Float, to out: inout [UInt8]) {
+    /// Appends a finite number (non-finite values as 0).
+    public static func appendNumber(_ x: Float, to out: inout [UInt8]) {
         if x.isFinite {
             out.append(contentsOf: x.description.utf8)
         } else {

@@ -1,3 +1,4 @@
+import Engine
 import Hummingbird
 
 /// An HTTP API failure: a stable code (the JSON `error` field and the status) and a sentence
@@ -54,9 +55,9 @@ public struct APIError: Error, CustomStringConvertible, Sendable, Equatable {
     public var jsonBytes: [UInt8] {
         var out: [UInt8] = []
         out.append(contentsOf: #"{"error":"#.utf8)
-        JSONWriter.appendString(code.description, to: &out)
+        JSONText.appendString(code.description, to: &out)
         out.append(contentsOf: #","reason":"#.utf8)
-        JSONWriter.appendString(reason, to: &out)
+        JSONText.appendString(reason, to: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }

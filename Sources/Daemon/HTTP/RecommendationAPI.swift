@@ -125,18 +125,18 @@ public struct RecommendationAPI: Sendable {
         guard let found else { throw APIError(.notFound, "unknown item '\(item)'") }
         var out: [UInt8] = []
         out.append(contentsOf: #"{"item":"#.utf8)
-        JSONWriter.appendString(item, to: &out)
+        JSONText.appendString(item, to: &out)
         out.append(contentsOf: #","items":["#.utf8)
         for (i, entry) in found.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: #"{"item":"#.utf8)
-            JSONWriter.appendString(entry.item, to: &out)
+            JSONText.appendString(entry.item, to: &out)
             out.append(contentsOf: #","score":"#.utf8)
-            JSONWriter.appendNumber(entry.score, to: &out)
+            JSONText.appendNumber(entry.score, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         out.append(contentsOf: #"],"model":"#.utf8)
-        JSONWriter.appendString(model, to: &out)
+        JSONText.appendString(model, to: &out)
         out.append(contentsOf: #","version":\#(version)}"#.utf8)
         return JSONResponse.bytes(out)
     }
@@ -160,7 +160,7 @@ public struct RecommendationAPI: Sendable {
 
     private static func quoted(_ s: String) -> [UInt8] {
         var out: [UInt8] = []
-        JSONWriter.appendString(s, to: &out)
+        JSONText.appendString(s, to: &out)
         return out
     }
 }
