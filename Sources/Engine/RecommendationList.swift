@@ -39,16 +39,9 @@ public struct RecommendationList: Sendable, Equatable {
         out.reserveCapacity(64 + items.count * 32)
         out.append(contentsOf: #"{"user":"#.utf8)
         JSONText.appendString(user, to: &out)
-        out.append(contentsOf: #","items":["#.utf8)
-        for (i, entry) in items.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #"{"item":"#.utf8)
-            JSONText.appendString(entry.item, to: &out)
-            out.append(contentsOf: #","score":"#.utf8)
-            JSONText.appendNumber(entry.score, to: &out)
-            out.append(UInt8(ascii: "}"))
-        }
-        out.append(contentsOf: #"],"model":"#.utf8)
+        out.append(contentsOf: #","items":"#.utf8)
+        JSONText.appendScoredItems(items, to: &out)
+        out.append(contentsOf: #","model":"#.utf8)
         JSONText.appendString(model, to: &out)
         out.append(contentsOf: #","version":\#(version),"generated_at":\#(generatedAtMs),"#.utf8)
         out.append(contentsOf: #""based_on":{"partition":\#(basedOn.partition),"offset":\#(basedOn.offset)}}"#.utf8)
@@ -76,6 +69,20 @@ public enum JSONText {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `[{"item":…,"score":…},…]`.
+    public static func appendScoredItems(_ items: [(item: String, score: Float)], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (i, entry) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"item":"#.utf8)
+            appendString(entry.item, to: &out)
+            out.append(contentsOf: #","score":"#.utf8)
+            appendNumber(entry.score, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     /// Appends a finite number (non-finite values as 0).

@@ -126,16 +126,9 @@ public struct RecommendationAPI: Sendable {
         var out: [UInt8] = []
         out.append(contentsOf: #"{"item":"#.utf8)
         JSONText.appendString(item, to: &out)
-        out.append(contentsOf: #","items":["#.utf8)
-        for (i, entry) in found.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #"{"item":"#.utf8)
-            JSONText.appendString(entry.item, to: &out)
-            out.append(contentsOf: #","score":"#.utf8)
-            JSONText.appendNumber(entry.score, to: &out)
-            out.append(UInt8(ascii: "}"))
-        }
-        out.append(contentsOf: #"],"model":"#.utf8)
+        out.append(contentsOf: #","items":"#.utf8)
+        JSONText.appendScoredItems(found.map { (item: $0.item, score: $0.score) }, to: &out)
+        out.append(contentsOf: #","model":"#.utf8)
         JSONText.appendString(model, to: &out)
         out.append(contentsOf: #","version":\#(version)}"#.utf8)
         return JSONResponse.bytes(out)
