@@ -91,7 +91,7 @@ struct ConsumerAssignTests {
         #expect(consumer.lag(tp) == nil)
         try consumer.assign([TopicPartitionOffset(tp, offset: 0)])
         var seen: [Int64] = []
-        let deadline = ContinuousClock.now + .seconds(15)
+        let deadline = ContinuousClock.now + .seconds(40)
         while seen.count < 20 && ContinuousClock.now < deadline {
             // Stop after offset 19 on purpose: at most 20 messages, then check the lag.
             _ = consumer.poll(timeoutMs: 100, maxMessages: 20 - seen.count) { seen.append($0.offset) }
@@ -120,7 +120,7 @@ struct ConsumerAssignTests {
         let consumer = try KafkaConsumer(properties: KafkaTestSupport.consumerProperties(cluster, group: "v1"))
         try consumer.assign([TopicPartitionOffset(topic: "view", partition: 1, offset: KafkaOffset.beginning)])
         var seen = 0
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(40)
         while seen < 2 && ContinuousClock.now < deadline {
             seen += consumer.poll(timeoutMs: 100, maxMessages: 10) { message in
                 #expect(message.topicName == "view")

@@ -51,7 +51,7 @@ enum KafkaTestSupport {
     }
 
     /// Polls until `expected` messages arrived or `seconds` passed; returns them in arrival order.
-    static func consume(_ consumer: KafkaConsumer, expected: Int, seconds: Int = 15) -> [ConsumedRecord] {
+    static func consume(_ consumer: KafkaConsumer, expected: Int, seconds: Int = 30) -> [ConsumedRecord] {
         var records: [ConsumedRecord] = []
         let deadline = ContinuousClock.now + .seconds(seconds)
         while records.count < expected && ContinuousClock.now < deadline {
