@@ -3,9 +3,7 @@ extension OnlineMF {
     /// so an evicted user's row can be reused for a new user without growing the matrix.
     public func resetUser(_ user: Int32) {
         precondition(user >= 0 && Int(user) < users, "OnlineMF.resetUser: index out of range")
-        let std = configuration.initStd
-        let row = userFactors.row(Int(user))
-        for k in 0..<configuration.factors { row[k] = std * rng.nextGaussian() }
+        fillRandom(userFactors.row(Int(user)))
         userBias[Int(user)] = 0
         userCount[Int(user)] = 0
     }

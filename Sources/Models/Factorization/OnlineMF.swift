@@ -89,10 +89,7 @@ public final class OnlineMF {
     /// Appends a user with a random vector (Gaussian, `initStd`) and zero bias; returns its index.
     @discardableResult
     public func addUser() -> Int32 {
-        let std = configuration.initStd
-        let index = userFactors.appendRow { row in
-            for k in 0..<row.count { row[k] = std * rng.nextGaussian() }
-        }
+        let index = userFactors.appendRow { fillRandom($0.baseAddress!) }
         userBias.append(0)
         userCount.append(0)
         return Int32(index)
@@ -101,13 +98,17 @@ public final class OnlineMF {
     /// Appends an item with a random vector and zero bias; returns its index.
     @discardableResult
     public func addItem() -> Int32 {
-        let std = configuration.initStd
-        let index = itemFactors.appendRow { row in
-            for k in 0..<row.count { row[k] = std * rng.nextGaussian() }
-        }
+        let index = itemFactors.appendRow { fillRandom($0.baseAddress!) }
         itemBias.append(0)
         itemCount.append(0)
         return Int32(index)
+    }
+
+    /// Fills one new row with Gaussian values of standard deviation `initStd` (one RNG draw per
+    /// factor, in order, so every way of making a row consumes the generator alike).
+    func fillRandom(_ row: UnsafeMutablePointer<Float>) {
+        let std = configuration.initStd
+        for k in 0..<configuration.factors { row[k] = std * rng.nextGaussian() }
     }
 
     /// The model's score for a pair: the rating estimate (explicit) or the logit (implicit).
