@@ -11,7 +11,7 @@ public enum ModelCatalog {
     public static let names = ["biasedmf", "svdpp", "blend", "bmf", "bpr", "als", "ials", "svd", "nmf", "itemknn", "userknn", "mlp", "neumf", "pop", "bigru", "gru", "hybrid"]
 
     /// Models that learn one event at a time (usable in the prequential protocol).
-    public static let onlineNames: Set<String> = ["biasedmf", "svdpp", "bmf", "pop"]
+    public static let onlineNames: Set<String> = ["biasedmf", "svdpp", "blend", "itemknn", "bmf", "pop"]
 
     /// Whether the model estimates ratings (k-fold protocol) rather than only ranking items.
     public static func predictsRatings(_ name: String) -> Bool { ["biasedmf", "svdpp", "blend", "als", "svd", "nmf", "itemknn", "userknn"].contains(name) }
@@ -24,7 +24,7 @@ public enum ModelCatalog {
             // Batch defaults: validation RMSE 0.9118 (ml-100k, 20% of fold 1's training part).
             // Streaming defaults: validation RMSE on the first half of the ml-100k stream.
             var c = OnlineMFConfiguration.explicitDefaults
-            c.factors = try o.int("factors", streaming ? 32 : 200)
+            c.factors = try o.int("factors", streaming ? 256 : 200)
             c.learningRate = try o.float("lr", streaming ? 0.03 : 0.015)
             c.regularization = try o.float("reg", streaming ? 0.05 : 0.1)
             c.biasRegularization = try o.float("breg", streaming ? 0.05 : 0.01)
@@ -58,7 +58,7 @@ public enum ModelCatalog {
     static func svdppConfiguration(options o: ModelOptions, seed: UInt64, streaming: Bool = false) throws -> SVDPlusPlusConfiguration {
         // Batch: validation RMSE 0.9136; streaming: 0.9429 on the first half of the ml-100k stream.
         var c = SVDPlusPlusConfiguration()
-        c.factors = try o.int("factors", streaming ? 32 : 150)
+        c.factors = try o.int("factors", streaming ? 256 : 150)
         c.learningRate = try o.float("lr", streaming ? 0.03 : 0.007)
         c.regularization = try o.float("reg", 0.05)
         c.implicitRegularization = try o.float("yreg", c.regularization)
@@ -74,6 +74,19 @@ public enum ModelCatalog {
         switch name {
         case "pop": return nil
         case "svdpp": return SVDPlusPlus(configuration: try svdppConfiguration(options: options, seed: seed, streaming: true))
+        case "itemknn":
+            return OnlineItemKNN(neighbours: try options.int("k", 40), shrinkage: try options.float("shrink", 100),
+                                 itemBiasShrinkage: try options.float("bshrink", 5), userBiasShrinkage: try options.float("ubshrink", 5))
+        case "blend":
+            let names = options.string("mix", "biasedmf+biasedmf+svdpp+itemknn").split(separator: "+").map(String.init)
+            var parts: [any StreamLearner] = []
+            for (k, part) in names.enumerated() {
+                guard part != "blend", part != "pop", onlineNames.contains(part) else {
+                    throw EvaluationError(.invalidOption, "mix=\(part): a blend part must be one of biasedmf, svdpp, itemknn, bmf")
+                }
+                if let learner = try streamLearner(part, options: options, seed: seed &+ UInt64(k)) { parts.append(learner) }
+            }
+            return StreamBlend(parts, weightRate: try options.float("wlr", 0.001))
         default: return OnlineMF(configuration: try onlineConfiguration(name, options: options, seed: seed, streaming: true))
         }
     }

@@ -20,7 +20,7 @@ enum PrequentialProtocol {
         let learner: (any StreamLearner)? = try ModelCatalog.streamLearner(model, options: options, seed: seed)
         let explicit = learner?.isExplicit ?? false
         let binary = ModelCatalog.binaryTraining(model, options: options)
-        let replay = try options.int("replay", model == "biasedmf" ? 5 : 0)
+        let replay = try options.int("replay", model == "biasedmf" || model == "blend" ? 5 : 0)
         var replayRng = SeededGenerator(seed: seed &+ 5)
         var pastUser = [Int32](), pastItem = [Int32](), pastValue = [Float]()
         let foldIn = try options.float("foldin", 0)

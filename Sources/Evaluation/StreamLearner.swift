@@ -26,3 +26,8 @@ extension SVDPlusPlus: StreamLearner, EvaluableModel {
     func replay(user: Int32, item: Int32, value: Float) {}
     func coldItemPrediction(user: Int32) -> Float { globalMean + userBias[Int(user)] }
 }
+
+extension OnlineItemKNN: StreamLearner, EvaluableModel {
+    var isExplicit: Bool { true }
+    func replay(user: Int32, item: Int32, value: Float) {}
+}

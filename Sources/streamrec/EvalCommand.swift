@@ -12,7 +12,8 @@ struct EvalCommand: ParsableCommand {
         each user out by time; full ranking over the items the user has not interacted with, or 99 \
         sampled negatives with --set sampled=99: HR, NDCG, Precision, Recall, MRR at each K, \
         coverage), prequential (time order, each event scored before it is learned: RMSE, MAE, \
-        HR@10, NDCG@10 over time windows). The table goes to stdout (or one JSON object per model \
+        HR@10, NDCG@10 over time windows; online models: \(ModelCatalog.onlineNames.sorted().joined(separator: ", ")), \
+        where blend mixes online learners, --set mix=biasedmf+svdpp+itemknn). The table goes to stdout (or one JSON object per model \
         with --json); --out-dir also writes results.json, results.csv and a plot per series (SVG). \
         The seed is printed so a run repeats. Models: \(ModelCatalog.names.joined(separator: ", ")).
         """

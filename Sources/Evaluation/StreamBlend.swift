@@ -1,0 +1,84 @@
+import Models
+
+/// Several per-event learners fed the same stream, whose rating estimates are combined with
+/// weights learned online: each event is predicted with the current weights, then the weights take
+/// one normalised-LMS step on that event's error before the parts learn it (test-then-train at
+/// both levels). Weights start equal. Ranking scores use the same weights.
+final class StreamBlend: StreamLearner {
+    let parts: [any StreamLearner]
+    /// Current weight of each part.
+    private(set) var weights: [Float]
+    /// Step size of the weight update (normalised by one plus the squared norm of the parts' predictions).
+    let weightRate: Float
+    private var predictions: [Float]
+    private var buffer: [Float] = []
+
+    init(_ parts: [any StreamLearner], weightRate: Float) {
+        precondition(!parts.isEmpty)
+        self.parts = parts
+        self.weightRate = weightRate
+        weights = [Float](repeating: 1 / Float(parts.count), count: parts.count)
+        predictions = [Float](repeating: 0, count: parts.count)
+    }
+
+    var isExplicit: Bool { parts[0].isExplicit }
+
+    func addUser() -> Int32 {
+        let rows = parts.map { $0.addUser() }
+        precondition(Set(rows).count == 1, "StreamBlend: parts disagree on user rows")
+        return rows[0]
+    }
+
+    func addItem() -> Int32 {
+        let rows = parts.map { $0.addItem() }
+        precondition(Set(rows).count == 1, "StreamBlend: parts disagree on item rows")
+        return rows[0]
+    }
+
+    func predict(user: Int32, item: Int32) -> Float {
+        var sum: Float = 0
+        for (k, part) in parts.enumerated() { sum += weights[k] * part.predict(user: user, item: item) }
+        return sum
+    }
+
+    func coldItemPrediction(user: Int32) -> Float {
+        var sum: Float = 0
+        for (k, part) in parts.enumerated() { sum += weights[k] * part.coldItemPrediction(user: user) }
+        return sum
+    }
+
+    @discardableResult
+    func update(user: Int32, item: Int32, value: Float) -> Float {
+        var blended: Float = 0, norm: Float = 0
+        for (k, part) in parts.enumerated() {
+            let p = part.predict(user: user, item: item)
+            predictions[k] = p
+            blended += weights[k] * p
+            norm += p * p
+        }
+        if weightRate > 0 {
+            // +1 keeps the step bounded while the parts still predict near 0 (empty model).
+            let step = weightRate * (value - blended) / (norm + 1)
+            for k in 0..<parts.count { weights[k] += step * predictions[k] }
+        }
+        for part in parts { part.update(user: user, item: item, value: value) }
+        return blended
+    }
+
+    func replay(user: Int32, item: Int32, value: Float) {
+        for part in parts { part.replay(user: user, item: item, value: value) }
+    }
+
+    func scoreAll(user: Int32, into scores: UnsafeMutableBufferPointer<Float>) {
+        if buffer.count < scores.count { buffer = [Float](repeating: 0, count: scores.count) }
+        for j in 0..<scores.count { scores[j] = 0 }
+        for (k, part) in parts.enumerated() {
+            buffer.withUnsafeMutableBufferPointer { b in
+                let slice = UnsafeMutableBufferPointer(rebasing: b[0..<scores.count])
+                part.scoreAll(user: user, into: slice)
+                let w = weights[k]
+                for j in 0..<scores.count { scores[j] += w * slice[j] }
+            }
+        }
+    }
+}
