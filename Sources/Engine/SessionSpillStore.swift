@@ -4,10 +4,12 @@ import Models
 /// the user's external id (rows are reused, ids are not).
 ///
 /// A record is a status byte (1 live, 0 dead), the body length, then the body: the id, the newest
-/// event time, the step count, and per step the session item index and the time before the newest
-/// event (all LEB128 varints, times zigzag-coded; 0 marks a step without a time). No vector is
+/// event time, the step count, and per step, newest first, the session item index and the time
+/// before the previous (newer) timed step or, for the first, the newest event (all LEB128 varints,
+/// times zigzag-coded; 0 marks a step without a time). No vector is
 /// kept: it is recomputed from the window when the user comes back. Removing a record marks it
-/// dead; the arena is compacted when dead bytes exceed live ones. Holds at most `capacity`
+/// dead; the arena is compacted when dead bytes exceed half the live ones, and grows by a quarter
+/// at a time, so it holds at most about 1.6 times the live bytes. Holds at most `capacity`
 /// windows: beyond it the oldest spilled window is forgotten. Not thread-safe.
 struct SessionSpillStore {
     /// A window taken back out of the store.
@@ -61,10 +63,21 @@ struct SessionSpillStore {
         body.append(contentsOf: id.utf8)
         Varint.append(Varint.zigzag(lastEventMs), to: &body)
         Varint.append(UInt64(window.count), to: &body)
-        for k in 0..<window.count {
+        var reference = lastEventMs
+        for k in stride(from: window.count - 1, through: 0, by: -1) {
             let step = window[k]
             Varint.append(UInt64(UInt32(bitPattern: step.item)), to: &body)
-            Varint.append(step.timestampMs.map { Varint.zigzag(lastEventMs &- $0) &+ 1 } ?? 0, to: &body)
+            if let t = step.timestampMs {
+                Varint.append(Varint.zigzag(reference &- t) &+ 1, to: &body)
+                reference = t
+            } else {
+                body.append(0)
+            }
+        }
+        let needed = arena.count + body.count + 11
+        if needed > arena.capacity {
+            // Grow by a quarter rather than doubling: the arena is most of the store's memory.
+            arena.reserveCapacity(max(needed, arena.count + arena.count / 4, 4_096))
         }
         arena.append(1)
         Varint.append(UInt64(body.count), to: &arena)
@@ -91,7 +104,7 @@ struct SessionSpillStore {
         arena[offset] = 0
         liveBytes -= length
         deadBytes += length
-        if deadBytes > liveBytes && arena.count >= 4_096 { compact() }
+        if deadBytes * 2 > liveBytes && arena.count >= 4_096 { compact() }
     }
 
     /// Forgets the oldest live window; false when none is left.
@@ -152,14 +165,22 @@ struct SessionSpillStore {
         guard steps >= 0, steps <= end - cursor else { throw Varint.Overrun() }
         window.items.reserveCapacity(steps)
         window.timestamps.reserveCapacity(steps)
+        var reference = window.lastEventMs
         for _ in 0..<steps {
             let item = try Varint.read(arena, at: &cursor, end: end)
             guard item <= UInt64(Int32.max) else { throw Varint.Overrun() }
             window.items.append(Int32(item))
             let time = try Varint.read(arena, at: &cursor, end: end)
-            window.timestamps.append(time == 0 ? nil : window.lastEventMs &- Varint.unzigzag(time &- 1))
+            if time == 0 {
+                window.timestamps.append(nil)
+            } else {
+                reference = reference &- Varint.unzigzag(time &- 1)
+                window.timestamps.append(reference)
+            }
         }
         guard cursor == end else { throw Varint.Overrun() }
+        window.items.reverse()
+        window.timestamps.reverse()
         return (id, window)
     }
 

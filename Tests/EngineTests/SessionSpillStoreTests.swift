@@ -1,4 +1,5 @@
 @testable import Engine
+import Linalg
 import Models
 import Testing
 
@@ -28,7 +29,7 @@ struct SessionSpillStoreTests {
             #expect(taken != nil)
         }
         #expect(store.count == 200)
-        #expect(store.arena.count < full && store.deadBytes <= store.liveBytes)
+        #expect(store.arena.count < full && store.deadBytes * 2 <= store.liveBytes)
         #expect(store.arena.count == store.liveBytes + store.deadBytes)
         for k in stride(from: 0, to: 600, by: 3) {
             let taken = store.take(id(k))
@@ -72,5 +73,26 @@ struct SessionSpillStoreTests {
         var small = SessionSpillStore(capacity: 100)
         var again = ByteReader(w.bytes)
         #expect(throws: SnapshotError.self) { try small.read(from: &again, itemCount: 10) }
+    }
+
+    @Test("bytes per spilled window on a realistic shape: W = 20, 50,000 items, gaps of seconds to hours")
+    func realisticSize() {
+        var rng = SeededGenerator(seed: 5)
+        var store = SessionSpillStore(capacity: 100_000)
+        let users = 5_000
+        for u in 0..<users {
+            var w = SessionWindow(capacity: 20)
+            var t: Int64 = 1_760_000_000_000 + Int64(rng.next() % 86_400_000)
+            for _ in 0..<20 {
+                w.append(SessionStep(item: Int32(rng.next() % 50_000), timestampMs: t))
+                t += Int64(rng.next() % (rng.next() % 8 == 0 ? 10_800_000 : 600_000))
+            }
+            store.put(id: "user-\(1_000_000 + u * 37)", window: w, lastEventMs: t)
+        }
+        let perWindow = store.estimatedBytes / users
+        let arenaPerWindow = store.arena.count / users
+        let live = 20 * (4 + 1 + 8) + 64 * 4 + 4 * 32  // a held state at W = 20, H = 64
+        print("spilled window: \(arenaPerWindow) bytes packed, \(perWindow) bytes with its index; held state \(live) bytes")
+        #expect(perWindow * 3 < live * 2)
     }
 }
