@@ -102,8 +102,12 @@ public final class RecommenderCore {
     @discardableResult
     public func refresh(nowMs: Int64, wallClockMs: Int64, force: Bool = false,
                         emit: (RecommendationList) -> Void) -> Int {
-        // After scoring, so users just scored keep their windows for this round.
-        defer { session?.sweepIdle(nowMs: latestEventMs, users: users, rowLimit: Self.sessionSweepRows) }
+        // After scoring, so users just scored keep their windows for this round. Event time,
+        // capped at the wall clock: one event stamped in the future must not expire everyone.
+        defer {
+            let now = wallClockMs > 0 ? min(latestEventMs, wallClockMs) : latestEventMs
+            session?.sweepIdle(nowMs: now, users: users, rowLimit: Self.sessionSweepRows)
+        }
         guard !dirtyQueue.isEmpty, items.count > 0 else { return 0 }
         var ready: [Int32] = []
         var waiting: [Int32] = []

@@ -8,11 +8,13 @@ public struct SessionEngineConfiguration: Sendable {
     /// Default 1,000,000.
     public var maxUsers = 1_000_000
     /// A state whose newest event is older than this (event time: the newest event the engine has
-    /// applied, seconds) is spilled by a sweep that runs with each refresh round. It is not a
+    /// applied, capped at the wall clock; seconds) is spilled by a sweep that runs with each
+    /// refresh round. It is not a
     /// session boundary: the returning user continues the restored window, and the model's
     /// time-gap feature sees the gap. 0 never spills idle states. Default 86,400.
     public var idleTTLSeconds: Double = 86_400
-    /// Most spilled windows kept (about 100 bytes each at W = 20); beyond it the oldest spilled
+    /// Most spilled windows kept (about 140 bytes packed, 210 with index and slack, at W = 20; the
+    /// same packed bytes go into each checkpoint); beyond it the oldest spilled
     /// is forgotten (that user starts a new window). 0 turns spilling off: evicted states are
     /// forgotten. Default 10,000,000.
     public var maxSpilledUsers = 10_000_000

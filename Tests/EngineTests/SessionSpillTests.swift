@@ -86,6 +86,19 @@ struct SessionSpillTests {
         #expect(ttl.sessionStatistics?.spilledUsers == 10)
     }
 
+    @Test("the refresh sweep's clock is capped at the wall clock: a future-stamped event expires nobody")
+    func futureEvent() throws {
+        let fixture = try SessionSpillFixture()
+        let core = fixture.core { $0.session.idleTTLSeconds = 60 }
+        for k in 0..<5 { try core.visit("u\(k)", seed: k, endingAt: 10_000) }
+        try core.click("clock-skew", 1, at: 10_000_000_000_000)
+        core.refresh(nowMs: 0, wallClockMs: 50_000, force: true) { _ in }
+        #expect(core.sessionStatistics?.spilledUsers == 0)
+        core.refresh(nowMs: 0, wallClockMs: 80_000, force: true) { _ in }
+        #expect(core.sessionStatistics?.spilledUsers == 5)
+        #expect(core.sessionStatistics?.users == 1)
+    }
+
     @Test("engine user eviction spills the window under the id; the user gets it back on return")
     func userEviction() throws {
         let fixture = try SessionSpillFixture()
