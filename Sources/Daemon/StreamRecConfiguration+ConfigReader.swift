@@ -194,6 +194,11 @@ extension StreamRecConfiguration {
             guard seconds >= 0 else { throw ConfigurationError("must not be negative, got \(v)") }
             c.engine.session.idleTTLSeconds = seconds
         },
+        "session.max_spilled_users": { c, v in
+            let n = try int(v)
+            guard n >= 0 else { throw ConfigurationError("must not be negative, got \(v)") }
+            c.engine.session.maxSpilledUsers = n
+        },
 
         "state.dir": { $0.stateDirectory = $1 },
         "state.checkpoint_every_events": { $0.pipeline.checkpointEveryEvents = try positiveInt($1) },

@@ -37,7 +37,8 @@ public struct TopicPartitionKey: Hashable, Sendable, Comparable, CustomStringCon
 extension RecommenderCore {
     static let checkpointSections = (meta: "engine.meta", ids: "engine.ids", table: "engine.table",
                                      popularity: "engine.popularity", offsets: "engine.offsets",
-                                     evictions: "engine.evictions", session: "engine.session")
+                                     evictions: "engine.evictions", session: "engine.session",
+                                     spilledSessions: "engine.session.spilled")
 
     /// Writes the whole state and `offsets` into a snapshot.
     public func checkpoint(offsets: [TopicPartitionKey: Int64], writtenAtMs: Int64) -> SnapshotWriter {
@@ -73,6 +74,8 @@ extension RecommenderCore {
         if let session {
             // Session windows (the model itself comes from `session.model`, not the checkpoint).
             writer.addSection(Self.checkpointSections.session) { session.write(into: &$0) }
+            // Windows of users whose state left memory, written with the rest so the two agree.
+            writer.addSection(Self.checkpointSections.spilledSessions) { session.writeSpilled(into: &$0) }
         }
         writer.addSection(Self.checkpointSections.meta) { w in
             w.append(appliedEvents)
@@ -144,6 +147,11 @@ extension RecommenderCore {
             session.syncItems(core.items)
             var r = ByteReader(try reader.section(checkpointSections.session), context: checkpointSections.session)
             try session.read(from: &r, userCount: userCount)
+            if reader.sectionNames.contains(checkpointSections.spilledSessions) {
+                var s = ByteReader(try reader.section(checkpointSections.spilledSessions),
+                                   context: checkpointSections.spilledSessions)
+                try session.readSpilled(from: &s)
+            }
         }
 
         var m = ByteReader(try reader.section(checkpointSections.meta), context: checkpointSections.meta)

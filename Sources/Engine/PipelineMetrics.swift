@@ -24,6 +24,14 @@ struct PipelineMetrics {
     let checkpointAge = Gauge(label: "streamrec_checkpoint_age_seconds")
     let modelBytes = Gauge(label: "streamrec_model_bytes")
     let evictedUsers = Gauge(label: "streamrec_users_evicted_total")
+    let sessionUsers = Gauge(label: "streamrec_session_users")
+    let sessionBytes = Gauge(label: "streamrec_session_bytes")
+    let sessionSpilledUsers = Gauge(label: "streamrec_session_spilled_users")
+    let sessionSpillBytes = Gauge(label: "streamrec_session_spill_bytes")
+    let sessionRestored = Gauge(label: "streamrec_session_restored_total")
+    let sessionSpilled = [SessionSpillCounters.Cause.capacity, .idle, .userEvicted].map { cause in
+        Gauge(label: "streamrec_session_spilled_total", dimensions: [("reason", Self.reason(cause))])
+    }
 
     private var deadLetterCounters: [String: Counter] = [:]
 
@@ -33,6 +41,27 @@ struct PipelineMetrics {
         let c = Counter(label: "streamrec_events_dead_lettered_total", dimensions: [("reason", reason)])
         deadLetterCounters[reason] = c
         return c
+    }
+
+    /// Records the session state figures (nothing without a session model).
+    func recordSession(_ stats: SessionStatistics?) {
+        guard let stats else { return }
+        sessionUsers.record(stats.users)
+        sessionBytes.record(stats.bytes)
+        sessionSpilledUsers.record(stats.spilledUsers)
+        sessionSpillBytes.record(stats.spillBytes)
+        sessionRestored.record(stats.spills.restored)
+        sessionSpilled[0].record(stats.spills.capacity)
+        sessionSpilled[1].record(stats.spills.idle)
+        sessionSpilled[2].record(stats.spills.userEvicted)
+    }
+
+    private static func reason(_ cause: SessionSpillCounters.Cause) -> String {
+        switch cause {
+        case .capacity: "capacity"
+        case .idle: "idle"
+        case .userEvicted: "user_evicted"
+        }
     }
 
     /// Per-partition lag gauge.

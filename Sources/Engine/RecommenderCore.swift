@@ -82,7 +82,7 @@ public final class RecommenderCore {
         popularity.record(item: item, weight: configuration.weight(of: event.type, value: event.value),
                           timestampMs: event.timestampMs)
 
-        session?.record(user: u, item: item, timestampMs: event.timestampMs, items: items)
+        session?.record(user: u, item: item, timestampMs: event.timestampMs, items: items, users: users)
         table.seen[u].insert(item)
         table.eventCount[u] &+= 1
         table.lastSource[u] = source
@@ -97,10 +97,17 @@ public final class RecommenderCore {
 
     /// Scores every dirty user whose debounce interval has passed (all of them with `force`),
     /// in batches through BLAS, and emits each list that differs from the one last published.
+    /// Then spills idle session states, looking at `sessionSweepRows` rows per round.
     /// Returns the number of lists emitted.
     @discardableResult
     public func refresh(nowMs: Int64, wallClockMs: Int64, force: Bool = false,
                         emit: (RecommendationList) -> Void) -> Int {
+        // After scoring, so users just scored keep their windows for this round. Event time,
+        // capped at the wall clock: one event stamped in the future must not expire everyone.
+        defer {
+            let now = wallClockMs > 0 ? min(latestEventMs, wallClockMs) : latestEventMs
+            session?.sweepIdle(nowMs: now, users: users, rowLimit: Self.sessionSweepRows)
+        }
         guard !dirtyQueue.isEmpty, items.count > 0 else { return 0 }
         var ready: [Int32] = []
         var waiting: [Int32] = []
@@ -140,9 +147,11 @@ public final class RecommenderCore {
         return emitted
     }
 
-    /// The current ranking for one user, computed now (does not publish or change state).
+    /// The current ranking for one user, computed now (does not publish; a spilled session window
+    /// is restored first).
     public func currentList(for userId: String, k: Int, wallClockMs: Int64) -> RecommendationList? {
         guard let user = users.index(of: userId) else { return nil }
+        session?.restoreIfSpilled(user: Int(user), users: users)
         var result: RecommendationList?
         scorer.rank(users: [user], core: self, k: k) { _, ranked in
             result = RecommendationList(
@@ -155,7 +164,8 @@ public final class RecommenderCore {
 
     /// Frees the rows of the least recently active users (a twentieth of the table at a time, so
     /// the cost of choosing them is spread over many new users). Their factors, history and lists
-    /// are forgotten: when they come back they start as new, cold users.
+    /// are forgotten: when they come back they start as new, cold users, except for the session
+    /// window, which is spilled under the user's id and restored on return.
     private func evictIdleUsers() {
         guard configuration.evictIdleUsers else { return }
         let batch = max(1, users.count / 20)
@@ -163,9 +173,9 @@ public final class RecommenderCore {
         order.sort { table.lastActive[Int($0)] < table.lastActive[Int($1)] }
         let victims = order.prefix(batch)
         for row in victims {
+            session?.spill(user: Int(row), id: users.id(at: row), cause: .userEvicted)
             users.forget(row)
             table.reset(Int(row))
-            session?.reset(user: Int(row))
         }
         let evicted = Set(victims)
         dirtyQueue.removeAll { evicted.contains($0) }

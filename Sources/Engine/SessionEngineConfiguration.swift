@@ -3,12 +3,21 @@ public struct SessionEngineConfiguration: Sendable {
     /// The trained session model (`session.model`: a snapshot from `streamrec train-session`);
     /// nil ranks by MF alone. Its weights stay fixed while the daemon runs (no online fine-tuning).
     public var snapshot: SessionSnapshot?
-    /// Most users whose session state is held; beyond it the least recently active twentieth is
-    /// dropped (their next event starts a new window). Default 1,000,000.
+    /// Most users whose session state is held in memory; beyond it the least recently active
+    /// twentieth is spilled (window moved to the spill store, restored on the user's next event).
+    /// Default 1,000,000.
     public var maxUsers = 1_000_000
-    /// A window whose newest event is older than this (event time, seconds) is cleared before the
-    /// next event is added: a new session starts. 0 keeps windows forever. Default 86,400.
+    /// A state whose newest event is older than this (event time: the newest event the engine has
+    /// applied, capped at the wall clock; seconds) is spilled by a sweep that runs with each
+    /// refresh round. It is not a
+    /// session boundary: the returning user continues the restored window, and the model's
+    /// time-gap feature sees the gap. 0 never spills idle states. Default 86,400.
     public var idleTTLSeconds: Double = 86_400
+    /// Most spilled windows kept (about 140 bytes packed, 210 with index and slack, at W = 20; the
+    /// same packed bytes go into each checkpoint); beyond it the oldest spilled
+    /// is forgotten (that user starts a new window). 0 turns spilling off: evicted states are
+    /// forgotten. Default 10,000,000.
+    public var maxSpilledUsers = 10_000_000
 
     /// Creates the default settings (no session model).
     public init() {}

@@ -7,9 +7,13 @@ import Models
 /// directions) when an event arrives. Engine item rows are mapped to session item indices by id;
 /// items the model does not know are not added to windows and get session score 0.
 ///
-/// Memory is bounded: at most `maxUsers` states are held (the least recently active twentieth is
-/// dropped when full), and a window idle for longer than the TTL starts over. Not thread-safe;
-/// owned by the `RecommenderCore`.
+/// Memory is bounded: at most `maxUsers` states are held. A state leaves memory (is spilled: its
+/// window, without the vector, moves to a packed `SessionSpillStore` keyed by the user's id) when
+/// the table is full (the least recently active twentieth), when the user has been idle for longer
+/// than the TTL (`sweepIdle`, judged by event time), or when the engine evicts the user. The
+/// user's next event, or a list request, restores the window and re-encodes it, so a returning
+/// user continues the same window; the time-gap feature sees the long gap. Not thread-safe; owned
+/// by the `RecommenderCore`.
 final class SessionTracker {
     /// The encoder (weights fixed).
     let model: BiGRUSessionModel
@@ -21,15 +25,19 @@ final class SessionTracker {
     /// Session item index of each engine item row (-1: unknown to the model).
     private(set) var itemMap: [Int32] = []
     /// State per user row (nil: none held).
-    private(set) var states: [SessionState?] = []
+    private var slots: [SessionSlot?] = []
     /// Event time of each user's newest recorded step.
     private(set) var lastEventMs: [Int64] = []
-    /// Record sequence number of each user's newest step (for choosing whom to drop).
+    /// Record sequence number of each user's newest step (for choosing whom to spill).
     private var lastActive: [Int64] = []
     /// Users with a state.
     private(set) var heldCount = 0
-    /// States dropped to respect `maxUsers`.
-    private(set) var droppedStates: Int64 = 0
+    /// Windows of users whose state left memory.
+    private(set) var spilled: SessionSpillStore
+    /// Counters of states spilled, by cause, and of windows restored.
+    private(set) var counters = SessionSpillCounters()
+    /// Next row the TTL sweep looks at.
+    private var sweepCursor = 0
     private var workspace: SessionWorkspace
     private var sequence: Int64 = 0
 
@@ -38,6 +46,7 @@ final class SessionTracker {
         fusion = snapshot.fusion
         maxUsers = max(1, configuration.maxUsers)
         ttlMs = Int64(max(0, configuration.idleTTLSeconds) * 1000)
+        spilled = SessionSpillStore(capacity: configuration.maxSpilledUsers)
         var index: [String: Int32] = [:]
         index.reserveCapacity(snapshot.itemIds.count)
         for (k, id) in snapshot.itemIds.enumerated() { index[id] = Int32(k) }
@@ -56,64 +65,118 @@ final class SessionTracker {
     }
 
     private func ensureUser(_ u: Int) {
-        while states.count <= u {
-            states.append(nil)
+        while slots.count <= u {
+            slots.append(nil)
             lastEventMs.append(.min)
             lastActive.append(0)
         }
     }
 
-    /// Adds one event of user row `u` on engine item row `item` and re-encodes the window.
-    /// Event types are read as type 0 (files trained on carry no types).
-    func record(user u: Int, item: Int32, timestampMs: Int64, items: IdentifierMap) {
+    /// Adds one event of user row `u` (external id `users.id(at: u)`) on engine item row `item` and
+    /// re-encodes the window; a window spilled for the user is restored first. Event types are
+    /// read as type 0 (files trained on carry no types).
+    func record(user u: Int, item: Int32, timestampMs: Int64, items: IdentifierMap, users: IdentifierMap) {
         syncItems(items)
         ensureUser(u)
         let s = itemMap[Int(item)]
         guard s >= 0 else { return }
         sequence += 1
-        if states[u] == nil {
-            if heldCount >= maxUsers { dropIdleStates() }
-            states[u] = SessionState(model: model)
-            heldCount += 1
-        } else if ttlMs > 0, lastEventMs[u] != .min, timestampMs - lastEventMs[u] > ttlMs {
-            states[u] = SessionState(model: model)
-        }
+        if slots[u] == nil { admit(user: u, users: users) }
         lastEventMs[u] = max(lastEventMs[u], timestampMs)
         lastActive[u] = sequence
-        states[u]!.record(SessionStep(item: s, type: 0, timestampMs: timestampMs), model: model, workspace: &workspace)
+        slots[u]!.append(SessionStep(item: s, type: 0, timestampMs: timestampMs))
+        slots[u]!.encode(model: model, workspace: &workspace)
+    }
+
+    /// Gives user row `u` a slot: the window spilled under its id (not yet encoded), or an empty
+    /// one. Spills the least recently active twentieth first when the table is full.
+    private func admit(user u: Int, users: IdentifierMap) {
+        if heldCount >= maxUsers { spillLeastRecent(users: users) }
+        var slot = SessionSlot(model: model)
+        lastEventMs[u] = .min
+        if spilled.count > 0, let window = spilled.take(users.id(at: Int32(u))) {
+            for (item, time) in zip(window.items, window.timestamps) {
+                slot.append(SessionStep(item: item, type: 0, timestampMs: time))
+            }
+            lastEventMs[u] = window.lastEventMs
+            counters.restored += 1
+        }
+        slots[u] = slot
+        heldCount += 1
+    }
+
+    /// Restores user row `u`'s spilled window, if any, so its vector can be read (a list request).
+    /// Returns whether the user now has a window.
+    @discardableResult
+    func restoreIfSpilled(user u: Int, users: IdentifierMap) -> Bool {
+        if hasWindow(u) { return true }
+        guard spilled.count > 0, spilled.contains(users.id(at: Int32(u))) else { return false }
+        ensureUser(u)
+        sequence += 1
+        admit(user: u, users: users)
+        lastActive[u] = sequence
+        slots[u]!.encode(model: model, workspace: &workspace)
+        return true
     }
 
     /// Whether user row `u` has a non-empty window.
-    func hasWindow(_ u: Int) -> Bool { u < states.count && !(states[u]?.isEmpty ?? true) }
+    func hasWindow(_ u: Int) -> Bool { u < slots.count && !(slots[u]?.isEmpty ?? true) }
 
     /// Copies user row `u`'s session vector to `out` (`dimension` floats).
     func copyVector(user u: Int, to out: UnsafeMutablePointer<Float>) {
-        guard let state = states[u] else { out.update(repeating: 0, count: dimension); return }
-        state.vector.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: dimension) }
+        guard u < slots.count, let slot = slots[u] else { out.update(repeating: 0, count: dimension); return }
+        slot.vector.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: dimension) }
     }
 
-    /// Forgets user row `u`'s state (the user was evicted from the engine).
-    func reset(user u: Int) {
-        guard u < states.count, states[u] != nil else { return }
-        states[u] = nil
+    /// User row `u`'s session vector, when a state is held (a copy; for inspection and tests).
+    func vector(user u: Int) -> [Float]? { u < slots.count ? slots[u]?.vector : nil }
+
+    /// Moves user row `u`'s window, keyed by `id`, to the spill store and frees its state.
+    func spill(user u: Int, id: String, cause: SessionSpillCounters.Cause) {
+        guard u < slots.count, let slot = slots[u] else { return }
+        if !id.isEmpty { spilled.put(id: id, window: slot.window, lastEventMs: lastEventMs[u]) }
+        slots[u] = nil
         lastEventMs[u] = .min
         lastActive[u] = 0
         heldCount -= 1
+        counters.count(cause)
     }
 
-    /// Drops the least recently active twentieth of the held states.
-    private func dropIdleStates() {
-        let held = states.indices.filter { states[$0] != nil }
+    /// Spills the least recently active twentieth of the held states.
+    private func spillLeastRecent(users: IdentifierMap) {
+        let held = slots.indices.filter { slots[$0] != nil }
         let victims = held.sorted { lastActive[$0] < lastActive[$1] }.prefix(max(1, held.count / 20))
-        for u in victims { reset(user: u) }
-        droppedStates += Int64(victims.count)
+        for u in victims { spill(user: u, id: users.id(at: Int32(u)), cause: .capacity) }
     }
 
-    /// Bytes held by the states: per user the window (item, type, time), the vector and headers.
+    /// Spills the states whose newest event is more than the TTL older than `nowMs` (event time),
+    /// looking at no more than `rowLimit` rows from where the previous sweep stopped, so the cost
+    /// is spread over calls. Returns the states spilled.
+    @discardableResult
+    func sweepIdle(nowMs: Int64, users: IdentifierMap, rowLimit: Int) -> Int {
+        guard ttlMs > 0, heldCount > 0, !slots.isEmpty else { return 0 }
+        var spilledNow = 0
+        for _ in 0..<min(rowLimit, slots.count) {
+            if sweepCursor >= slots.count { sweepCursor = 0 }
+            let u = sweepCursor
+            sweepCursor += 1
+            if slots[u] != nil, lastEventMs[u] != .min, nowMs - lastEventMs[u] > ttlMs {
+                spill(user: u, id: users.id(at: Int32(u)), cause: .idle)
+                spilledNow += 1
+            }
+        }
+        return spilledNow
+    }
+
+    /// Bytes held by the live states: per user the window (item, type, time), the vector and
+    /// headers, plus the per-row arrays and the item map (the spill store is counted apart).
     var estimatedBytes: Int {
-        let window = model.configuration.windowLength
-        let perState = window * (4 + 1 + 8) + dimension * 4 + 4 * 32
-        return heldCount * perState + states.count * (8 + 8 + 9) + itemMap.count * 4
+        heldCount * bytesPerState + slots.count * (8 + 8 + 9) + itemMap.count * 4
+    }
+
+    /// Bytes of one live state: window arrays, vector, and four array headers.
+    var bytesPerState: Int {
+        model.configuration.windowLength * (4 + 1 + 8) + dimension * 4 + 4 * 32
     }
 
     // MARK: - Checkpoint
@@ -121,12 +184,12 @@ final class SessionTracker {
     /// Writes every held window (steps as session item indices with their times), after a header
     /// naming the model's item count and weight count.
     func write(into w: inout ByteWriter) {
-        let held = states.indices.filter { states[$0] != nil }
+        let held = slots.indices.filter { slots[$0] != nil }
         w.append(UInt64(model.itemCount))
         w.append(UInt64(model.parameterCount))
         w.append(UInt64(held.count))
         for u in held {
-            let steps = states[u]!.window.steps
+            let steps = slots[u]!.window.steps
             w.append(Int32(u))
             w.append(lastEventMs[u])
             w.append(steps.map(\.item))
@@ -147,21 +210,38 @@ final class SessionTracker {
             let last = try r.read(Int64.self)
             let items = try r.readInt32s()
             let n = Int(try r.read(UInt32.self))
-            guard n == items.count, u >= 0, u < userCount else {
+            guard n == items.count, u >= 0, u < userCount, items.allSatisfy({ $0 >= 0 && $0 < model.itemCount }) else {
                 throw SnapshotError(.malformed, "session window of row \(u) does not match the user table")
             }
-            var state = SessionState(model: model)
+            var slot = SessionSlot(model: model)
             for item in items {
                 let t = try r.read(Int64.self)
-                state.record(SessionStep(item: item, type: 0, timestampMs: t == .min ? nil : t), model: model, workspace: &workspace)
+                slot.append(SessionStep(item: item, type: 0, timestampMs: t == .min ? nil : t))
             }
+            slot.encode(model: model, workspace: &workspace)
             ensureUser(u)
-            if states[u] == nil { heldCount += 1 }
-            states[u] = state
+            if slots[u] == nil { heldCount += 1 }
+            slots[u] = slot
             lastEventMs[u] = last
             sequence += 1
             lastActive[u] = sequence
         }
         return count
+    }
+
+    /// Writes the spilled windows and the spill counters, after the same model header as `write`.
+    func writeSpilled(into w: inout ByteWriter) {
+        w.append(UInt64(model.itemCount))
+        w.append(UInt64(model.parameterCount))
+        counters.write(into: &w)
+        spilled.write(into: &w)
+    }
+
+    /// Reads what `writeSpilled` wrote. Windows written for a model of another shape are skipped.
+    func readSpilled(from r: inout ByteReader) throws {
+        let items = try r.read(UInt64.self), weights = try r.read(UInt64.self)
+        guard items == UInt64(model.itemCount), weights == UInt64(model.parameterCount) else { return }
+        counters = try SessionSpillCounters(from: &r)
+        try spilled.read(from: &r, itemCount: model.itemCount)
     }
 }

@@ -422,6 +422,7 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.onlineHitRate.record(core.metrics.hitRate)
         metrics.onlineNDCG.record(core.metrics.ndcg)
         metrics.evictedUsers.record(core.evictedUsers)
+        metrics.recordSession(core.sessionStatistics)
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
         if let last = lastCheckpointWallMs {
             metrics.checkpointAge.record(Double(Self.wallClockMs - last) / 1000)

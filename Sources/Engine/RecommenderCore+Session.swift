@@ -1,0 +1,25 @@
+extension RecommenderCore {
+    /// Rows the idle-session sweep looks at per refresh round (a full pass over a million users
+    /// takes about 250 rounds).
+    static let sessionSweepRows = 4_096
+
+    /// Spills every session state idle for longer than `session.idle_ttl_s` before `nowMs`
+    /// (event time, ms); returns how many. Refresh rounds do the same a slice of rows at a time,
+    /// with the newest applied event's time.
+    @discardableResult
+    public func sweepIdleSessions(nowMs: Int64) -> Int {
+        session?.sweepIdle(nowMs: nowMs, users: users, rowLimit: Int.max) ?? 0
+    }
+
+    /// The session vector held for `userId` (nil: no session model, unknown user, or no state in
+    /// memory; a spilled window is not restored by this call).
+    public func sessionVector(for userId: String) -> [Float]? {
+        guard let session, let user = users.index(of: userId) else { return nil }
+        return session.vector(user: Int(user))
+    }
+
+    /// Whether a window is spilled (out of memory, restorable) for `userId`.
+    public func hasSpilledSession(for userId: String) -> Bool {
+        session?.spilled.contains(userId) ?? false
+    }
+}
