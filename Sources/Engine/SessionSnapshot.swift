@@ -8,10 +8,10 @@ import Models
 /// `session.items` (item ids), `session.meta` (`UInt32` layout version 1, `Float` MF weight,
 /// `Float` session weight).
 public struct SessionSnapshot: Sendable {
-    /// Section names, shared with the trainer that writes them.
-    public static let sections = (model: "session.bigru", items: "session.items", meta: "session.meta")
+    /// Section names, shared with the trainer that writes them (``SessionSnapshotLayout``).
+    public static let sections = SessionSnapshotLayout.sections
     /// Layout version of `session.meta` this build reads and writes.
-    public static let metaVersion: UInt32 = 1
+    public static let metaVersion = SessionSnapshotLayout.metaVersion
 
     /// The encoder; its weights stay fixed while the daemon runs.
     public let model: BiGRUSessionModel

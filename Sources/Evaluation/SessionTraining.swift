@@ -53,10 +53,10 @@ public struct SessionTrainingSummary: Sendable {
 /// trained, `session.bigru` (``BiGRUSessionModel/serialize()``, versioned), `session.items`
 /// (the external id of each session item index) and `session.meta` (format version, fusion).
 public enum SessionTraining {
-    /// Section names of the session parts of a snapshot.
-    public static let sections = (model: "session.bigru", items: "session.items", meta: "session.meta")
-    /// Version of the `session.meta` section layout: `UInt32 version`, `Float mfWeight`, `Float sessionWeight`.
-    public static let metaVersion: UInt32 = 1
+    /// Section names of the session parts of a snapshot (``SessionSnapshotLayout``).
+    public static let sections = SessionSnapshotLayout.sections
+    /// Version of the `session.meta` section layout.
+    public static let metaVersion = SessionSnapshotLayout.metaVersion
 
     /// Trains and writes the snapshot; reports session epochs (and MF stages) through `progress`.
     public static func run(_ request: SessionTrainingRequest, progress: (Progress) -> Void = { _ in }) throws
