@@ -11,6 +11,18 @@ struct HabitFixture {
     let events: [Event]
     let snapshot: SessionSnapshot
 
+    private init(generator: EventGenerator, events: [Event], snapshot: SessionSnapshot) {
+        self.generator = generator
+        self.events = events
+        self.snapshot = snapshot
+    }
+
+    /// The same stream and weights with another fusion.
+    func with(fusion: HybridFusion) throws -> HabitFixture {
+        HabitFixture(generator: generator, events: events,
+                     snapshot: try SessionSnapshot(model: snapshot.model, itemIds: snapshot.itemIds, fusion: fusion))
+    }
+
     init(users: Int = 120, items: Int = 200, count: Int = 4_000, fusion: HybridFusion = HybridFusion(mfWeight: 0.25, sessionWeight: 0.75)) throws {
         let config = GeneratorConfiguration(users: users, items: items, habitProbability: 0.6, seed: 7)
         var generator = EventGenerator(configuration: config)
@@ -28,6 +40,43 @@ struct HabitFixture {
                                           learningRate: 0.02, batchSize: 128, epochs: 6, patience: 6, seed: 3)
         let model = try SessionTrainer(configuration: c).train(sequences: sequences)
         snapshot = try SessionSnapshot(model: model, itemIds: (0..<items).map { "i\($0)" }, fusion: fusion)
+    }
+
+    /// Fits the MF/session fusion on validation, as `streamrec train-session` does: each user's
+    /// last event is held out, the MF side is an engine core fed everything before it, the session
+    /// side encodes the window before it, and the session share maximising NDCG@10 is kept.
+    func fittedFusion() throws -> HybridFusion {
+        var lastIndex: [String: Int] = [:]
+        for (i, e) in events.enumerated() { lastIndex[e.user] = i }
+        let core = RecommenderCore(configuration: EngineConfiguration())
+        var history: [String: [SessionStep]] = [:]
+        var seen: [String: [Int]] = [:]
+        for (i, e) in events.enumerated() where lastIndex[e.user] != i {
+            try core.apply(e, source: EventSource(partition: 0, offset: Int64(i)))
+            let item = EventGenerator.itemIndex(e.item)!
+            history[e.user, default: []].append(SessionStep(item: Int32(item), timestampMs: e.timestampMs))
+            seen[e.user, default: []].append(item)
+        }
+        let model = snapshot.model
+        let n = model.itemCount
+        var mfRows: [[Float]] = [], sessionRows: [[Float]] = [], targets: [Int] = [], excluded: [[Int]] = []
+        var all = [Float](repeating: 0, count: core.items.count)
+        for (user, index) in lastIndex.sorted(by: { $0.key < $1.key }) {
+            guard let steps = history[user], steps.count >= 2, let row = core.users.index(of: user) else { continue }
+            all.withUnsafeMutableBufferPointer { core.model.scoreAll(user: row, into: $0) }
+            // MF scores in session item order (items the core never saw score at the minimum).
+            let floor = all.min() ?? 0
+            mfRows.append((0..<n).map { k in core.items.index(of: "i\(k)").map { all[Int($0)] } ?? floor })
+            var scores = [Float](repeating: 0, count: n)
+            let vector = model.sessionVectors(histories: [steps])
+            vector.withUnsafeBufferPointer { v in
+                scores.withUnsafeMutableBufferPointer { model.scoreItems(sessionVectors: v.baseAddress!, count: 1, into: $0.baseAddress!) }
+            }
+            sessionRows.append(scores)
+            targets.append(EventGenerator.itemIndex(events[index].item)!)
+            excluded.append(seen[user] ?? [])
+        }
+        return HybridFusion.fit(mfScores: mfRows, sessionScores: sessionRows, targets: targets, excluded: excluded).fusion
     }
 
     func core(session: Bool, tweak: (inout EngineConfiguration) -> Void = { _ in }) throws -> RecommenderCore {
@@ -68,9 +117,13 @@ struct SessionEngineTests {
         return Double(hits) / Double(max(1, targets.count))
     }
 
-    @Test("planted habits: hybrid lists rank the habit's next item in the top 10, MF lists do not")
+    @Test("planted habits: with the fusion fitted on validation, hybrid lists rank the habit's next item in the top 10, MF lists do not")
     func plantedHabits() throws {
-        let fixture = try HabitFixture()
+        let base = try HabitFixture()
+        // The fusion weights are fitted on validation (each user's last event held out), not set by hand.
+        let fusion = try base.fittedFusion()
+        print("fitted fusion: MF \(fusion.mfWeight), session \(fusion.sessionWeight)")
+        let fixture = try base.with(fusion: fusion)
         let targets = fixture.usersInHabit()
         try #require(targets.count >= 20)
         let hybrid = try fixture.core(session: true)
