@@ -37,6 +37,7 @@ public final class RecommenderCore {
     /// Per-user session windows and vectors, when a session model is configured.
     let session: SessionTracker?
     private let scorer: ListScorer
+    private let weights: TypeWeights
 
     /// Creates an empty state.
     public convenience init(configuration: EngineConfiguration) {
@@ -53,6 +54,7 @@ public final class RecommenderCore {
         self.session = configuration.session.snapshot.map { SessionTracker(snapshot: $0, configuration: configuration.session) }
         self.scorer = ListScorer(topK: configuration.topK, factors: configuration.model.factors,
                                  batchSize: configuration.refreshBatchSize)
+        self.weights = TypeWeights(configuration)
     }
 
     /// Number of users waiting for a refresh.
@@ -71,24 +73,19 @@ public final class RecommenderCore {
             metrics.record(rank: shown.firstIndex(of: item))
         }
 
+        let weight = weights.weight(of: event.type, value: event.value)
         switch configuration.model.feedback {
         case .implicit:
-            model.update(user: user, item: item, value: configuration.weight(of: event.type, value: event.value))
+            model.update(user: user, item: item, value: weight)
         case .explicit:
             if event.type == .rating, let value = event.value {
                 model.update(user: user, item: item, value: value)
             }
         }
-        popularity.record(item: item, weight: configuration.weight(of: event.type, value: event.value),
-                          timestampMs: event.timestampMs)
+        popularity.record(item: item, weight: weight, timestampMs: event.timestampMs)
 
         session?.record(user: u, item: item, timestampMs: event.timestampMs, items: items)
-        table.seen[u].insert(item)
-        table.eventCount[u] &+= 1
-        table.lastSource[u] = source
-        table.lastActive[u] = appliedEvents
-        if !table.isDirty[u] {
-            table.isDirty[u] = true
+        if table.record(user: u, item: item, source: source, sequence: appliedEvents) {
             dirtyQueue.append(user)
         }
         appliedEvents += 1
@@ -184,7 +181,7 @@ public final class RecommenderCore {
     }
 
     private func userIndex(for id: String) throws(EngineRejection) -> Int32 {
-        if let index = users.index(of: id) { return index }
+        if let index = users.find(id) { return index }
         if users.count >= configuration.maxUsers {
             if freeUserRows.isEmpty { evictIdleUsers() }
             guard let row = freeUserRows.popLast() else { throw .userCapacity }
@@ -200,7 +197,7 @@ public final class RecommenderCore {
     }
 
     private func itemIndex(for id: String) throws(EngineRejection) -> Int32 {
-        if let index = items.index(of: id) { return index }
+        if let index = items.find(id) { return index }
         guard items.count < configuration.maxItems else { throw .itemCapacity }
         let (index, _) = items.insert(id)
         let row = model.addItem()

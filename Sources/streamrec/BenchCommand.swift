@@ -35,6 +35,8 @@ struct BenchCommand: ParsableCommand {
     var python = ".venv-bench/bin/python"
     @Option(help: "The River timing script.")
     var riverScript = "scripts/bench-river.py"
+    @Option(help: "Runs of each in-process apply measurement (the best is reported; for profiling).")
+    var updateRounds = 1
     @Option(help: "Events/s of the latency run.")
     var latencyRate = 20_000
     @Option(help: "Seconds of the latency run (the first second is warm-up).")
@@ -138,7 +140,7 @@ struct BenchCommand: ParsableCommand {
 
     /// Apply rate, apply + refresh rate, and River, on generated events and on MovieLens-100K.
     private func inProcess(_ generated: [Event], engine: EngineConfiguration, report: inout BenchReport) throws {
-        let update = try BenchInProcess.updateRate(generated, engine: engine)
+        let update = try BenchInProcess.updateRate(generated, engine: engine, rounds: updateRounds)
         report.set("update_events_per_s", update)
         benchLog(String(format: "in-process apply: %.0f events/s", update))
         var loopEngine = engine
@@ -160,7 +162,7 @@ struct BenchCommand: ParsableCommand {
             let ratings = try InteractionFileReader.read(path: movielens)
             var explicit = engine
             explicit.model.feedback = .explicit
-            let rate = try BenchInProcess.updateRate(ratings, engine: explicit)
+            let rate = try BenchInProcess.updateRate(ratings, engine: explicit, rounds: updateRounds)
             report.set("ml100k_update_events_per_s", rate)
             benchLog(String(format: "in-process apply, ml-100k (%d ratings, explicit): %.0f events/s", ratings.count, rate))
             if runs(.river), let river = BenchRiver.run(ratings, engine: explicit, python: python, script: riverScript, factors: factors,
