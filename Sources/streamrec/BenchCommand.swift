@@ -35,6 +35,8 @@ struct BenchCommand: ParsableCommand {
     var python = ".venv-bench/bin/python"
     @Option(help: "The River timing script.")
     var riverScript = "scripts/bench-river.py"
+    @Option(help: "linger.ms of the end-to-end run's event producer.")
+    var e2eLingerMs = 5
     @Option(help: "Runs of each in-process apply measurement (the best is reported; for profiling).")
     var updateRounds = 1
     @Option(help: "Events/s of the latency run.")
@@ -51,6 +53,8 @@ struct BenchCommand: ParsableCommand {
     var refreshDims = 64
     @Option(help: "Users scored per refresh round.")
     var refreshUsers = 4_096
+    @Option(name: .customLong("kafka"), help: "A librdkafka property for the pipeline in the mock-cluster runs (KEY=VALUE; repeatable).")
+    var kafkaSettings: [String] = []
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
     @Flag(help: "Print the end-to-end run's progress every second.")
@@ -64,6 +68,22 @@ struct BenchCommand: ParsableCommand {
     var latencyStages = false
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
+
+    /// `--kafka` settings as properties.
+    private var kafkaProperties: [String: String] {
+        var properties: [String: String] = [:]
+        for setting in kafkaSettings {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { properties[parts[0]] = parts[1] }
+        }
+        return properties
+    }
+
+    func validate() throws {
+        for setting in kafkaSettings where !setting.contains("=") {
+            throw ValidationError("--kafka takes KEY=VALUE, got '\(setting)'")
+        }
+    }
 
     /// Whether `part` runs under the given flags.
     private func runs(_ part: BenchPart) -> Bool {
@@ -94,7 +114,8 @@ struct BenchCommand: ParsableCommand {
         // Through the mock cluster.
         if runs(.e2e) {
             benchLog("end-to-end: mock cluster, 16 partitions, producer at full speed ...")
-            let (e2e, e2eLists) = try BenchEndToEnd.throughput(generated, engine: engine, progress: progress, logger: logger)
+            let (e2e, e2eLists) = try BenchEndToEnd.throughput(generated, engine: engine, kafkaProperties: kafkaProperties,
+                                                               lingerMs: e2eLingerMs, progress: progress, logger: logger)
             report.set("e2e_events_per_s", e2e)
             report.set("e2e_lists_per_s", e2eLists)
             benchLog(String(format: "end-to-end: %.0f events/s, %.0f lists/s (debounce %d ms, refresh 100 ms)", e2e, e2eLists, engine.debounceMs))
@@ -107,7 +128,8 @@ struct BenchCommand: ParsableCommand {
             let histogram = try BenchEndToEnd.latency(
                 generator: GeneratorConfiguration(users: users, items: items, seed: 7), rate: latencyRate,
                 seconds: latencySeconds, warmupSeconds: 1, engine: latencyEngine,
-                refreshIntervalMs: Int64(latencyRefreshMs), lingerMs: latencyLingerMs, stages: latencyStages, logger: logger)
+                refreshIntervalMs: Int64(latencyRefreshMs), lingerMs: latencyLingerMs,
+                kafkaProperties: kafkaProperties, stages: latencyStages, logger: logger)
             let ms = { (p: Double) in Double(histogram.valueAtPercentile(p)) / 1000 }
             report.set("latency_p50_ms", ms(50))
             report.set("latency_p90_ms", ms(90))

@@ -58,14 +58,16 @@ enum BenchEndToEnd {
 
     /// Produces `events` as fast as the producer takes them; events/s and lists/s from the
     /// first to the last applied event.
-    static func throughput(_ events: [Event], engine: EngineConfiguration, progress: Bool, logger: Logger) throws -> (eventsPerSecond: Double, listsPerSecond: Double) {
+    static func throughput(_ events: [Event], engine: EngineConfiguration, kafkaProperties: [String: String] = [:],
+                           lingerMs: Int = 5, progress: Bool, logger: Logger) throws -> (eventsPerSecond: Double, listsPerSecond: Double) {
         // 16 partitions: the mock keeps only a few MB per partition log and drops older message sets,
         // which a consumer far behind a full-speed producer would otherwise lose.
-        let rig = try Rig(partitions: 16, engine: engine, refreshIntervalMs: 100, logger: logger)
+        let rig = try Rig(partitions: 16, engine: engine, refreshIntervalMs: 100, kafkaProperties: kafkaProperties,
+                          logger: logger)
         let encoded = events.map { (Array($0.user.utf8), EventEncoder.json($0)) }
         let stop = rig.start()
         defer { stop(); withExtendedLifetime(rig) {} }
-        let producer = try rig.producer(lingerMs: 5)
+        let producer = try rig.producer(lingerMs: lingerMs)
         let feeder = Thread {
             for (key, value) in encoded { try? producer.produce(topic: rig.input, key: key, value: value) }
             producer.flush(timeoutMs: 60_000)
@@ -98,12 +100,13 @@ enum BenchEndToEnd {
     /// makes every fetch slower as the log grows, which a real broker's offset index does not.
     /// Returns the histogram in microseconds (after `warmupSeconds`).
     static func latency(generator: GeneratorConfiguration, rate: Int, seconds: Double, warmupSeconds: Double,
-                        engine: EngineConfiguration, refreshIntervalMs: Int64, lingerMs: Int, stages: Bool = false,
+                        engine: EngineConfiguration, refreshIntervalMs: Int64, lingerMs: Int,
+                        kafkaProperties: [String: String] = [:], stages: Bool = false,
                         logger: Logger) throws -> Histogram<UInt64> {
         // The mock broker holds an empty fetch for the whole fetch.wait.max.ms (500 ms by default)
         // instead of answering when data arrives, so keep it short here.
         let rig = try Rig(partitions: 4, engine: engine, refreshIntervalMs: refreshIntervalMs,
-                          kafkaProperties: ["fetch.wait.max.ms": "5"], logger: logger)
+                          kafkaProperties: ["fetch.wait.max.ms": "5"].merging(kafkaProperties) { $1 }, logger: logger)
         // Stage probes (only with `stages`): when each list was made (its generated_at) and
         // when the pipeline handed it to the producer.
         let refreshed = ArrivalLog()
