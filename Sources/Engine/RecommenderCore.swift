@@ -12,23 +12,36 @@ public final class RecommenderCore {
     public let configuration: EngineConfiguration
     /// The online matrix-factorization learner.
     public let model: OnlineMF
+    // The state `apply` touches on every event is `@exclusivity(unchecked)`: one thread at a time
+    // drives the core (the pipeline holds its lock) and no access to these is held open across
+    // a call that reaches another, so the runtime check (about 10 ns per access, a dozen
+    // accesses per event) is left out.
+
     /// External user ids ↔ rows.
+    @exclusivity(unchecked)
     public internal(set) var users = IdentifierMap()
     /// External item ids ↔ rows.
+    @exclusivity(unchecked)
     public internal(set) var items = IdentifierMap()
     /// Per-user bookkeeping.
+    @exclusivity(unchecked)
     public internal(set) var table = UserTable()
     /// Time-decayed item popularity.
+    @exclusivity(unchecked)
     public internal(set) var popularity: PopularityTracker
     /// Online HR/NDCG of published lists.
+    @exclusivity(unchecked)
     public internal(set) var metrics: PrequentialMetrics
     /// Events applied since the state began.
+    @exclusivity(unchecked)
     public internal(set) var appliedEvents: Int64 = 0
     /// Lists emitted since start.
     public internal(set) var listsPublished: Int64 = 0
     /// Event time of the newest event applied, in ms.
+    @exclusivity(unchecked)
     public internal(set) var latestEventMs: Int64 = 0
 
+    @exclusivity(unchecked)
     var dirtyQueue: [Int32] = []
     /// Rows of evicted users, ready for new users.
     var freeUserRows: [Int32] = []
