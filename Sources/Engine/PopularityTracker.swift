@@ -10,6 +10,9 @@ public struct PopularityTracker: Sendable {
     public let halfLifeMs: Double
     private(set) var scaled: [Float] = []
     private var originMs: Int64?
+    /// The scale of the last timestamp recorded (events often share one): `2^exponent` as a Float.
+    private var lastTimestampMs: Int64?
+    private var lastScale: Float = 0
 
     /// Creates an empty tracker.
     public init(halfLifeSeconds: Double) {
@@ -24,6 +27,10 @@ public struct PopularityTracker: Sendable {
 
     /// Records `weight` for `item` at `timestampMs`.
     public mutating func record(item: Int32, weight: Float, timestampMs: Int64) {
+        if timestampMs == lastTimestampMs {
+            scaled[Int(item)] += weight * lastScale
+            return
+        }
         let origin = originMs ?? timestampMs
         if originMs == nil { originMs = timestampMs }
         var exponent = Double(timestampMs - origin) / halfLifeMs
@@ -34,7 +41,9 @@ public struct PopularityTracker: Sendable {
             originMs = timestampMs
             exponent = 0
         }
-        scaled[Int(item)] += weight * Float(exp2(max(exponent, -60)))
+        lastTimestampMs = timestampMs
+        lastScale = Float(exp2(max(exponent, -60)))
+        scaled[Int(item)] += weight * lastScale
     }
 
     /// Relative popularity scores (comparable with each other, not across rebases).
@@ -55,5 +64,6 @@ public struct PopularityTracker: Sendable {
     public mutating func restore(values: [Float], originMs: Int64?) {
         scaled = values
         self.originMs = originMs
+        lastTimestampMs = nil
     }
 }

@@ -12,23 +12,36 @@ public final class RecommenderCore {
     public let configuration: EngineConfiguration
     /// The online matrix-factorization learner.
     public let model: OnlineMF
+    // The state `apply` touches on every event is `@exclusivity(unchecked)`: one thread at a time
+    // drives the core (the pipeline holds its lock) and no access to these is held open across
+    // a call that reaches another, so the runtime check (about 10 ns per access, a dozen
+    // accesses per event) is left out.
+
     /// External user ids ↔ rows.
+    @exclusivity(unchecked)
     public internal(set) var users = IdentifierMap()
     /// External item ids ↔ rows.
+    @exclusivity(unchecked)
     public internal(set) var items = IdentifierMap()
     /// Per-user bookkeeping.
+    @exclusivity(unchecked)
     public internal(set) var table = UserTable()
     /// Time-decayed item popularity.
+    @exclusivity(unchecked)
     public internal(set) var popularity: PopularityTracker
     /// Online HR/NDCG of published lists.
+    @exclusivity(unchecked)
     public internal(set) var metrics: PrequentialMetrics
     /// Events applied since the state began.
+    @exclusivity(unchecked)
     public internal(set) var appliedEvents: Int64 = 0
     /// Lists emitted since start.
     public internal(set) var listsPublished: Int64 = 0
     /// Event time of the newest event applied, in ms.
+    @exclusivity(unchecked)
     public internal(set) var latestEventMs: Int64 = 0
 
+    @exclusivity(unchecked)
     var dirtyQueue: [Int32] = []
     /// Rows of evicted users, ready for new users.
     var freeUserRows: [Int32] = []
@@ -37,6 +50,7 @@ public final class RecommenderCore {
     /// Per-user session windows and vectors, when a session model is configured.
     let session: SessionTracker?
     private let scorer: ListScorer
+    private let weights: TypeWeights
 
     /// Creates an empty state.
     public convenience init(configuration: EngineConfiguration) {
@@ -53,6 +67,7 @@ public final class RecommenderCore {
         self.session = configuration.session.snapshot.map { SessionTracker(snapshot: $0, configuration: configuration.session) }
         self.scorer = ListScorer(topK: configuration.topK, factors: configuration.model.factors,
                                  batchSize: configuration.refreshBatchSize)
+        self.weights = TypeWeights(configuration)
     }
 
     /// Number of users waiting for a refresh.
@@ -71,24 +86,19 @@ public final class RecommenderCore {
             metrics.record(rank: shown.firstIndex(of: item))
         }
 
+        let weight = weights.weight(of: event.type, value: event.value)
         switch configuration.model.feedback {
         case .implicit:
-            model.update(user: user, item: item, value: configuration.weight(of: event.type, value: event.value))
+            model.update(user: user, item: item, value: weight)
         case .explicit:
             if event.type == .rating, let value = event.value {
                 model.update(user: user, item: item, value: value)
             }
         }
-        popularity.record(item: item, weight: configuration.weight(of: event.type, value: event.value),
-                          timestampMs: event.timestampMs)
+        popularity.record(item: item, weight: weight, timestampMs: event.timestampMs)
 
         session?.record(user: u, item: item, timestampMs: event.timestampMs, items: items, users: users)
-        table.seen[u].insert(item)
-        table.eventCount[u] &+= 1
-        table.lastSource[u] = source
-        table.lastActive[u] = appliedEvents
-        if !table.isDirty[u] {
-            table.isDirty[u] = true
+        if table.record(user: u, item: item, source: source, sequence: appliedEvents) {
             dirtyQueue.append(user)
         }
         appliedEvents += 1
@@ -194,7 +204,7 @@ public final class RecommenderCore {
     }
 
     private func userIndex(for id: String) throws(EngineRejection) -> Int32 {
-        if let index = users.index(of: id) { return index }
+        if let index = users.find(id) { return index }
         if users.count >= configuration.maxUsers {
             if freeUserRows.isEmpty { evictIdleUsers() }
             guard let row = freeUserRows.popLast() else { throw .userCapacity }
@@ -210,7 +220,7 @@ public final class RecommenderCore {
     }
 
     private func itemIndex(for id: String) throws(EngineRejection) -> Int32 {
-        if let index = items.index(of: id) { return index }
+        if let index = items.find(id) { return index }
         guard items.count < configuration.maxItems else { throw .itemCapacity }
         let (index, _) = items.insert(id)
         let row = model.addItem()

@@ -177,7 +177,7 @@ public final class StreamPipeline: @unchecked Sendable {
             }
             setPaused(false)
             let started = clock.now
-            let polled = consumer.poll(timeoutMs: configuration.pollTimeoutMs,
+            let polled = consumer.poll(timeoutMs: pollTimeout(sinceRefreshMs: monotonicMs - lastRefresh),
                                        maxMessages: configuration.pollBatchSize) { message in
                 handle(message)
             }
@@ -203,6 +203,15 @@ public final class StreamPipeline: @unchecked Sendable {
             }
         }
         drain()
+    }
+
+    /// How long the next poll may wait: the configured timeout, but no longer than until the
+    /// next refresh is due while users wait for one (else a quiet input topic would hold their
+    /// lists back for a whole poll timeout).
+    private func pollTimeout(sinceRefreshMs: Int64) -> Int32 {
+        guard core.dirtyCount > 0 else { return configuration.pollTimeoutMs }
+        let untilRefresh = max(0, configuration.refreshIntervalMs - sinceRefreshMs)
+        return Int32(min(Int64(configuration.pollTimeoutMs), untilRefresh))
     }
 
     private static func nanoseconds(_ d: Duration) -> Int64 {

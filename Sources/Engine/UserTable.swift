@@ -38,6 +38,20 @@ public struct UserTable: Sendable {
         lastActive.append(0)
     }
 
+    /// Records one applied event of user `u`: the item joins the seen set, the event count,
+    /// source and activity move on, and the user is flagged dirty. Returns whether the user was
+    /// not dirty before (the caller queues it). One call, so the owner's hot path enters the
+    /// table (a class property: a runtime exclusivity check per access) once per event.
+    mutating func record(user u: Int, item: Int32, source: EventSource, sequence: Int64) -> Bool {
+        seen[u].insert(item)
+        eventCount[u] &+= 1
+        lastSource[u] = source
+        lastActive[u] = sequence
+        if isDirty[u] { return false }
+        isDirty[u] = true
+        return true
+    }
+
     /// Clears row `u` for reuse by a new user.
     mutating func reset(_ u: Int) {
         seen[u] = []

@@ -69,4 +69,21 @@ public enum BLAS {
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
     }
+
+    /// The number of threads OpenBLAS may use.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with OpenBLAS limited to `count` threads, then restores the previous count.
+    ///
+    /// For callers that parallelize themselves, or whose calls are too small to gain from
+    /// threads: after each threaded call OpenBLAS's workers spin (yielding) for a while before
+    /// they sleep, so frequent small threaded calls keep a core busy doing nothing. The setting
+    /// is process-wide: do not overlap with BLAS calls on other threads that expect the old count.
+    public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = threads
+        if previous == count { return try body() }
+        setThreads(count)
+        defer { setThreads(previous) }
+        return try body()
+    }
 }

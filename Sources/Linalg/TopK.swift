@@ -6,6 +6,8 @@ public struct TopKSelector {
     @usableFromInline var heapIndex: [Int32]
     @usableFromInline var heapScore: [Float]
     @usableFromInline var count = 0
+    /// K of the selection in progress (`begin` … `finish`).
+    @usableFromInline var streamK = 0
     /// Largest K this selector was prepared for.
     public let capacity: Int
 
@@ -39,20 +41,85 @@ public struct TopKSelector {
         _ scores: UnsafeBufferPointer<Float>, k: Int,
         exclude: (Int) -> Bool, emit: (Int, Float) -> Void
     ) {
-        let k = min(k, capacity)
-        guard k > 0 else { return }
+        begin(k: k)
+        feed(scores, startIndex: 0, exclude: exclude)
+        finish(emit)
+    }
+
+    /// Starts a selection fed in pieces (`feed`, then `finish`): the result equals one `select`
+    /// over the pieces concatenated in index order.
+    @inlinable
+    public mutating func begin(k: Int) {
         resetHeap()
+        streamK = min(k, capacity)
+    }
+
+    /// Offers `scores`, whose first entry has index `startIndex`, to the selection begun by
+    /// `begin`; `exclude` and non-finite scores skip an entry as in `select`. Pieces must come
+    /// in increasing index order.
+    @inlinable
+    public mutating func feed(
+        _ scores: UnsafeBufferPointer<Float>, startIndex: Int, exclude: (Int) -> Bool
+    ) {
+        let k = streamK
+        guard k > 0, let base = scores.baseAddress else { return }
+        let n = scores.count
         // The heap's minimum, kept in a local so most scores are rejected by one comparison
-        // without a call (ties need the index rule, so equal scores go through `offer`).
-        var floor = -Float.infinity
-        for i in 0..<scores.count {
-            let s = scores[i]
-            if count == k && s < floor { continue }
-            if !s.isFinite || exclude(i) { continue }
-            offer(Int32(i), s, k: k)
-            if count == k { floor = heapScore[0] }
+        // without a call (ties need the index rule, so equal scores go through `offer`). Once
+        // the heap is full, 16 scores at a time that all lie below it are skipped together.
+        var floor = count == k ? heapScore[0] : -Float.infinity
+        var i = 0
+        while i < n {
+            var end = n
+            if count == k {
+                if i + Self.lanes <= n {
+                    let block = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<Float>.self)
+                    if Self.allBelow(block, floor) {
+                        i += Self.lanes
+                        continue
+                    }
+                    end = i + Self.lanes
+                }
+            } else {
+                end = min(n, i + k - count)
+            }
+            while i < end {
+                let s = base[i]
+                i += 1
+                if count == k && s < floor { continue }
+                if !s.isFinite || exclude(startIndex + i - 1) { continue }
+                offer(Int32(startIndex + i - 1), s, k: k)
+                if count == k { floor = heapScore[0] }
+            }
         }
+    }
+
+    /// Ends a selection begun by `begin`: hands each result, best first, to `emit`.
+    @inlinable
+    public mutating func finish(_ emit: (Int, Float) -> Void) {
+        guard streamK > 0 else { return }
         drain(emit)
+        streamK = 0
+    }
+
+    /// `finish` collecting the results.
+    @inlinable
+    public mutating func finish() -> [(index: Int, score: Float)] {
+        var out: [(index: Int, score: Float)] = []
+        out.reserveCapacity(count)
+        finish { out.append(($0, $1)) }
+        return out
+    }
+
+    /// Scores checked together by `feed` once the heap is full.
+    @usableFromInline static let lanes = 16
+
+    /// Whether no lane of `block` reaches `floor`. A NaN lane counts as below: right, since a
+    /// non-finite score is never selected. (One vector compare; the generic SIMD reductions
+    /// such as `pointwiseMax` are not vectorized.)
+    @inlinable @inline(__always)
+    static func allBelow(_ block: SIMD16<Float>, _ floor: Float) -> Bool {
+        (block .>= SIMD16<Float>(repeating: floor)) == SIMDMask<SIMD16<Int32>>(repeating: false)
     }
 
     @usableFromInline

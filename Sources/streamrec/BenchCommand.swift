@@ -15,7 +15,8 @@ struct BenchCommand: ParsableCommand {
         In-process: RecommenderCore.apply over generated events and over MovieLens-100K (when the \
         file exists), River's BiasedMF timed on the same events (scripts/bench-river.sh installs it). \
         End-to-end: mock cluster + pipeline + a producer at full speed; latency at a fixed rate with \
-        debounce 0 and a small refresh interval. Refresh: users/s scoring a random catalog. \
+        debounce 0 and a small refresh interval (--latency-stages splits it by stage). Refresh: \
+        users/s scoring a random catalog. --only picks parts. \
         Build with -c release; figures go to standard output (--json: one object), progress to standard error.
         """
     )
@@ -34,10 +35,16 @@ struct BenchCommand: ParsableCommand {
     var python = ".venv-bench/bin/python"
     @Option(help: "The River timing script.")
     var riverScript = "scripts/bench-river.py"
+    @Option(help: "linger.ms of the end-to-end run's event producer.")
+    var e2eLingerMs = 5
+    @Option(help: "Runs of each in-process apply measurement (the best is reported; for profiling).")
+    var updateRounds = 1
     @Option(help: "Events/s of the latency run.")
     var latencyRate = 20_000
     @Option(help: "Seconds of the latency run (the first second is warm-up).")
     var latencySeconds = 6.0
+    @Option(help: "linger.ms of the latency run's event producer (its batching counts in the latency).")
+    var latencyLingerMs = 2
     @Option(help: "Refresh interval (ms) of the latency run.")
     var latencyRefreshMs = 5
     @Option(help: "Items of the refresh run.")
@@ -46,14 +53,46 @@ struct BenchCommand: ParsableCommand {
     var refreshDims = 64
     @Option(help: "Users scored per refresh round.")
     var refreshUsers = 4_096
+    @Option(name: .customLong("kafka"), help: "A librdkafka property for the pipeline in the mock-cluster runs (KEY=VALUE; repeatable).")
+    var kafkaSettings: [String] = []
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
     @Flag(help: "Print the end-to-end run's progress every second.")
     var progress = false
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
+    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh).",
+            transform: BenchPart.parseList)
+    var only: Set<BenchPart>?
+    @Flag(help: "Latency run: also print where the time goes (send -> refresh -> produce -> arrival).")
+    var latencyStages = false
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
+
+    /// `--kafka` settings as properties.
+    private var kafkaProperties: [String: String] {
+        var properties: [String: String] = [:]
+        for setting in kafkaSettings {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { properties[parts[0]] = parts[1] }
+        }
+        return properties
+    }
+
+    func validate() throws {
+        for setting in kafkaSettings where !setting.contains("=") {
+            throw ValidationError("--kafka takes KEY=VALUE, got '\(setting)'")
+        }
+    }
+
+    /// Whether `part` runs under the given flags.
+    private func runs(_ part: BenchPart) -> Bool {
+        if let only { return only.contains(part) }
+        switch part {
+        case .update, .river, .refresh: return !onlyEndToEnd
+        case .e2e, .latency: return !skipEndToEnd
+        }
+    }
 
     func run() throws {
         // Metrics through the same backend as the daemon, so their cost is in the figures.
@@ -68,17 +107,20 @@ struct BenchCommand: ParsableCommand {
         benchLog("generating \(events) events (\(users) users, \(items) items) ...")
         var generator = EventGenerator(configuration: GeneratorConfiguration(users: users, items: items, seed: 42))
         let generated = generator.generate(count: events)
-        if !onlyEndToEnd {
+        if runs(.update) || runs(.river) {
             try inProcess(generated, engine: engine, report: &report)
         }
 
         // Through the mock cluster.
-        if !skipEndToEnd {
+        if runs(.e2e) {
             benchLog("end-to-end: mock cluster, 16 partitions, producer at full speed ...")
-            let (e2e, e2eLists) = try BenchEndToEnd.throughput(generated, engine: engine, progress: progress, logger: logger)
+            let (e2e, e2eLists) = try BenchEndToEnd.throughput(generated, engine: engine, kafkaProperties: kafkaProperties,
+                                                               lingerMs: e2eLingerMs, progress: progress, logger: logger)
             report.set("e2e_events_per_s", e2e)
             report.set("e2e_lists_per_s", e2eLists)
             benchLog(String(format: "end-to-end: %.0f events/s, %.0f lists/s (debounce %d ms, refresh 100 ms)", e2e, e2eLists, engine.debounceMs))
+        }
+        if runs(.latency) {
 
             benchLog("latency: \(latencyRate) events/s for \(latencySeconds) s, debounce 0, refresh every \(latencyRefreshMs) ms ...")
             var latencyEngine = engine
@@ -86,19 +128,20 @@ struct BenchCommand: ParsableCommand {
             let histogram = try BenchEndToEnd.latency(
                 generator: GeneratorConfiguration(users: users, items: items, seed: 7), rate: latencyRate,
                 seconds: latencySeconds, warmupSeconds: 1, engine: latencyEngine,
-                refreshIntervalMs: Int64(latencyRefreshMs), logger: logger)
+                refreshIntervalMs: Int64(latencyRefreshMs), lingerMs: latencyLingerMs,
+                kafkaProperties: kafkaProperties, stages: latencyStages, logger: logger)
             let ms = { (p: Double) in Double(histogram.valueAtPercentile(p)) / 1000 }
             report.set("latency_p50_ms", ms(50))
             report.set("latency_p90_ms", ms(90))
             report.set("latency_p99_ms", ms(99))
             report.set("latency_max_ms", Double(histogram.max) / 1000)
             report.set("latency_lists_measured", Double(histogram.totalCount))
-            report.note("latency: \(latencyRate) events/s, debounce 0, refresh interval \(latencyRefreshMs) ms, event send time (ms clock) to list arrival at a separate consumer")
+            report.note("latency: \(latencyRate) events/s, debounce 0, refresh interval \(latencyRefreshMs) ms, event producer linger \(latencyLingerMs) ms, event send time (ms clock) to list arrival at a separate consumer")
             benchLog(String(format: "latency over %llu lists: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
                             histogram.totalCount, ms(50), ms(90), ms(99), Double(histogram.max) / 1000))
         }
 
-        if !onlyEndToEnd {
+        if runs(.refresh) {
             // Refresh throughput on a large catalog.
             benchLog("refresh: \(refreshUsers) users against \(refreshItems) items x \(refreshDims) dims ...")
             let refresh = try BenchInProcess.refreshRate(items: refreshItems, dims: refreshDims, users: refreshUsers)
@@ -119,7 +162,7 @@ struct BenchCommand: ParsableCommand {
 
     /// Apply rate, apply + refresh rate, and River, on generated events and on MovieLens-100K.
     private func inProcess(_ generated: [Event], engine: EngineConfiguration, report: inout BenchReport) throws {
-        let update = try BenchInProcess.updateRate(generated, engine: engine)
+        let update = try BenchInProcess.updateRate(generated, engine: engine, rounds: updateRounds)
         report.set("update_events_per_s", update)
         benchLog(String(format: "in-process apply: %.0f events/s", update))
         var loopEngine = engine
@@ -128,7 +171,7 @@ struct BenchCommand: ParsableCommand {
         report.set("inprocess_events_per_s", loopEvents)
         report.set("inprocess_lists_per_s", loopLists)
         benchLog(String(format: "in-process apply + refresh every 2000 events (debounce 0): %.0f events/s, %.0f lists/s", loopEvents, loopLists))
-        if let river = BenchRiver.run(generated, engine: engine, python: python, script: riverScript, factors: factors,
+        if runs(.river), let river = BenchRiver.run(generated, engine: engine, python: python, script: riverScript, factors: factors,
                                       note: { benchLog($0) }) {
             report.set("river_events_per_s", river.eventsPerSecond)
             report.set("update_vs_river", update / river.eventsPerSecond)
@@ -141,10 +184,10 @@ struct BenchCommand: ParsableCommand {
             let ratings = try InteractionFileReader.read(path: movielens)
             var explicit = engine
             explicit.model.feedback = .explicit
-            let rate = try BenchInProcess.updateRate(ratings, engine: explicit)
+            let rate = try BenchInProcess.updateRate(ratings, engine: explicit, rounds: updateRounds)
             report.set("ml100k_update_events_per_s", rate)
             benchLog(String(format: "in-process apply, ml-100k (%d ratings, explicit): %.0f events/s", ratings.count, rate))
-            if let river = BenchRiver.run(ratings, engine: explicit, python: python, script: riverScript, factors: factors,
+            if runs(.river), let river = BenchRiver.run(ratings, engine: explicit, python: python, script: riverScript, factors: factors,
                                           note: { benchLog($0) }) {
                 report.set("ml100k_river_events_per_s", river.eventsPerSecond)
                 report.set("ml100k_update_vs_river", rate / river.eventsPerSecond)

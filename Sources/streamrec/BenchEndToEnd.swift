@@ -58,14 +58,16 @@ enum BenchEndToEnd {
 
     /// Produces `events` as fast as the producer takes them; events/s and lists/s from the
     /// first to the last applied event.
-    static func throughput(_ events: [Event], engine: EngineConfiguration, progress: Bool, logger: Logger) throws -> (eventsPerSecond: Double, listsPerSecond: Double) {
+    static func throughput(_ events: [Event], engine: EngineConfiguration, kafkaProperties: [String: String] = [:],
+                           lingerMs: Int = 5, progress: Bool, logger: Logger) throws -> (eventsPerSecond: Double, listsPerSecond: Double) {
         // 16 partitions: the mock keeps only a few MB per partition log and drops older message sets,
         // which a consumer far behind a full-speed producer would otherwise lose.
-        let rig = try Rig(partitions: 16, engine: engine, refreshIntervalMs: 100, logger: logger)
+        let rig = try Rig(partitions: 16, engine: engine, refreshIntervalMs: 100, kafkaProperties: kafkaProperties,
+                          logger: logger)
         let encoded = events.map { (Array($0.user.utf8), EventEncoder.json($0)) }
         let stop = rig.start()
         defer { stop(); withExtendedLifetime(rig) {} }
-        let producer = try rig.producer(lingerMs: 5)
+        let producer = try rig.producer(lingerMs: lingerMs)
         let feeder = Thread {
             for (key, value) in encoded { try? producer.produce(topic: rig.input, key: key, value: value) }
             producer.flush(timeoutMs: 60_000)
@@ -93,13 +95,29 @@ enum BenchEndToEnd {
     /// Event-to-list latency at a fixed rate: each event's `ts` and Kafka timestamp are the
     /// wall clock at send; a separate consumer notes when each list record arrives; a list's
     /// latency is arrival minus the send time of the event it is based on (`based_on`).
+    /// The event producer batches for `lingerMs` (included in the latency): the mock broker finds
+    /// a fetch offset by walking the partition's message sets one by one, so one set per event
+    /// makes every fetch slower as the log grows, which a real broker's offset index does not.
     /// Returns the histogram in microseconds (after `warmupSeconds`).
     static func latency(generator: GeneratorConfiguration, rate: Int, seconds: Double, warmupSeconds: Double,
-                        engine: EngineConfiguration, refreshIntervalMs: Int64, logger: Logger) throws -> Histogram<UInt64> {
+                        engine: EngineConfiguration, refreshIntervalMs: Int64, lingerMs: Int,
+                        kafkaProperties: [String: String] = [:], stages: Bool = false,
+                        logger: Logger) throws -> Histogram<UInt64> {
         // The mock broker holds an empty fetch for the whole fetch.wait.max.ms (500 ms by default)
         // instead of answering when data arrives, so keep it short here.
         let rig = try Rig(partitions: 4, engine: engine, refreshIntervalMs: refreshIntervalMs,
-                          kafkaProperties: ["fetch.wait.max.ms": "5"], logger: logger)
+                          kafkaProperties: ["fetch.wait.max.ms": "5"].merging(kafkaProperties) { $1 }, logger: logger)
+        // Stage probes (only with `stages`): when each list was made (its generated_at) and
+        // when the pipeline handed it to the producer.
+        let refreshed = ArrivalLog()
+        let handedOver = ArrivalLog()
+        if stages {
+            rig.pipeline.onPublish = { list in
+                let key = TopicPartitionKey(partition: list.basedOn.partition, offset: list.basedOn.offset)
+                handedOver.add(key, Int64(Date().timeIntervalSince1970 * 1_000_000))
+                refreshed.add(key, list.generatedAtMs * 1000)
+            }
+        }
         let stop = rig.start()
         defer { stop(); withExtendedLifetime(rig) {} }
         let reader = try KafkaConsumer(properties: ["bootstrap.servers": rig.cluster.bootstrapServers, "group.id": "bench-reader",
@@ -120,15 +138,17 @@ enum BenchEndToEnd {
         }
         readerThread.start()
 
-        let producer = try rig.producer(lingerMs: 0)
+        let producer = try rig.producer(lingerMs: lingerMs)
+        // Generated before the clock starts: the generator's cost is not the pipeline's.
         var source = EventGenerator(configuration: generator)
         let total = Int(Double(rate) * seconds)
+        let events = source.generate(count: total)
         let start = ContinuousClock.now
         var sent = 0
         while sent < total {
             let due = min(total, Int(secondsSince(start) * Double(rate)))
             while sent < due {
-                var event = source.next()
+                var event = events[sent]
                 event.timestampMs = Int64(Date().timeIntervalSince1970 * 1000)
                 try producer.produce(topic: rig.input, key: Array(event.user.utf8), value: EventEncoder.json(event))
                 sent += 1
@@ -160,7 +180,33 @@ enum BenchEndToEnd {
             guard let sentMs = sendTimes[key] else { continue }
             histogram.record(UInt64(max(0, arrivedMicros - sentMs * 1000)))
         }
+        if stages {
+            reportStages(sendTimes: sendTimes, refreshed: refreshed.all, handedOver: handedOver.all,
+                         arrivals: arrivals.all, measuredFrom: measuredFrom)
+        }
         return histogram
+    }
+
+    /// Prints p50/p99 of each stage of the lists measured: send -> refresh (ms clock of
+    /// `generated_at`), refresh -> handed to the producer, handed over -> arrival at the reader.
+    private static func reportStages(sendTimes: [TopicPartitionKey: Int64], refreshed: [TopicPartitionKey: Int64],
+                                     handedOver: [TopicPartitionKey: Int64], arrivals: [TopicPartitionKey: Int64],
+                                     measuredFrom: Int64) {
+        func histogram() -> Histogram<UInt64> {
+            Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        }
+        var toRefresh = histogram(), toProducer = histogram(), toReader = histogram()
+        for (key, arrived) in arrivals where arrived >= measuredFrom {
+            guard let sentMs = sendTimes[key], let made = refreshed[key], let handed = handedOver[key] else { continue }
+            toRefresh.record(UInt64(max(0, made - sentMs * 1000)))
+            toProducer.record(UInt64(max(0, handed - made)))
+            toReader.record(UInt64(max(0, arrived - handed)))
+        }
+        for (name, h) in [("send -> refresh", toRefresh), ("refresh -> producer", toProducer), ("producer -> reader", toReader)] {
+            benchLog(String(format: "  stage %@: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms (%llu lists)", name as NSString,
+                            Double(h.valueAtPercentile(50)) / 1000, Double(h.valueAtPercentile(90)) / 1000,
+                            Double(h.valueAtPercentile(99)) / 1000, h.totalCount))
+        }
     }
 
     /// `based_on` partition and offset of a list record, read without a JSON parser.

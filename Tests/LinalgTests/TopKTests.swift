@@ -22,6 +22,47 @@ struct TopKTests {
         }
     }
 
+    @Test("fed in pieces equals one select: block skipping, ties at the floor, NaN and infinities")
+    func piecesEqualOneSelect() {
+        var rng = SeededGenerator(seed: 11)
+        var whole = TopKSelector(capacity: 40)
+        var streamed = TopKSelector(capacity: 40)
+        for trial in 0..<300 {
+            let n = 1 + rng.nextInt(below: 3_000)
+            // Mostly coarse values (ties at the heap's floor inside skipped blocks), a few specials.
+            let scores: [Float] = (0..<n).map { _ in
+                switch rng.nextInt(below: 100) {
+                case 0: return .nan
+                case 1: return .infinity
+                case 2: return -.infinity
+                default: return Float(rng.nextInt(below: 1 + trial % 60)) - 10
+                }
+            }
+            let excluded = Set((0..<n).filter { _ in rng.nextInt(below: 7) == 0 })
+            let k = 1 + trial % 40
+            let expected = scores.withUnsafeBufferPointer { whole.select($0, k: k) { excluded.contains($0) } }
+            let reference = (0..<n).filter { !excluded.contains($0) && scores[$0].isFinite }
+                .sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+                .prefix(k)
+            #expect(expected.map(\.index) == Array(reference), "trial \(trial)")
+
+            streamed.begin(k: k)
+            var start = 0
+            while start < n {
+                let count = min(n - start, 1 + rng.nextInt(below: 700))
+                scores.withUnsafeBufferPointer { all in
+                    streamed.feed(UnsafeBufferPointer(rebasing: all[start..<(start + count)]), startIndex: start) {
+                        excluded.contains($0)
+                    }
+                }
+                start += count
+            }
+            let got = streamed.finish()
+            #expect(got.map(\.index) == expected.map(\.index), "trial \(trial)")
+            #expect(got.map(\.score) == expected.map(\.score), "trial \(trial)")
+        }
+    }
+
     @Test("K larger than the candidates returns all of them; NaN is skipped")
     func smallInputs() {
         var selector = TopKSelector(capacity: 10)

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+
+/// A part of `streamrec bench` that `--only` can select.
+enum BenchPart: String, CaseIterable, Sendable {
+    /// In-process apply rates (generated events and MovieLens-100K).
+    case update
+    /// River's BiasedMF on the same events (runs the update part too, for the ratio).
+    case river
+    /// Events/s through the mock cluster with a producer at full speed.
+    case e2e
+    /// Event-to-list latency at a fixed rate.
+    case latency
+    /// Refresh users/s on a large catalog.
+    case refresh
+
+    /// Parses `update,latency`-style lists; throws naming the unknown part.
+    static func parseList(_ text: String) throws -> Set<BenchPart> {
+        var parts = Set<BenchPart>()
+        for name in text.split(separator: ",") {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard let part = BenchPart(rawValue: trimmed) else {
+                throw ValidationError("unknown bench part '\(trimmed)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            parts.insert(part)
+        }
+        return parts
+    }
+}
