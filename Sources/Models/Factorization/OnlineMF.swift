@@ -20,7 +20,8 @@ import Darwin
 /// With ``OnlineMFConfiguration/frequencyAdaptive`` the penalty of a row touched for the `n`-th
 /// time is `λ/√n` (biases likewise). `update` allocates nothing: the user gradient and the
 /// negatives live in scratch buffers made at init. Not thread-safe: one owner calls it.
-/// The same calls in the same order with the same seed give bit-identical state.
+/// The same calls in the same order with the same seed give bit-identical state. Its per-event
+/// state skips runtime exclusivity checks (`@exclusivity(unchecked)`): one owner at a time.
 public final class OnlineMF {
     /// The hyper-parameters this learner runs with.
     public let configuration: OnlineMFConfiguration
@@ -29,19 +30,19 @@ public final class OnlineMF {
     /// Item vectors, one row per item index.
     public let itemFactors: FactorMatrix
     /// Learned user biases.
-    public internal(set) var userBias: [Float]
+    @exclusivity(unchecked) public internal(set) var userBias: [Float]
     /// Learned item biases.
-    public internal(set) var itemBias: [Float]
+    @exclusivity(unchecked) public internal(set) var itemBias: [Float]
     /// Events learned per user.
-    public internal(set) var userCount: [Int32]
+    @exclusivity(unchecked) public internal(set) var userCount: [Int32]
     /// Events learned per item (as a positive).
-    public internal(set) var itemCount: [Int32]
+    @exclusivity(unchecked) public internal(set) var itemCount: [Int32]
     /// Mean of every explicit value learned so far (0 for implicit feedback).
-    public internal(set) var globalMean: Float
+    @exclusivity(unchecked) public internal(set) var globalMean: Float
     /// Number of events learned.
-    public internal(set) var eventCount: Int64
+    @exclusivity(unchecked) public internal(set) var eventCount: Int64
 
-    var rng: SeededGenerator
+    @exclusivity(unchecked) var rng: SeededGenerator
     private let gradient: UnsafeMutablePointer<Float>
     private let negatives: UnsafeMutablePointer<Int32>
 
