@@ -13,6 +13,8 @@ enum BenchPart: String, CaseIterable, Sendable {
     case latency
     /// Refresh users/s on a large catalog.
     case refresh
+    /// Per-event session update (Bi-GRU re-encode of the window) in µs.
+    case session
 
     /// Parses `update,latency`-style lists; throws naming the unknown part.
     static func parseList(_ text: String) throws -> Set<BenchPart> {
