@@ -63,6 +63,8 @@ struct BenchCommand: ParsableCommand {
     var sessionHidden = 64
     @Option(help: "Window length of the session update run.")
     var sessionWindow = 20
+    @Option(help: "Timed updates of the session update run.")
+    var sessionUpdates = 20_000
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
     @Flag(help: "Print the end-to-end run's progress every second.")
@@ -161,7 +163,8 @@ struct BenchCommand: ParsableCommand {
             // Per-event session update: window append plus a full Bi-GRU re-encode (both directions).
             benchLog("session: per-event update, H = \(sessionHidden), W = \(sessionWindow), random weights ...")
             for forwardOnly in [false, true] {
-                let r = try SessionBenchmark.measureUpdate(hiddenSize: sessionHidden, windowLength: sessionWindow, forwardOnly: forwardOnly)
+                let r = try SessionBenchmark.measureUpdate(hiddenSize: sessionHidden, windowLength: sessionWindow,
+                                                           updates: sessionUpdates, forwardOnly: forwardOnly)
                 let prefix = forwardOnly ? "session_forward_update_us" : "session_update_us"
                 report.set("\(prefix)_p50", r.medianMicroseconds)
                 report.set("\(prefix)_p99", r.p99Microseconds)

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// `streamrec bench --json` on a tiny workload: the keys outside checks rely on are present and
+/// hold positive figures (their values are measured in release builds, not asserted here).
+@Suite("bench command JSON contract")
+struct BenchCommandTests {
+    @Test("small run prints one JSON object with the contract keys")
+    func contractKeys() throws {
+        try #require(DaemonProcess.binaryExists, "streamrec binary not built beside the tests")
+        let (status, out) = try DaemonProcess.runToEnd([
+            "bench", "--json", "--events", "3000", "--users", "200", "--items", "100",
+            "--movielens", "/nonexistent/u.data", "--python", "/nonexistent/python",
+            "--latency-rate", "500", "--latency-seconds", "2.5",
+            "--refresh-items", "2000", "--refresh-users", "256", "--session-updates", "50",
+        ])
+        #expect(status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        for key in ["update_events_per_s", "e2e_events_per_s", "latency_p50_ms", "latency_p99_ms",
+                    "refresh_users_per_s", "rss_bytes", "session_update_us_p50", "generated_update_events_per_s"] {
+            let value = try #require(object[key] as? Double, "missing \(key) in \(out)")
+            #expect(value > 0, "\(key) = \(value)")
+        }
+        let p50 = try #require(object["latency_p50_ms"] as? Double), p99 = try #require(object["latency_p99_ms"] as? Double)
+        #expect(p50 <= p99)
+        // No River and no MovieLens here: no ratio, and the notes say why.
+        #expect(object["river_events_per_s"] == nil && object["update_vs_river"] == nil)
+        let notes = try #require(object["notes"] as? [String])
+        #expect(notes.contains { $0.contains("ml-100k skipped") })
+    }
+
+    @Test("an unknown part is refused with a message and a non-zero status")
+    func unknownPart() throws {
+        try #require(DaemonProcess.binaryExists, "streamrec binary not built beside the tests")
+        let p = Process()
+        p.executableURL = DaemonProcess.binary
+        p.arguments = ["bench", "--only", "update,warp"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        #expect(text.contains("unknown bench part 'warp'"))
+    }
+}
