@@ -82,7 +82,8 @@ struct DemoCommand: ParsableCommand {
                                     generator: GeneratorConfiguration(users: users, items: items, seed: seed),
                                     rate: rate, badFraction: badFraction, logger: logger)
         let stopSignal = StopSignal()
-        stopSignal.install { pipeline.stop(); feeder.stop() }
+        // Weak: the handler may outlive this function, and the clients must be gone before the cluster.
+        stopSignal.install { [weak pipeline, weak feeder] in pipeline?.stop(); feeder?.stop() }
 
         let pipelineDone = DispatchSemaphore(value: 0)
         let pipelineError = ErrorSlot()
@@ -124,6 +125,9 @@ struct DemoCommand: ParsableCommand {
         pipeline.stop()
         pipelineDone.wait()
         feederDone.wait()
+        // The threads hold the pipeline and the feeder (and so their Kafka clients) until they
+        // exit; the clients must be gone before the mock cluster is.
+        while !pipelineThread.isFinished || !feederThread.isFinished { Thread.sleep(forTimeInterval: 0.005) }
         stopSignal.cancel()
         if let error = pipelineError.value { throw error }
 
