@@ -121,6 +121,21 @@ struct BenchCommand: ParsableCommand {
             try inProcess(generated, engine: engine, report: &report)
         }
 
+        if runs(.session) {
+            // Per-event session update: window append plus a full Bi-GRU re-encode (both directions).
+            benchLog("session: per-event update, H = \(sessionHidden), W = \(sessionWindow), random weights ...")
+            for forwardOnly in [false, true] {
+                let r = try SessionBenchmark.measureUpdate(hiddenSize: sessionHidden, windowLength: sessionWindow,
+                                                           updates: sessionUpdates, forwardOnly: forwardOnly)
+                let prefix = forwardOnly ? "session_forward_update_us" : "session_update_us"
+                report.set("\(prefix)_p50", r.medianMicroseconds)
+                report.set("\(prefix)_p99", r.p99Microseconds)
+                report.set("\(prefix)_mean", r.meanMicroseconds)
+                benchLog(String(format: "session update (%@): p50 %.1f µs, p99 %.1f µs, mean %.1f µs",
+                                forwardOnly ? "forward only" : "Bi-GRU", r.medianMicroseconds, r.p99Microseconds, r.meanMicroseconds))
+            }
+        }
+
         // Through the mock cluster.
         if runs(.e2e) {
             benchLog("end-to-end: mock cluster, 16 partitions, producer at full speed ...")
@@ -157,21 +172,6 @@ struct BenchCommand: ParsableCommand {
             let refresh = try BenchInProcess.refreshRate(items: refreshItems, dims: refreshDims, users: refreshUsers)
             report.set("refresh_users_per_s", refresh)
             benchLog(String(format: "refresh: %.0f users/s", refresh))
-        }
-
-        if runs(.session) {
-            // Per-event session update: window append plus a full Bi-GRU re-encode (both directions).
-            benchLog("session: per-event update, H = \(sessionHidden), W = \(sessionWindow), random weights ...")
-            for forwardOnly in [false, true] {
-                let r = try SessionBenchmark.measureUpdate(hiddenSize: sessionHidden, windowLength: sessionWindow,
-                                                           updates: sessionUpdates, forwardOnly: forwardOnly)
-                let prefix = forwardOnly ? "session_forward_update_us" : "session_update_us"
-                report.set("\(prefix)_p50", r.medianMicroseconds)
-                report.set("\(prefix)_p99", r.p99Microseconds)
-                report.set("\(prefix)_mean", r.meanMicroseconds)
-                benchLog(String(format: "session update (%@): p50 %.1f µs, p99 %.1f µs, mean %.1f µs",
-                                forwardOnly ? "forward only" : "Bi-GRU", r.medianMicroseconds, r.p99Microseconds, r.meanMicroseconds))
-            }
         }
 
         if let memory = ProcessMemory.current() { report.set("rss_bytes", Double(memory.residentBytes)) }
