@@ -192,8 +192,13 @@ public enum ModelCatalog {
             c.seed = UInt64(try options.int("seed", Int(seed)))
             return try NeuralCF(training, configuration: c, progress: progress)
         case "blend":
-            // Rating blend: biased MF, SVD++ and explicit ALS with their own defaults (overrides apply to all).
-            return BlendModel(try ["biasedmf", "svdpp", "als"].map {
+            // Rating blend, equal weights: by default biased MF, SVD++, explicit ALS and item kNN with their own
+            // defaults (overrides apply to all); `mix=a+b+…` picks other batch models.
+            let parts = options.string("mix", "biasedmf+svdpp+als+itemknn").split(separator: "+").map(String.init)
+            for part in parts where part == "blend" || !names.contains(part) || SessionModelFitter.names.contains(part) {
+                throw EvaluationError(.invalidOption, "mix=\(part): a blend part must be a batch model other than blend (\(names.joined(separator: ", ")))")
+            }
+            return BlendModel(try parts.map {
                 try fit($0, data: data, options: options, seed: seed, forRatings: forRatings, progress: progress)
             })
         default:

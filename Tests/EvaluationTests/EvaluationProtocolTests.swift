@@ -66,5 +66,23 @@ struct EvaluationProtocolTests {
         let data = try planted()
         #expect(throws: EvaluationError.self) { try Evaluator.run(model: "wat", on: data, request: request(.loo)) }
         #expect(throws: EvaluationError.self) { try Evaluator.run(model: "bmf", on: data, request: request(.kfold)) }
+        // Blend parts must be batch models other than the blend itself.
+        for mix in ["biasedmf+blend", "biasedmf+bigru", "biasedmf+wat"] {
+            #expect(throws: EvaluationError.self) { try Evaluator.run(model: "blend", on: data, request: request(.kfold, ["mix": mix])) }
+        }
+    }
+
+    @Test("kfold blend: the default mix of four rating models beats the global mean, and mix picks the parts")
+    func ratingBlend() throws {
+        let data = try planted()
+        let options = ["epochs": "30", "factors": "4", "iters": "5", "lr": "0.03", "reg": "0.02", "init": "0.1"]
+        let blend = try Evaluator.run(model: "blend", on: data, request: request(.kfold, options))
+        let pair = try Evaluator.run(model: "blend", on: data, request: request(.kfold, options.merging(["mix": "biasedmf+itemknn"]) { $1 }))
+        let mean = data.value.reduce(0, +) / Float(data.count)
+        let baseline = Double((data.value.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(data.count)).squareRoot())
+        let rmse = try #require(blend.metrics["rmse"]), pairRMSE = try #require(pair.metrics["rmse"])
+        #expect(rmse < baseline * 0.8, "blend rmse \(rmse) vs baseline \(baseline)")
+        #expect(pairRMSE < baseline * 0.8)
+        #expect(rmse != pairRMSE)
     }
 }
