@@ -51,12 +51,15 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// True once `close` was called.
     public var isClosed: Bool { closed.load(ordering: .acquiring) }
 
-    /// Leaves the group (revoking partitions through `onRevoke`) and stops fetching.
-    /// Blocking; idempotent; also run by `deinit`. Call it from the polling thread or after that
+    /// Leaves the group (revoking partitions through `onRevoke`), stops fetching and releases the
+    /// rebalance handlers. Blocking; idempotent; also run by `deinit`. Call it from the polling thread or after that
     /// thread stopped polling.
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         _ = rd_kafka_consumer_close(handle)
+        // The handlers often capture their owner, which owns this consumer: drop them so the
+        // owner (and with it this client) can go once it is released.
+        context.rebalance.withLock { $0 = nil }
     }
 
     /// Subscribes to `topics` as a member of the consumer group `group.id`.

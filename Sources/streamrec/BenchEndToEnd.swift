@@ -12,8 +12,10 @@ enum BenchEndToEnd {
     /// A mock cluster with the three topics and a pipeline on it (manual assignment: no group
     /// join in the measurement).
     struct Rig {
-        let cluster: MockCluster
+        // Declared before the cluster: members go in declaration order, and the pipeline's
+        // clients must be gone before the mock cluster is.
         let pipeline: StreamPipeline
+        let cluster: MockCluster
         let input = "bench.events", output = "bench.lists", dlq = "bench.dlq"
         let partitions: Int32
 
