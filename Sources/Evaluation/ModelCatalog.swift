@@ -196,7 +196,8 @@ public enum ModelCatalog {
             // defaults (overrides apply to all); `mix=a+b+…` picks other batch models.
             let parts = options.string("mix", "biasedmf+svdpp+als+itemknn").split(separator: "+").map(String.init)
             for part in parts where part == "blend" || !names.contains(part) || SessionModelFitter.names.contains(part) {
-                throw EvaluationError(.invalidOption, "mix=\(part): a blend part must be a batch model other than blend (\(names.joined(separator: ", ")))")
+                let allowed = names.filter { $0 != "blend" && !SessionModelFitter.names.contains($0) }
+                throw EvaluationError(.invalidOption, "mix=\(part): a blend part must be one of \(allowed.joined(separator: ", "))")
             }
             return BlendModel(try parts.map {
                 try fit($0, data: data, options: options, seed: seed, forRatings: forRatings, progress: progress)
