@@ -78,17 +78,23 @@ public enum ModelCatalog {
             return OnlineItemKNN(neighbours: try options.int("k", 40), shrinkage: try options.float("shrink", 100),
                                  itemBiasShrinkage: try options.float("bshrink", 5), userBiasShrinkage: try options.float("ubshrink", 5))
         case "blend":
-            let names = options.string("mix", "biasedmf+biasedmf+svdpp+itemknn").split(separator: "+").map(String.init)
-            var parts: [any StreamLearner] = []
-            for (k, part) in names.enumerated() {
-                guard part != "blend", part != "pop", onlineNames.contains(part) else {
-                    throw EvaluationError(.invalidOption, "mix=\(part): a blend part must be one of biasedmf, svdpp, itemknn, bmf")
-                }
-                if let learner = try streamLearner(part, options: options, seed: seed &+ UInt64(k)) { parts.append(learner) }
-            }
-            return StreamBlend(parts, weightRate: try options.float("wlr", 0.001))
+            let allowed = onlineNames.subtracting(["blend", "pop"]).sorted()
+            let parts = try blendParts(options, default: "biasedmf+biasedmf+svdpp+itemknn", allowed: allowed)
+            // Each part its own seed, so repeated parts differ.
+            return StreamBlend(try parts.enumerated().compactMap { k, part in
+                try streamLearner(part, options: options, seed: seed &+ UInt64(k))
+            }, weightRate: try options.float("wlr", 0.001))
         default: return OnlineMF(configuration: try onlineConfiguration(name, options: options, seed: seed, streaming: true))
         }
+    }
+
+    /// The parts of a blend: `mix=a+b+…` (else `fallback`), each one of `allowed`.
+    static func blendParts(_ options: ModelOptions, default fallback: String, allowed: [String]) throws -> [String] {
+        let parts = options.string("mix", fallback).split(separator: "+").map(String.init)
+        for part in parts where !allowed.contains(part) {
+            throw EvaluationError(.invalidOption, "mix=\(part): a blend part must be one of \(allowed.joined(separator: ", "))")
+        }
+        return parts
     }
 
     static func schedule(_ name: String, options o: ModelOptions, seed: UInt64) throws -> SGDSchedule {
@@ -194,11 +200,8 @@ public enum ModelCatalog {
         case "blend":
             // Rating blend, equal weights: by default biased MF, SVD++, explicit ALS and item kNN with their own
             // defaults (overrides apply to all); `mix=a+b+…` picks other batch models.
-            let parts = options.string("mix", "biasedmf+svdpp+als+itemknn").split(separator: "+").map(String.init)
-            for part in parts where part == "blend" || !names.contains(part) || SessionModelFitter.names.contains(part) {
-                let allowed = names.filter { $0 != "blend" && !SessionModelFitter.names.contains($0) }
-                throw EvaluationError(.invalidOption, "mix=\(part): a blend part must be one of \(allowed.joined(separator: ", "))")
-            }
+            let allowed = names.filter { $0 != "blend" && !SessionModelFitter.names.contains($0) }
+            let parts = try blendParts(options, default: "biasedmf+svdpp+als+itemknn", allowed: allowed)
             return BlendModel(try parts.map {
                 try fit($0, data: data, options: options, seed: seed, forRatings: forRatings, progress: progress)
             })

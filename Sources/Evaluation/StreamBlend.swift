@@ -24,15 +24,15 @@ final class StreamBlend: StreamLearner {
     var isExplicit: Bool { parts[0].isExplicit }
 
     func addUser() -> Int32 {
-        let rows = parts.map { $0.addUser() }
-        precondition(Set(rows).count == 1, "StreamBlend: parts disagree on user rows")
-        return rows[0]
+        let row = parts[0].addUser()
+        for part in parts.dropFirst() { precondition(part.addUser() == row, "StreamBlend: parts disagree on user rows") }
+        return row
     }
 
     func addItem() -> Int32 {
-        let rows = parts.map { $0.addItem() }
-        precondition(Set(rows).count == 1, "StreamBlend: parts disagree on item rows")
-        return rows[0]
+        let row = parts[0].addItem()
+        for part in parts.dropFirst() { precondition(part.addItem() == row, "StreamBlend: parts disagree on item rows") }
+        return row
     }
 
     func predict(user: Int32, item: Int32) -> Float {

@@ -94,12 +94,13 @@ public final class OnlineItemKNN {
     /// Rating estimate for a pair.
     public func predict(user: Int32, item: Int32) -> Float {
         let u = Int(user), i = Int(item)
-        let base = baseline(user: u, item: i)
+        let userBase = globalMean + userBias(u)
+        let base = userBase + itemBias(i)
         candidates.removeAll(keepingCapacity: true)
         let history = historyItems[u], values = historyValues[u]
         for (k, j) in history.enumerated() where Int(j) != i {
             let s = similarity(i, Int(j))
-            if s > 0 { candidates.append((s, values[k] - baseline(user: u, item: Int(j)))) }
+            if s > 0 { candidates.append((s, values[k] - (userBase + itemBias(Int(j))))) }
         }
         guard !candidates.isEmpty else { return base }
         if candidates.count > neighbours {
@@ -124,14 +125,18 @@ public final class OnlineItemKNN {
         globalMean += (value - globalMean) / Float(eventCount)
         itemSum[i] += value - globalMean; itemCount[i] += 1
         userSum[u] += value - globalMean - itemBias(i); userCount[u] += 1
-        let z = value - baseline(user: u, item: i)
-        let history = historyItems[u], values = historyValues[u]
-        for (k, j) in history.enumerated() where Int(j) != i {
-            let jj = Int(j)
-            let zj = values[k] - baseline(user: u, item: jj)
-            cross[i * capacity + jj] += z * zj; cross[jj * capacity + i] += z * zj
-            square[i * capacity + jj] += z * z; square[jj * capacity + i] += zj * zj
-            together[i * capacity + jj] += 1; together[jj * capacity + i] += 1
+        let userBase = globalMean + userBias(u)
+        let z = value - (userBase + itemBias(i))
+        do {
+            // Scoped so these references end before the appends below (no copy-on-write copy).
+            let history = historyItems[u], values = historyValues[u]
+            for (k, j) in history.enumerated() where Int(j) != i {
+                let jj = Int(j)
+                let zj = values[k] - (userBase + itemBias(jj))
+                cross[i * capacity + jj] += z * zj; cross[jj * capacity + i] += z * zj
+                square[i * capacity + jj] += z * z; square[jj * capacity + i] += zj * zj
+                together[i * capacity + jj] += 1; together[jj * capacity + i] += 1
+            }
         }
         historyItems[u].append(item); historyValues[u].append(value)
         return prediction
