@@ -25,7 +25,7 @@ final class SessionTracker {
     /// Session item index of each engine item row (-1: unknown to the model).
     private(set) var itemMap: [Int32] = []
     /// State per user row (nil: none held).
-    private var slots: [SessionSlot?] = []
+    private var slots: [SessionState?] = []
     /// Event time of each user's newest recorded step.
     private(set) var lastEventMs: [Int64] = []
     /// Record sequence number of each user's newest step (for choosing whom to spill).
@@ -84,15 +84,14 @@ final class SessionTracker {
         if slots[u] == nil { admit(user: u, users: users) }
         lastEventMs[u] = max(lastEventMs[u], timestampMs)
         lastActive[u] = sequence
-        slots[u]!.append(SessionStep(item: s, type: 0, timestampMs: timestampMs))
-        slots[u]!.encode(model: model, workspace: &workspace)
+        slots[u]!.record(SessionStep(item: s, type: 0, timestampMs: timestampMs), model: model, workspace: &workspace)
     }
 
     /// Gives user row `u` a slot: the window spilled under its id (not yet encoded), or an empty
     /// one. Spills the least recently active twentieth first when the table is full.
     private func admit(user u: Int, users: IdentifierMap) {
         if heldCount >= maxUsers { spillLeastRecent(users: users) }
-        var slot = SessionSlot(model: model)
+        var slot = SessionState(model: model)
         lastEventMs[u] = .min
         if spilled.count > 0, let window = spilled.take(users.id(at: Int32(u))) {
             for (item, time) in zip(window.items, window.timestamps) {
@@ -115,7 +114,7 @@ final class SessionTracker {
         sequence += 1
         admit(user: u, users: users)
         lastActive[u] = sequence
-        slots[u]!.encode(model: model, workspace: &workspace)
+        slots[u]!.refresh(model: model, workspace: &workspace)
         return true
     }
 
@@ -213,12 +212,12 @@ final class SessionTracker {
             guard n == items.count, u >= 0, u < userCount, items.allSatisfy({ $0 >= 0 && $0 < model.itemCount }) else {
                 throw SnapshotError(.malformed, "session window of row \(u) does not match the user table")
             }
-            var slot = SessionSlot(model: model)
+            var slot = SessionState(model: model)
             for item in items {
                 let t = try r.read(Int64.self)
                 slot.append(SessionStep(item: item, type: 0, timestampMs: t == .min ? nil : t))
             }
-            slot.encode(model: model, workspace: &workspace)
+            slot.refresh(model: model, workspace: &workspace)
             ensureUser(u)
             if slots[u] == nil { heldCount += 1 }
             slots[u] = slot

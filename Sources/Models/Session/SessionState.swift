@@ -26,7 +26,11 @@ public struct SessionState: Sendable {
         }
     }
 
-    /// Recomputes the vector after the model changed (e.g. a retrained model was loaded).
+    /// Appends `step` without re-encoding (a window rebuilt step by step, e.g. restored after
+    /// eviction, is encoded once with `refresh` after its last step).
+    public mutating func append(_ step: SessionStep) { window.append(step) }
+
+    /// Recomputes the vector: after `append`, or after the model changed (e.g. a retrained model was loaded).
     public mutating func refresh(model: BiGRUSessionModel, workspace: inout SessionWorkspace) {
         if vector.count != model.sessionDimension { vector = [Float](repeating: 0, count: model.sessionDimension) }
         let current = window
