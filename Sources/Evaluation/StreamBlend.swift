@@ -11,11 +11,14 @@ final class StreamBlend: StreamLearner {
     /// Step size of the weight update (normalised by one plus the squared norm of the parts' predictions).
     let weightRate: Float
     private var predictions: [Float]
-    private var buffer: [Float] = []
+    /// `parts` as scorers (kept, so scoring converts no array per call).
+    private let scoringParts: [any EvaluableModel]
+    private var mixer = WeightedScores()
 
     init(_ parts: [any StreamLearner], weightRate: Float) {
         precondition(!parts.isEmpty)
         self.parts = parts
+        scoringParts = parts.map { $0 as any EvaluableModel }
         self.weightRate = weightRate
         weights = [Float](repeating: 1 / Float(parts.count), count: parts.count)
         predictions = [Float](repeating: 0, count: parts.count)
@@ -70,15 +73,6 @@ final class StreamBlend: StreamLearner {
     }
 
     func scoreAll(user: Int32, into scores: UnsafeMutableBufferPointer<Float>) {
-        if buffer.count < scores.count { buffer = [Float](repeating: 0, count: scores.count) }
-        for j in 0..<scores.count { scores[j] = 0 }
-        for (k, part) in parts.enumerated() {
-            buffer.withUnsafeMutableBufferPointer { b in
-                let slice = UnsafeMutableBufferPointer(rebasing: b[0..<scores.count])
-                part.scoreAll(user: user, into: slice)
-                let w = weights[k]
-                for j in 0..<scores.count { scores[j] += w * slice[j] }
-            }
-        }
+        mixer.combine(scoringParts, weights: weights, user: user, into: scores)
     }
 }
