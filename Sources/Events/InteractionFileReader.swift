@@ -56,6 +56,16 @@ public struct InteractionFileReader {
         try InteractionParser.parse(bytes, path: path, format: resolved, limits: limits, body)
     }
 
+    /// Calls `body` with each event of file contents already in memory, in file order; `name`
+    /// stands for the path in errors and in format detection.
+    public static func forEachEvent(
+        bytes: [UInt8], name: String, format: InteractionFileFormat? = nil, limits: EventLimits = EventLimits(),
+        _ body: (Event) throws(InteractionFileError) -> Void
+    ) throws(InteractionFileError) {
+        let resolved = if let format { format } else { try resolve(path: name, bytes: bytes) }
+        try InteractionParser.parse(bytes, path: name, format: resolved, limits: limits, body)
+    }
+
     private static func resolve(path: String, bytes: [UInt8]) throws(InteractionFileError) -> InteractionFileFormat {
         guard let format = detectFormat(name: path, head: bytes.prefix(4_096)) else {
             throw InteractionFileError(.unknownFormat, path: path, message: "cannot tell the file format from its name and first line")

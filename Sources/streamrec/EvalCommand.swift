@@ -19,7 +19,7 @@ struct EvalCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .shortAndLong, help: "Interaction file (u.data, ratings.dat, CSV, or one-line-per-user sequences).")
+    @Option(name: .shortAndLong, help: "Interaction file (u.data, ratings.dat, CSV, JSON lines, or one-line-per-user sequences).")
     var input: String
     @Option(help: "File format: \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: String = DatasetFormat.auto.rawValue

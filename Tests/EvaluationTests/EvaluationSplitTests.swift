@@ -41,6 +41,14 @@ struct EvaluationSplitTests {
         #expect(c.timestamp == [99])
         let d = try DatasetLoader.parse("1::2::4::7\n", format: .movielensDat)
         #expect(d.value == [4])
+        let j = try DatasetLoader.parse("""
+            {"user":"a","item":"x","type":"click","ts":1700000001512}
+            {"user":"a","item":"y","type":"rating","value":4,"ts":1700000002000}
+            """, format: .jsonl)
+        #expect(j.value == [1, 4])
+        #expect(j.timestamp == [1_700_000_001, 1_700_000_002])
+        #expect(throws: EvaluationError.self) { _ = try DatasetLoader.parse("{\"user\":\"a\"}\n", format: .jsonl) }
+        #expect(DatasetFormat.auto.resolved(for: "/x/events.jsonl") == .jsonl)
         #expect(DatasetFormat.auto.resolved(for: "/x/Beauty.txt") == .sequence)
         #expect(DatasetFormat.auto.resolved(for: "/x/u.data") == .udata)
     }
