@@ -74,6 +74,9 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: strict),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "Events"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kafka", "Events", "Models", "StreamRecTestKit"], swiftSettings: strict),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Engine", "Kafka", "Events", "StreamRecTestKit"], swiftSettings: strict),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "Daemon", "Engine", "Kafka", "Events", "StreamRecTestKit",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: strict),
     ]
 )

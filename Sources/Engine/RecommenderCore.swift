@@ -148,7 +148,7 @@ public final class RecommenderCore {
             emit(RecommendationList(
                 user: users.id(at: user),
                 items: ranked.map { (items.id(at: Int32($0.index)), $0.score) },
-                model: configuration.modelName, version: appliedEvents,
+                model: rankedBy(user), version: appliedEvents,
                 generatedAtMs: wallClockMs, basedOn: table.lastSource[u]))
         }
         // Users still flagged dirty here were skipped by the scorer: keep them queued.
@@ -166,7 +166,7 @@ public final class RecommenderCore {
         scorer.rank(users: [user], core: self, k: k) { _, ranked in
             result = RecommendationList(
                 user: userId, items: ranked.map { (items.id(at: Int32($0.index)), $0.score) },
-                model: configuration.modelName, version: appliedEvents,
+                model: rankedBy(user), version: appliedEvents,
                 generatedAtMs: wallClockMs, basedOn: table.lastSource[Int(user)])
         }
         return result
@@ -191,6 +191,16 @@ public final class RecommenderCore {
         dirtyQueue.removeAll { evicted.contains($0) }
         freeUserRows.append(contentsOf: victims.reversed())
         evictedUsers += Int64(victims.count)
+    }
+
+    /// What ranks `user`'s list, as written in the output record's `model` field, by the same
+    /// rule `ListScorer` follows: `popularity` for a cold user (too few events and no session
+    /// window), `hybrid` for MF fused with the session model, `session` for a window without
+    /// enough events for MF, else the MF model's name (`model.name`, default `bmf`).
+    public func rankedBy(_ user: Int32) -> String {
+        let personal = isPersonal(user)
+        if let session, session.hasWindow(Int(user)) { return personal ? "hybrid" : "session" }
+        return personal ? configuration.modelName : "popularity"
     }
 
     /// Whether the user has enough history for the personal model.

@@ -2,6 +2,7 @@ import Events
 import Foundation
 import Kafka
 import Logging
+import Metrics
 import Models
 
 /// The daemon's loop: consume events, decode and validate, apply them to the recommender,
@@ -29,7 +30,7 @@ public final class StreamPipeline: @unchecked Sendable {
     private let store: CheckpointStore?
     private let clock = ContinuousClock()
     private let startInstant: ContinuousClock.Instant
-    private var metrics = PipelineMetrics()
+    private var metrics: PipelineMetrics
     private let deliveryFailureCounter = FailureCounter()
     private let kafkaErrors = ErrorBox()
 
@@ -54,9 +55,14 @@ public final class StreamPipeline: @unchecked Sendable {
 
     /// Loads the newest valid checkpoint (or the warm-start snapshot) and connects a consumer and
     /// a producer; throws when the Kafka configuration is refused or no state can be read.
+    ///
+    /// `metricsFactory` is where its metrics are created (default: the process's bootstrapped
+    /// backend).
     public init(configuration: PipelineConfiguration, engine: EngineConfiguration,
-                core: RecommenderCore? = nil, logger: Logger) throws {
+                core: RecommenderCore? = nil, logger: Logger,
+                metricsFactory: (any MetricsFactory)? = nil) throws {
         self.configuration = configuration
+        self.metrics = PipelineMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.engineConfiguration = engine
         self.logger = logger
         self.decoder = EventDecoder(limits: engine.eventLimits)
@@ -98,6 +104,11 @@ public final class StreamPipeline: @unchecked Sendable {
         } else {
             self.core = RecommenderCore(configuration: engine)
             self.restoredCheckpoint = nil
+        }
+
+        for line in StartupNotices.lines(pipeline: configuration, engine: engine,
+                                         restoredModel: restored?.0.model.configuration) {
+            logger.warning("\(line)")
         }
 
         let kafkaLog: KafkaLogSink = { [logger] level, facility, message in
@@ -176,15 +187,19 @@ public final class StreamPipeline: @unchecked Sendable {
                 continue
             }
             setPaused(false)
-            let started = clock.now
+            var batchStart: ContinuousClock.Instant?
+            var appliedInBatch = 0
             let polled = consumer.poll(timeoutMs: pollTimeout(sinceRefreshMs: monotonicMs - lastRefresh),
                                        maxMessages: configuration.pollBatchSize) { message in
-                handle(message)
+                // Timed from the first message on: the wait for it is not update time.
+                if batchStart == nil { batchStart = clock.now }
+                if handle(message) { appliedInBatch += 1 }
             }
-            if polled > 0 {
-                let elapsed = clock.now - started
+            if polled > 0, let batchStart {
+                let elapsed = clock.now - batchStart
                 metrics.updateLatency.recordNanoseconds(Self.nanoseconds(elapsed) / Int64(polled))
                 metrics.consumed.increment(by: polled)
+                metrics.applied.increment(by: appliedInBatch)
                 kafkaErrors.set(nil)
             }
             let now = monotonicMs
@@ -297,7 +312,8 @@ public final class StreamPipeline: @unchecked Sendable {
         return p < nextOffsets.count && nextOffsets[p] >= 0 ? nextOffsets[p] : nil
     }
 
-    private func handle(_ message: borrowing KafkaMessageView) {
+    /// Decodes and applies one message, or dead-letters it; returns whether it was applied.
+    private func handle(_ message: borrowing KafkaMessageView) -> Bool {
         let partition = message.partition
         let offset = message.offset
         var rejection: (reason: String, detail: String)?
@@ -320,7 +336,9 @@ public final class StreamPipeline: @unchecked Sendable {
         lock.unlock()
         if let rejection {
             deadLetter(message, reason: rejection.reason, detail: rejection.detail)
+            return false
         }
+        return true
     }
 
     private func deadLetter(_ message: borrowing KafkaMessageView, reason: String, detail: String) {
@@ -430,7 +448,7 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.items.record(core.items.count)
         metrics.onlineHitRate.record(core.metrics.hitRate)
         metrics.onlineNDCG.record(core.metrics.ndcg)
-        metrics.evictedUsers.record(core.evictedUsers)
+        metrics.recordEvictions(core.evictedUsers)
         metrics.recordSession(core.sessionStatistics)
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
         if let last = lastCheckpointWallMs {

@@ -154,7 +154,7 @@ struct SessionEngineTests {
         #expect(stats.bytes >= stats.users * window * 13)
     }
 
-    @Test("items the session model does not know are ranked by MF and never enter windows")
+    @Test("items the session model does not know never enter windows; the record names what ranked each list")
     func unknownItems() throws {
         let fixture = try HabitFixture(users: 30, items: 40, count: 300)
         var c = EngineConfiguration()
@@ -163,16 +163,32 @@ struct SessionEngineTests {
         for k in 0..<20 {
             try core.apply(Event(user: "other", item: "i\(k)", type: .click, timestampMs: Int64(k)), source: .none)
         }
+        #expect(core.rankedBy(try #require(core.users.index(of: "other"))) == "hybrid")
         // Only unknown items: no window, so the user is cold (popularity) until MF has history.
         for k in 0..<2 {
             try core.apply(Event(user: "x", item: "new\(k)", type: .click, timestampMs: Int64(1_000 + k)), source: .none)
         }
         #expect(core.sessionStatistics?.users == 1)
+        let x = try #require(core.users.index(of: "x"))
+        #expect(core.rankedBy(x) == "popularity")
+        #expect(core.currentList(for: "x", k: 10, wallClockMs: 0)?.model == "popularity")
+        // One known item opens a window; with 3 events the user also has MF history.
         try core.apply(Event(user: "x", item: "i3", type: .click, timestampMs: 2_000), source: .none)
         #expect(core.sessionStatistics?.users == 2)
-        let list = try #require(core.currentList(for: "x", k: 10, wallClockMs: 0)).items.map(\.item)
-        #expect(list.count == 10)
-        #expect(!list.contains("i3") && !list.contains("new0"))
+        #expect(core.rankedBy(x) == "hybrid")
+        let list = try #require(core.currentList(for: "x", k: 10, wallClockMs: 0))
+        #expect(list.model == "hybrid")
+        let items = list.items.map(\.item)
+        #expect(items.count == 10)
+        #expect(!items.contains("i3") && !items.contains("new0") && !items.contains("new1"))
+        // Without a session model the same user is ranked by MF and says so.
+        let plain = RecommenderCore(configuration: EngineConfiguration())
+        for k in 0..<3 {
+            try plain.apply(Event(user: "x", item: "i\(k)", type: .click, timestampMs: Int64(k)), source: .none)
+        }
+        try plain.apply(Event(user: "y", item: "i9", type: .click, timestampMs: 9), source: .none)
+        #expect(plain.currentList(for: "x", k: 5, wallClockMs: 0)?.model == "bmf")
+        #expect(plain.currentList(for: "y", k: 5, wallClockMs: 0)?.model == "popularity")
     }
 
     @Test("a checkpoint keeps the windows: the restored core publishes the same lists")

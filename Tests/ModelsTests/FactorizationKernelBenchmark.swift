@@ -5,8 +5,8 @@ import Testing
 
 /// Timing of the per-event kernels, printed only when `STREAMREC_BENCH` is set (release build:
 /// `STREAMREC_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter FactorizationKernelBenchmark`).
-/// No assertions on time.
-@Suite("Kernel timing")
+/// Always checks that the plain loops and BLAS agree; no assertions on time.
+@Suite("Kernel agreement and timing")
 struct FactorizationKernelBenchmark {
     private func seconds(_ body: () -> Void) -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -14,10 +14,21 @@ struct FactorizationKernelBenchmark {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
-    @Test("dot and axpy at d = 64: plain loops versus BLAS; OnlineMF.update throughput")
+    @Test("dot and axpy at d = 64: plain loops equal BLAS (timing printed with STREAMREC_BENCH)")
     func kernels() {
+        let d = 64
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: d), b = UnsafeMutablePointer<Float>.allocate(capacity: d)
+        let b2 = UnsafeMutablePointer<Float>.allocate(capacity: d)
+        defer { a.deallocate(); b.deallocate(); b2.deallocate() }
+        for k in 0..<d { a[k] = Float(k) * 0.01 - 0.3; b[k] = 1 - Float(k) * 0.02; b2[k] = b[k] }
+        let expectedDot = (0..<d).reduce(Float(0)) { $0 + a[$1] * b[$1] }
+        #expect(abs(VectorOps.dot(d, a, b) - expectedDot) <= 1e-4)
+        #expect(abs(BLAS.dot(d, a, b) - expectedDot) <= 1e-4)
+        VectorOps.axpy(d, 0.5, a, b)
+        BLAS.axpy(d, 0.5, a, b2)
+        for k in 0..<d { #expect(abs(b[k] - b2[k]) <= 1e-6 && abs(b[k] - (1 - Float(k) * 0.02 + 0.5 * a[k])) <= 1e-6) }
         guard ProcessInfo.processInfo.environment["STREAMREC_BENCH"] != nil else { return }
-        let d = 64, calls = 5_000_000
+        let calls = 5_000_000
         let x = UnsafeMutablePointer<Float>.allocate(capacity: d), y = UnsafeMutablePointer<Float>.allocate(capacity: d)
         defer { x.deallocate(); y.deallocate() }
         for k in 0..<d { x[k] = Float(k) * 0.001; y[k] = 1 - Float(k) * 0.001 }

@@ -10,11 +10,17 @@ public enum MetricsBootstrap {
     /// The registry every facade metric of this process lands in.
     public static func prometheus() -> PrometheusCollectorRegistry { installed }
 
-    private static let installed: PrometheusCollectorRegistry = {
-        let registry = PrometheusCollectorRegistry()
+    /// A factory of facade metrics that land in `registry`, with the project's histogram
+    /// buckets (what `prometheus()` installs; a test gives a pipeline its own registry this way).
+    public static func factory(for registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets = durationBuckets
-        MetricsSystem.bootstrap(factory)
+        return factory
+    }
+
+    private static let installed: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(factory(for: registry))
         return registry
     }()
 
