@@ -32,9 +32,13 @@ let package = Package(
         .target(name: "Models", dependencies: ["Linalg"], swiftSettings: strict),
         // Swift wrapper of librdkafka: consumer, producer, admin, embedded mock cluster.
         .target(name: "Kafka", dependencies: ["CRdKafka"], swiftSettings: strict),
-        // The pipeline: state store, refresh scheduler, checkpoints, prequential metrics.
-        .target(name: "Engine", dependencies: [
-            "Models", "Events", "Kafka", "Linalg",
+        // Recommender state and per-event learning: id maps, user table, refresh and ranking,
+        // session tracker, partition-scoped state and its encoding, checkpoints. No Kafka.
+        .target(name: "Engine", dependencies: ["Models", "Events", "Linalg"], swiftSettings: strict),
+        // The Kafka-facing loop: assignment and positions, per-partition state and its restore
+        // from the changelog or the checkpoint, publishing, checkpoint and commit.
+        .target(name: "Pipeline", dependencies: [
+            "Engine", "Kafka", "Events", "Models",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], swiftSettings: strict),
@@ -42,7 +46,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),
         // Running as a service: configuration, lifecycle, HTTP, metrics exposition, sd_notify.
         .target(name: "Daemon", dependencies: [
-            "Engine", "Kafka", "Events", "Models",
+            "Pipeline", "Engine", "Kafka", "Events", "Models",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -51,7 +55,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strict),
         .executableTarget(name: "streamrec", dependencies: [
-            "Daemon", "Engine", "Evaluation", "Events", "Models", "Kafka", "Linalg",
+            "Daemon", "Pipeline", "Engine", "Evaluation", "Events", "Models", "Kafka", "Linalg",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -63,7 +67,7 @@ let package = Package(
 
         // Test kit: a mock cluster with StreamRec's topics, a pipeline runner, output parsing.
         .target(name: "StreamRecTestKit", dependencies: [
-            "Kafka", "Engine", "Events", .product(name: "Logging", package: "swift-log"),
+            "Kafka", "Pipeline", "Engine", "Events", "Linalg", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // Fuzz target of the event decoder (libFuzzer with -DLIBFUZZER, else a bounded mutation driver).
         .executableTarget(name: "EventsFuzzer", dependencies: ["Events"], swiftSettings: strict),
@@ -73,9 +77,10 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: strict),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "Events"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Kafka", "Events", "Models", "StreamRecTestKit"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Events", "Models", "Linalg", "StreamRecTestKit"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Engine", "Kafka", "Events", "Models", "Linalg", "StreamRecTestKit"], swiftSettings: strict),
         .testTarget(name: "DaemonTests", dependencies: [
-            "Daemon", "Engine", "Kafka", "Events", "StreamRecTestKit",
+            "Daemon", "Pipeline", "Engine", "Kafka", "Events", "StreamRecTestKit",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strict),
     ]

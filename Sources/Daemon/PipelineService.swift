@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Logging
 import ServiceLifecycle
+import Pipeline
 
 /// Runs a `StreamPipeline` on its own thread as a lifecycle service: graceful shutdown stops
 /// fetching and waits for the pipeline to drain (publish, flush, commit).

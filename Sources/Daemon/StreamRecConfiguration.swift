@@ -1,5 +1,6 @@
 import Engine
 import Logging
+import Pipeline
 
 /// The whole configuration of the daemon: Kafka, engine, model, state, HTTP and logging.
 ///

@@ -47,6 +47,18 @@ public final class RecommenderCore {
     var freeUserRows: [Int32] = []
     /// Users evicted since the state began.
     public internal(set) var evictedUsers: Int64 = 0
+    /// Events applied per input partition (index = partition) in the state held for it: a
+    /// partition's count leaves with it (`dropPartition`) and comes back with its restore.
+    @exclusivity(unchecked)
+    public internal(set) var appliedByPartition: [Int64] = []
+    /// Whether each user row changed since its state was last taken by `takeChangedUsers`.
+    @exclusivity(unchecked)
+    var changedSinceTaken: [Bool] = []
+    /// Rows flagged in `changedSinceTaken`, in the order they changed.
+    @exclusivity(unchecked)
+    var changedRows: [Int32] = []
+    /// Track changed users for a changelog (off: nothing is recorded per event).
+    public var tracksChanges = false
     /// Per-user session windows and vectors, when a session model is configured.
     let session: SessionTracker?
     private let scorer: ListScorer
@@ -103,6 +115,24 @@ public final class RecommenderCore {
         }
         appliedEvents += 1
         if event.timestampMs > latestEventMs { latestEventMs = event.timestampMs }
+        let p = Int(source.partition)
+        if p >= 0 {
+            if p >= appliedByPartition.count { appliedByPartition += Array(repeating: 0, count: p + 1 - appliedByPartition.count) }
+            appliedByPartition[p] &+= 1
+        }
+        if tracksChanges { markChanged(user) }
+    }
+
+    /// Flags `user` for the next `takeChangedUsers`.
+    @inline(__always)
+    func markChanged(_ user: Int32) {
+        let u = Int(user)
+        if u >= changedSinceTaken.count {
+            changedSinceTaken += Array(repeating: false, count: max(u + 1 - changedSinceTaken.count, changedSinceTaken.count))
+        }
+        if changedSinceTaken[u] { return }
+        changedSinceTaken[u] = true
+        changedRows.append(user)
     }
 
     /// Scores every dirty user whose debounce interval has passed (all of them with `force`),
@@ -144,6 +174,7 @@ public final class RecommenderCore {
             table.lastList[u] = newItems
             table.lastPublishedMs[u] = nowMs
             table.publishedCount[u] &+= 1
+            if tracksChanges { markChanged(user) }
             emitted += 1
             emit(RecommendationList(
                 user: users.id(at: user),
@@ -213,8 +244,14 @@ public final class RecommenderCore {
         session?.hasWindow(Int(user)) ?? false
     }
 
-    private func userIndex(for id: String) throws(EngineRejection) -> Int32 {
+    func userIndex(for id: String) throws(EngineRejection) -> Int32 {
         if let index = users.find(id) { return index }
+        // Rows freed by a partition that left are reused first.
+        if !freeUserRows.isEmpty && users.count < configuration.maxUsers, let row = freeUserRows.popLast() {
+            users.reassign(row, to: id)
+            model.resetUser(row)
+            return row
+        }
         if users.count >= configuration.maxUsers {
             if freeUserRows.isEmpty { evictIdleUsers() }
             guard let row = freeUserRows.popLast() else { throw .userCapacity }
@@ -229,7 +266,7 @@ public final class RecommenderCore {
         return index
     }
 
-    private func itemIndex(for id: String) throws(EngineRejection) -> Int32 {
+    func itemIndex(for id: String) throws(EngineRejection) -> Int32 {
         if let index = items.find(id) { return index }
         guard items.count < configuration.maxItems else { throw .itemCapacity }
         let (index, _) = items.insert(id)

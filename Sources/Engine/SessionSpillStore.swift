@@ -96,6 +96,12 @@ struct SessionSpillStore {
         return window
     }
 
+    /// The window held for `id`, left in place.
+    func peek(_ id: String) -> Window? {
+        guard let offset = offsets[id] else { return nil }
+        return try? decode(at: offset).window
+    }
+
     /// Forgets the window held for `id`, if any.
     mutating func remove(_ id: String) {
         guard let offset = offsets.removeValue(forKey: id) else { return }

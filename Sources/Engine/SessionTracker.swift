@@ -22,6 +22,8 @@ final class SessionTracker {
     let maxUsers: Int
     let ttlMs: Int64
     private let sessionIndexById: [String: Int32]
+    /// Item id of each session item index.
+    private let sessionItemIds: [String]
     /// Session item index of each engine item row (-1: unknown to the model).
     private(set) var itemMap: [Int32] = []
     /// State per user row (nil: none held).
@@ -51,6 +53,7 @@ final class SessionTracker {
         index.reserveCapacity(snapshot.itemIds.count)
         for (k, id) in snapshot.itemIds.enumerated() { index[id] = Int32(k) }
         sessionIndexById = index
+        sessionItemIds = snapshot.itemIds
         workspace = SessionWorkspace(configuration: snapshot.model.configuration)
     }
 
@@ -242,5 +245,53 @@ final class SessionTracker {
         guard items == UInt64(model.itemCount), weights == UInt64(model.parameterCount) else { return }
         counters = try SessionSpillCounters(from: &r)
         try spilled.read(from: &r, itemCount: model.itemCount)
+    }
+
+    // MARK: - Moving one user between instances
+
+    /// User row `u`'s window by item ids (oldest first), each step's time (`Int64.min`: none) and
+    /// the newest event time; a spilled window is read from the spill store. Empty when none.
+    func exportWindow(user u: Int, id: String) -> (items: [String], times: [Int64], lastEventMs: Int64) {
+        if u < slots.count, let slot = slots[u] {
+            let steps = slot.window.steps
+            return (steps.map { sessionItemIds[Int($0.item)] }, steps.map { $0.timestampMs ?? .min }, lastEventMs[u])
+        }
+        if spilled.count > 0, spilled.contains(id), let window = spilled.peek(id) {
+            return (window.items.map { sessionItemIds[Int($0)] }, window.timestamps.map { $0 ?? .min }, window.lastEventMs)
+        }
+        return ([], [], .min)
+    }
+
+    /// Gives user row `u` the window `items` (ids the model does not know are skipped) with their
+    /// times, and encodes it; replaces any state the row had. An empty window clears the row.
+    func importWindow(user u: Int, items: [String], times: [Int64], lastEventMs newest: Int64, users: IdentifierMap) {
+        ensureUser(u)
+        if slots[u] != nil { slots[u] = nil; heldCount -= 1 }
+        let steps = zip(items, times).compactMap { id, t -> SessionStep? in
+            guard let s = sessionIndexById[id] else { return nil }
+            return SessionStep(item: s, type: 0, timestampMs: t == .min ? nil : t)
+        }
+        guard !steps.isEmpty else { self.lastEventMs[u] = .min; return }
+        if heldCount >= maxUsers { spillLeastRecent(users: users) }
+        var slot = SessionState(model: model)
+        for step in steps { slot.append(step) }
+        slot.refresh(model: model, workspace: &workspace)
+        slots[u] = slot
+        heldCount += 1
+        lastEventMs[u] = newest
+        sequence += 1
+        lastActive[u] = sequence
+    }
+
+    /// Forgets user row `u`'s state and any window spilled under `id` (the user left this
+    /// instance with its partition).
+    func forget(user u: Int, id: String) {
+        if u < slots.count, slots[u] != nil {
+            slots[u] = nil
+            lastEventMs[u] = .min
+            lastActive[u] = 0
+            heldCount -= 1
+        }
+        if spilled.count > 0 { _ = spilled.take(id) }
     }
 }

@@ -3,6 +3,7 @@ import Events
 import Foundation
 import Kafka
 import Logging
+import Pipeline
 
 /// Test kit: a mock cluster with the three StreamRec topics, plus a producer and an output reader that
 /// are separate librdkafka clients (as the apps and subscribers would be).

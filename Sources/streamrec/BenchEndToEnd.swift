@@ -5,6 +5,7 @@ import Foundation
 import Histogram
 import Kafka
 import Logging
+import Pipeline
 
 /// Measurements through librdkafka's mock cluster: the real pipeline fed by a separate
 /// producer, lists read back by a separate consumer.

@@ -5,6 +5,7 @@ import Events
 import Foundation
 import Kafka
 import Logging
+import Pipeline
 
 /// `streamrec demo`: the whole loop on an embedded mock cluster, fed by the built-in generator.
 struct DemoCommand: ParsableCommand {

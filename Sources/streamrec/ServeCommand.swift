@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import Logging
 import ServiceLifecycle
+import Pipeline
 
 /// `streamrec serve`: the daemon.
 struct ServeCommand: AsyncParsableCommand {

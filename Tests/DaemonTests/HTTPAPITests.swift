@@ -7,6 +7,7 @@ import Kafka
 import Logging
 import ServiceLifecycle
 import Testing
+import Pipeline
 
 /// Records the order of lifecycle steps from several threads.
 final class LifecycleOrder: @unchecked Sendable {

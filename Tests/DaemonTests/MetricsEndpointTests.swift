@@ -7,6 +7,7 @@ import Kafka
 import Prometheus
 import ServiceLifecycle
 import Testing
+import Pipeline
 
 @Suite("Prometheus exposition", .serialized)
 struct MetricsEndpointTests {

@@ -1,14 +1,9 @@
 import Engine
 import Events
 import Foundation
+import StreamRecTestKit
 import Testing
 
-/// Resident memory of this process, from /proc/self/statm.
-func residentBytes() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let fields = text.split(separator: " ")
-    return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
-}
 
 @Suite("Flood of new ids")
 struct FloodTests {

@@ -1,5 +1,6 @@
 import Engine
 import Events
+import StreamRecTestKit
 import Foundation
 import Linalg
 import Models

@@ -1,5 +1,6 @@
 import Engine
 import Linalg
+import Pipeline
 
 /// Items most similar to a given item by cosine similarity of the item factors: one BLAS
 /// gemv of the item matrix against the item's vector, divided by the norms, partial top-K.

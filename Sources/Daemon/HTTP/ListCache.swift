@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Pipeline
 
 /// The lists most recently handed to the output topic, per user, so the query endpoint can
 /// answer with exactly the record subscribers saw. Bounded: past `capacity` users the least

@@ -1,4 +1,5 @@
 import Engine
+import Pipeline
 
 /// The `/readyz` rule: partitions assigned, lag known, and lag at most the configured bound.
 public enum Readiness {

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Pipeline
 
 /// The daemon's HTTP endpoints over a running pipeline:
 ///

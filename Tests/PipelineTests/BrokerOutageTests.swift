@@ -4,6 +4,7 @@ import Events
 import Foundation
 import Kafka
 import Testing
+import Pipeline
 
 @Suite("Broker outage", .serialized)
 struct BrokerOutageTests {

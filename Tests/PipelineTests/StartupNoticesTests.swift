@@ -1,6 +1,7 @@
 import Engine
 import Models
 import Testing
+import Pipeline
 
 @Suite("Start-up notices of configuration not in force")
 struct StartupNoticesTests {

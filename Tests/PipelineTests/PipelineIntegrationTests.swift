@@ -5,6 +5,7 @@ import Foundation
 import Kafka
 import Linalg
 import Testing
+import Pipeline
 
 /// The closed loop on librdkafka's mock cluster: events in through a separate producer, lists and
 /// dead letters read back through a separate consumer.

@@ -1,5 +1,6 @@
 import Events
 import Linalg
+import Pipeline
 
 /// Messages an attacker or a broken client might send: every one must end on the dead-letter
 /// topic with a reason. Built from a seed so failures repeat.

@@ -5,6 +5,7 @@ import Foundation
 import Kafka
 import Linalg
 import Testing
+import Pipeline
 
 @Suite("Hostile input through the pipeline", .serialized)
 struct HostileInputTests {

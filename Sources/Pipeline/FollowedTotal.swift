@@ -1,3 +1,4 @@
+import Engine
 /// A running total kept elsewhere (in the recommender state), followed by a Prometheus counter:
 /// `advance(to:)` returns how much the total grew since the last call. The first call counts
 /// the whole total; a total that shrank (state handed away) becomes the new base and counts 0.

@@ -1,3 +1,4 @@
+import Engine
 import Events
 import Foundation
 import Kafka

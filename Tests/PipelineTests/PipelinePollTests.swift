@@ -3,6 +3,7 @@ import Engine
 import Events
 import Foundation
 import Testing
+import Pipeline
 
 @Suite("Pipeline loop pacing", .serialized)
 struct PipelinePollTests {

@@ -1,3 +1,4 @@
+import Engine
 /// A consistent reading of the pipeline's counters, for summaries, health and metrics.
 public struct PipelineStats: Sendable {
     /// Messages taken from the input topic.

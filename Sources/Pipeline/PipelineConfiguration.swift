@@ -1,3 +1,4 @@
+import Engine
 /// Kafka side of the daemon: where events come from, where lists and rejects go, and the loop's pacing.
 public struct PipelineConfiguration: Sendable {
     /// Kafka bootstrap servers (`host:port,...`).

@@ -1,5 +1,6 @@
 import Engine
 import Testing
+import Pipeline
 
 @Suite("Pipeline Kafka properties")
 struct PipelineConfigurationTests {

@@ -2,13 +2,13 @@ import Events
 import Linalg
 
 /// Two taste groups with their own items, plus noise items everyone touches a little.
-    struct PlantedStream {
-        var events: [Event] = []
-        var groupOf: [String: Int] = [:]
-        var seen: [String: Set<String>] = [:]
-        let groupItems: [[String]] = [(0..<30).map { "a\($0)" }, (0..<30).map { "b\($0)" }]
+public struct PlantedStream {
+        public var events: [Event] = []
+        public var groupOf: [String: Int] = [:]
+        public var seen: [String: Set<String>] = [:]
+        public let groupItems: [[String]] = [(0..<30).map { "a\($0)" }, (0..<30).map { "b\($0)" }]
 
-        init(usersPerGroup: Int = 60, seed: UInt64 = 11) {
+        public init(usersPerGroup: Int = 60, seed: UInt64 = 11) {
             var rng = SeededGenerator(seed: seed)
             let noise = (0..<200).map { "n\($0)" }
             var interactions: [(String, String)] = []

@@ -1,3 +1,4 @@
+import Engine
 import Models
 
 /// What an operator should be told at start about configuration that is not in force: keys

@@ -1,0 +1,112 @@
+import Models
+
+/// Everything the engine holds for one user, by external ids, so it can leave one instance and
+/// be restored on another (whose rows and item numbering differ): the MF vector and bias, the
+/// seen items, the last published list and the position it was based on, counters, and the
+/// session window. The unit a changelog record carries.
+///
+/// Binary encoding (`encoded()`, little-endian; version 1):
+/// `u8 version=1, str id, i32 partition, i64 offset, i32 events, i32 published, i32 mfCount,
+/// f32 bias, [f32] factors, [str] seen, [str] lastList, [str] sessionItems, [i64] sessionTimes
+/// (Int64.min: no time), i64 sessionLastEventMs`, where `str` is a u32 length and UTF-8 bytes
+/// and `[x]` a u32 count followed by the elements.
+public struct PartitionUserState: Sendable, Equatable {
+    /// Record format version written by `encoded()`.
+    public static let version: UInt8 = 1
+
+    /// External user id.
+    public var id: String
+    /// Input position of the user's last applied event (its partition is the user's partition).
+    public var lastSource: EventSource
+    /// Events applied for the user.
+    public var eventCount: Int32
+    /// Lists published for the user.
+    public var publishedCount: Int32
+    /// The MF learner's per-user event count (frequency-adaptive regularization).
+    public var mfCount: Int32
+    /// User bias.
+    public var bias: Float
+    /// User factor vector (`model.factors` floats).
+    public var factors: [Float]
+    /// Items the user interacted with (never recommended to them).
+    public var seen: [String]
+    /// Items of the list last published for the user, best first.
+    public var lastList: [String]
+    /// Session window items, oldest first (items the session model knows).
+    public var sessionItems: [String]
+    /// Event time of each window step (`Int64.min`: unknown).
+    public var sessionTimes: [Int64]
+    /// Event time of the newest window step (`Int64.min`: none).
+    public var sessionLastEventMs: Int64
+
+    /// Creates a state record.
+    public init(id: String, lastSource: EventSource, eventCount: Int32, publishedCount: Int32, mfCount: Int32,
+                bias: Float, factors: [Float], seen: [String], lastList: [String],
+                sessionItems: [String] = [], sessionTimes: [Int64] = [], sessionLastEventMs: Int64 = .min) {
+        self.id = id
+        self.lastSource = lastSource
+        self.eventCount = eventCount
+        self.publishedCount = publishedCount
+        self.mfCount = mfCount
+        self.bias = bias
+        self.factors = factors
+        self.seen = seen
+        self.lastList = lastList
+        self.sessionItems = sessionItems
+        self.sessionTimes = sessionTimes
+        self.sessionLastEventMs = sessionLastEventMs
+    }
+
+    /// The input partition the user belongs to.
+    public var partition: Int32 { lastSource.partition }
+
+    /// The binary record (see the type's documentation).
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.append(Self.version)
+        w.append(id)
+        w.append(lastSource.partition)
+        w.append(lastSource.offset)
+        w.append(eventCount)
+        w.append(publishedCount)
+        w.append(mfCount)
+        w.append(bias)
+        w.append(factors)
+        w.append(seen)
+        w.append(lastList)
+        w.append(sessionItems)
+        w.append(UInt32(sessionTimes.count))
+        for t in sessionTimes { w.append(t) }
+        w.append(sessionLastEventMs)
+        return w.bytes
+    }
+
+    /// Decodes `encoded()` output; throws `SnapshotError` naming what is wrong.
+    public init(decoding bytes: [UInt8]) throws {
+        var r = ByteReader(bytes, context: "user state record")
+        let version = try r.read(UInt8.self)
+        guard version == Self.version else {
+            throw SnapshotError(.unsupportedVersion, "user state record version \(version) (this build reads \(Self.version))")
+        }
+        id = try r.readString()
+        lastSource = EventSource(partition: try r.read(Int32.self), offset: try r.read(Int64.self))
+        eventCount = try r.read(Int32.self)
+        publishedCount = try r.read(Int32.self)
+        mfCount = try r.read(Int32.self)
+        bias = try r.readFloat()
+        factors = try r.readFloats()
+        seen = try r.readStrings()
+        lastList = try r.readStrings()
+        sessionItems = try r.readStrings()
+        let times = Int(try r.read(UInt32.self))
+        guard times == sessionItems.count else {
+            throw SnapshotError(.malformed, "user state record: \(sessionItems.count) window items, \(times) times")
+        }
+        var sessionTimes: [Int64] = []
+        sessionTimes.reserveCapacity(times)
+        for _ in 0..<times { sessionTimes.append(try r.read(Int64.self)) }
+        self.sessionTimes = sessionTimes
+        sessionLastEventMs = try r.read(Int64.self)
+        guard r.remaining == 0 else { throw SnapshotError(.malformed, "user state record: trailing bytes") }
+    }
+}

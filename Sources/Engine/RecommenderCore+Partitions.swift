@@ -1,0 +1,121 @@
+import Models
+
+/// Partition-scoped state: the users of one input partition leave with it and come back with
+/// its restore, by external ids (the other instance numbers rows and items differently).
+extension RecommenderCore {
+    /// The state of user row `row`, by ids (a spilled session window included).
+    public func exportUser(row: Int32) -> PartitionUserState {
+        let u = Int(row)
+        let id = users.id(at: row)
+        let d = model.factors
+        let vector = Array(UnsafeBufferPointer(start: model.userFactors.row(u), count: d))
+        let window = session?.exportWindow(user: u, id: id) ?? ([], [], .min)
+        return PartitionUserState(
+            id: id, lastSource: table.lastSource[u], eventCount: table.eventCount[u],
+            publishedCount: table.publishedCount[u], mfCount: model.userCount[u], bias: model.userBias[u],
+            factors: vector, seen: table.seen[u].sorted().map { items.id(at: $0) },
+            lastList: table.lastList[u].map { items.id(at: $0) },
+            sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs)
+    }
+
+    /// The users that changed since the last call whose partition is in `partitions`, by
+    /// partition; the others stay flagged for a later call.
+    public func takeChangedUsers(in partitions: Set<Int32>) -> [Int32: [PartitionUserState]] {
+        var out: [Int32: [PartitionUserState]] = [:]
+        var kept: [Int32] = []
+        for row in changedRows {
+            let u = Int(row)
+            guard !users.id(at: row).isEmpty else { changedSinceTaken[u] = false; continue }
+            let p = table.lastSource[u].partition
+            if partitions.contains(p) {
+                changedSinceTaken[u] = false
+                out[p, default: []].append(exportUser(row: row))
+            } else {
+                kept.append(row)
+            }
+        }
+        changedRows = kept
+        return out
+    }
+
+    /// Every user of `partition`, by ids.
+    public func exportPartition(_ partition: Int32) -> [PartitionUserState] {
+        var out: [PartitionUserState] = []
+        for u in 0..<table.count where table.lastSource[u].partition == partition && !users.id(at: Int32(u)).isEmpty {
+            out.append(exportUser(row: Int32(u)))
+        }
+        return out
+    }
+
+    /// Installs `state` for its user (replacing what this instance held for the id): the vector
+    /// (when its width matches `model.factors`; else the user starts a new vector), bias, seen
+    /// items and last list (items unknown here are registered), counters and the session
+    /// window. Marks nothing dirty and applies no event.
+    public func importUser(_ state: PartitionUserState) throws(EngineRejection) {
+        let row = try userIndex(for: state.id)
+        let u = Int(row)
+        if state.factors.count == model.factors {
+            model.setUser(row, factors: state.factors, bias: state.bias, count: state.mfCount)
+        }
+        table.reset(u)
+        var seen = Set<Int32>()
+        seen.reserveCapacity(state.seen.count)
+        for id in state.seen { if let item = try? itemIndex(for: id) { seen.insert(item) } }
+        table.seen[u] = seen
+        table.lastList[u] = state.lastList.compactMap { try? itemIndex(for: $0) }
+        table.eventCount[u] = state.eventCount
+        table.publishedCount[u] = state.publishedCount
+        table.lastSource[u] = state.lastSource
+        table.lastActive[u] = appliedEvents
+        session?.importWindow(user: u, items: state.sessionItems, times: state.sessionTimes,
+                              lastEventMs: state.sessionLastEventMs, users: users)
+    }
+
+    /// Removes the user whose id is `id`, if held (a changelog tombstone). Returns whether it was.
+    @discardableResult
+    public func removeUser(id: String) -> Bool {
+        guard let row = users.index(of: id) else { return false }
+        forgetRow(row)
+        dirtyQueue.removeAll { $0 == row }
+        return true
+    }
+
+    /// Forgets every user of `partition` (it moved to another instance) and its applied-event
+    /// count; their rows are reused by new users. Returns the users forgotten.
+    @discardableResult
+    public func dropPartition(_ partition: Int32) -> Int {
+        var dropped = Set<Int32>()
+        for u in 0..<table.count where table.lastSource[u].partition == partition && !users.id(at: Int32(u)).isEmpty {
+            forgetRow(Int32(u))
+            dropped.insert(Int32(u))
+        }
+        if !dropped.isEmpty { dirtyQueue.removeAll { dropped.contains($0) } }
+        if Int(partition) < appliedByPartition.count { appliedByPartition[Int(partition)] = 0 }
+        return dropped.count
+    }
+
+    /// Sets the applied-event count of `partition` (from a restored changelog marker).
+    public func setApplied(_ count: Int64, partition: Int32) {
+        let p = Int(partition)
+        guard p >= 0 else { return }
+        if p >= appliedByPartition.count { appliedByPartition += Array(repeating: 0, count: p + 1 - appliedByPartition.count) }
+        appliedByPartition[p] = count
+    }
+
+    /// The input partition user `id` belongs to here (nil: not held).
+    public func partition(ofUser id: String) -> Int32? {
+        guard let row = users.index(of: id) else { return nil }
+        let p = table.lastSource[Int(row)].partition
+        return p >= 0 ? p : nil
+    }
+
+    private func forgetRow(_ row: Int32) {
+        let u = Int(row)
+        session?.forget(user: u, id: users.id(at: row))
+        users.forget(row)
+        table.reset(u)
+        model.resetUser(row)
+        if u < changedSinceTaken.count { changedSinceTaken[u] = false }
+        freeUserRows.append(row)
+    }
+}
