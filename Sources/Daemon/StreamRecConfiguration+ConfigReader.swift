@@ -133,6 +133,8 @@ extension StreamRecConfiguration {
         "kafka.output_topic": { $0.pipeline.outputTopic = $1 },
         "kafka.dlq_topic": { $0.pipeline.deadLetterTopic = $1 },
         "kafka.consumer_group": { $0.pipeline.useConsumerGroup = try bool($1) },
+        "kafka.changelog_topic": { $0.pipeline.changelogTopicSetting = $1 },
+        "kafka.restore_timeout_ms": { $0.pipeline.restoreTimeoutMs = Int32(try positiveInt($1)) },
         "kafka.poll_batch_size": { $0.pipeline.pollBatchSize = try positiveInt($1) },
         "kafka.commit_interval_ms": { $0.pipeline.commitIntervalMs = Int64(try positiveInt($1)) },
         "kafka.shutdown_timeout_ms": { $0.pipeline.shutdownTimeoutMs = Int32(try positiveInt($1)) },

@@ -38,7 +38,7 @@ extension RecommenderCore {
     static let checkpointSections = (meta: "engine.meta", ids: "engine.ids", table: "engine.table",
                                      popularity: "engine.popularity", offsets: "engine.offsets",
                                      evictions: "engine.evictions", session: "engine.session",
-                                     spilledSessions: "engine.session.spilled")
+                                     spilledSessions: "engine.session.spilled", partitions: "engine.partitions")
 
     /// Writes the whole state and `offsets` into a snapshot.
     public func checkpoint(offsets: [TopicPartitionKey: Int64], writtenAtMs: Int64) -> SnapshotWriter {
@@ -85,6 +85,10 @@ extension RecommenderCore {
             w.append(metrics.hits)
             w.append(metrics.ndcgSum)
             w.append(writtenAtMs)
+        }
+        writer.addSection(Self.checkpointSections.partitions) { w in
+            w.append(UInt32(appliedByPartition.count))
+            for n in appliedByPartition { w.append(n) }
         }
         writer.addSection(Self.checkpointSections.offsets) { w in
             let sorted = offsets.sorted { $0.key < $1.key }
@@ -163,6 +167,14 @@ extension RecommenderCore {
         let ndcgSum = try m.readDouble()
         core.metrics.restore(evaluated: evaluated, hits: hits, ndcgSum: ndcgSum)
         let writtenAt = try m.read(Int64.self)
+
+        if reader.sectionNames.contains(checkpointSections.partitions) {
+            var a = ByteReader(try reader.section(checkpointSections.partitions), context: checkpointSections.partitions)
+            let n = Int(try a.read(UInt32.self))
+            var applied: [Int64] = []
+            for _ in 0..<n { applied.append(try a.read(Int64.self)) }
+            core.appliedByPartition = applied
+        }
 
         var o = ByteReader(try reader.section(checkpointSections.offsets), context: checkpointSections.offsets)
         var offsets: [TopicPartitionKey: Int64] = [:]

@@ -119,3 +119,26 @@ extension RecommenderCore {
         freeUserRows.append(row)
     }
 }
+
+extension RecommenderCore {
+    /// Forgets that `id`'s last list was published (its delivery failed) and queues the user for
+    /// a refresh, so the list is published again.
+    public func forgetPublishedList(of id: String) {
+        guard let row = users.index(of: id) else { return }
+        let u = Int(row)
+        table.lastList[u] = []
+        table.lastPublishedMs[u] = .min
+        if tracksChanges { markChanged(row) }
+        if !table.isDirty[u] {
+            table.isDirty[u] = true
+            dirtyQueue.append(row)
+        }
+    }
+
+    /// Flags the user `id` as changed, so the next `takeChangedUsers` includes it (a changelog
+    /// round that did not complete is written again).
+    public func markChanged(id: String) {
+        guard let row = users.index(of: id) else { return }
+        markChanged(row)
+    }
+}

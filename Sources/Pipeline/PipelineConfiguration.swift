@@ -11,6 +11,11 @@ public struct PipelineConfiguration: Sendable {
     public var outputTopic = "streamrec.recommendations"
     /// Topic for rejected messages, with the reason in a header.
     public var deadLetterTopic = "streamrec.dead-letter"
+    /// Compacted topic of per-partition user state (`kafka.changelog_topic`): nil means
+    /// `<groupId>.state`, the empty string turns the changelog off. Used with a consumer group.
+    public var changelogTopicSetting: String?
+    /// Longest time a restore of one partition from the changelog may take, in milliseconds.
+    public var restoreTimeoutMs: Int32 = 120_000
     /// Extra librdkafka properties passed through unchanged (security, tuning).
     public var kafkaProperties: [String: String] = [:]
     /// Join the consumer group (`true`) or assign every partition of the input topic manually.
@@ -42,6 +47,13 @@ public struct PipelineConfiguration: Sendable {
 
     /// Creates the default configuration.
     public init() {}
+
+    /// The changelog topic in force (nil: none, without a consumer group or when turned off).
+    public var changelogTopic: String? {
+        guard useConsumerGroup else { return nil }
+        guard let setting = changelogTopicSetting else { return "\(groupId).state" }
+        return setting.isEmpty ? nil : setting
+    }
 
     /// librdkafka properties of the consumer.
     ///

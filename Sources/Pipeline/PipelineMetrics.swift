@@ -22,6 +22,9 @@ struct PipelineMetrics {
     let items: Gauge
     let lag: Gauge
     let paused: Gauge
+    let assignedPartitions: Gauge
+    let restoredUsers: Counter
+    let changelogBytes: Counter
     let onlineHitRate: Gauge
     let onlineNDCG: Gauge
     let checkpointAge: Gauge
@@ -56,6 +59,9 @@ struct PipelineMetrics {
         items = Gauge(label: "streamrec_items", factory: factory)
         lag = Gauge(label: "streamrec_consumer_lag", factory: factory)
         paused = Gauge(label: "streamrec_fetch_paused", factory: factory)
+        assignedPartitions = Gauge(label: "streamrec_assigned_partitions", factory: factory)
+        restoredUsers = Counter(label: "streamrec_restored_users_total", factory: factory)
+        changelogBytes = Counter(label: "streamrec_changelog_bytes_total", factory: factory)
         onlineHitRate = Gauge(label: "streamrec_online_hr_at_10", factory: factory)
         onlineNDCG = Gauge(label: "streamrec_online_ndcg_at_10", factory: factory)
         checkpointAge = Gauge(label: "streamrec_checkpoint_age_seconds", factory: factory)

@@ -35,6 +35,22 @@ public struct PipelineStats: Sendable {
     public var appliedTotal: Int64 = 0
     /// Wall-clock time of the last durable checkpoint, epoch ms.
     public var lastCheckpointWallMs: Int64?
+    /// Input partitions assigned to this instance now.
+    public var assignedPartitions: [Int32] = []
+    /// Events applied to the state of the partitions assigned now (each partition's count
+    /// travels with its state), so the sum over a group's members is the group's count.
+    public var appliedOwned: Int64 = 0
+    /// Partitions restored from the changelog since start, the users they held, and the
+    /// seconds the restores took.
+    public var restoredPartitions = 0
+    /// See `restoredPartitions`.
+    public var restoredUsers = 0
+    /// See `restoredPartitions`.
+    public var restoreSeconds = 0.0
+    /// Changelog rounds written and their bytes.
+    public var changelogRounds: Int64 = 0
+    /// See `changelogRounds`.
+    public var changelogBytes: Int64 = 0
     /// Total dead-lettered messages.
     public var deadLetteredTotal: Int64 { deadLettered.values.reduce(0, +) }
 

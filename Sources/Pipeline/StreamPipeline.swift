@@ -7,11 +7,15 @@ import Metrics
 import Models
 
 /// The daemon's loop: consume events, decode and validate, apply them to the recommender,
-/// refresh and publish lists, dead-letter bad input, checkpoint, then commit offsets.
+/// refresh and publish lists, dead-letter bad input, write the state of each partition to the
+/// changelog and the local checkpoint, then commit offsets.
 ///
-/// Exactly-once state: offsets are committed only after a checkpoint that contains them is
-/// durable, and on start the newest valid checkpoint is loaded and the consumer seeks to the
-/// offsets it holds, so every event is applied once to the state it restores.
+/// Exactly once, per input partition: the state held for a partition always says which input
+/// position it reflects. A partition resumes at that position on every assignment, when the
+/// group's committed position names the same state; otherwise its state is dropped and restored
+/// from the changelog first (`StreamPipeline+Assignment.swift`). Offsets are committed only after
+/// the changelog round they name, and the lists published before it, are delivered
+/// (`StreamPipeline+Commit.swift`).
 ///
 /// `run()` blocks the calling thread (librdkafka polls block), so start it on a dedicated
 /// thread; `stop()` may be called from any thread and makes `run()` drain and return.
@@ -20,42 +24,52 @@ public final class StreamPipeline: @unchecked Sendable {
     public let configuration: PipelineConfiguration
     /// Engine configuration in force.
     public let engineConfiguration: EngineConfiguration
-    /// What was restored at start (nil: started empty).
+    /// What was restored at start from the local checkpoint (nil: started without one).
     public let restoredCheckpoint: CheckpointInfo?
-    private let logger: Logger
-    private let lock = NSLock()
-    private let core: RecommenderCore
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
+    let logger: Logger
+    /// Guards `core`, `partitions`, `stats` and the fields below it; taken per message on the
+    /// pipeline thread and by readers on other threads.
+    let lock = NSLock()
+    let core: RecommenderCore
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer
     private let decoder: EventDecoder
-    private let store: CheckpointStore?
-    private let clock = ContinuousClock()
+    let store: CheckpointStore?
+    private let directoryLock: StateDirectoryLock?
+    let changelog: ChangelogWriter?
+    let restorer: ChangelogRestorer?
+    let failures: DeliveryFailures
+    let clock = ContinuousClock()
     private let startInstant: ContinuousClock.Instant
-    private var metrics: PipelineMetrics
-    private let deliveryFailureCounter = FailureCounter()
+    var metrics: PipelineMetrics
     private let kafkaErrors = ErrorBox()
 
     // Guarded by `lock`.
-    private var stats = PipelineStats()
-    /// Next offset to consume per input partition (index = partition), −1 when unknown.
-    private var nextOffsets: [Int64] = []
-    private var restoredOffsets: [Int32: Int64] = [:]
-    private var committedOffsets: [Int32: Int64] = [:]
-    private var assignedPartitions: Set<Int32> = []
+    var stats = PipelineStats()
+    /// Per input partition (index = partition): assignment, position and changelog round.
+    var partitions: [PartitionState] = []
+    /// Partitions of the input topic (nil until known).
+    var inputPartitionCount: Int32?
     private var stopRequested = false
-    private var readyNotified = false
+    var readyNotified = false
     private var deadLetterLogWindow: (second: Int64, count: Int) = (0, 0)
-    private var lastCheckpointApplied: Int64 = 0
-    private var lastCheckpointOffsets: [Int32: Int64] = [:]
-    private var lastCheckpointWallMs: Int64?
+    var lastCheckpointApplied: Int64 = 0
+    var lastCheckpointWallMs: Int64?
+    /// Whether fetching is paused for output backpressure.
+    private var fetchPaused = false
 
     /// Called once, on the pipeline thread, after the first partitions are assigned.
     public var onReady: (@Sendable () -> Void)?
     /// Called on the pipeline thread for every list handed to the producer (tests, HTTP cache).
     public var onPublish: (@Sendable (RecommendationList) -> Void)?
+    /// Called on the pipeline thread with the partitions revoked from this instance.
+    public var onRevoke: (@Sendable ([Int32]) -> Void)?
 
-    /// Loads the newest valid checkpoint (or the warm-start snapshot) and connects a consumer and
-    /// a producer; throws when the Kafka configuration is refused or no state can be read.
+    /// Takes the state directory's lock, loads the newest valid checkpoint there (or the
+    /// warm-start snapshot), and connects a consumer and a producer; with a consumer group and a
+    /// changelog, checks the input topic and creates the changelog topic when missing. Throws
+    /// when the Kafka configuration is refused, another process holds the state directory, or
+    /// no state can be read.
     ///
     /// `metricsFactory` is where its metrics are created (default: the process's bootstrapped
     /// backend).
@@ -70,7 +84,9 @@ public final class StreamPipeline: @unchecked Sendable {
         self.startInstant = clock.now
 
         var restored: (RecommenderCore, CheckpointInfo)?
+        var restoredPartitions: [Int32: PartitionState] = [:]
         if let directory = configuration.stateDirectory {
+            directoryLock = try StateDirectoryLock(directory: directory)
             let store = try CheckpointStore(directory: directory, keep: configuration.checkpointsKept)
             self.store = store
             let (loaded, skipped) = store.loadNewest()
@@ -79,21 +95,28 @@ public final class StreamPipeline: @unchecked Sendable {
             }
             if let loaded {
                 restored = try RecommenderCore.restore(from: loaded.reader, configuration: engine)
+                restoredPartitions = try Self.readPartitionSection(loaded.reader)
                 logger.info("restored \(loaded.path): \(restored!.1.appliedEvents) events applied, \(restored!.1.users) users, \(restored!.1.items) items")
             } else if !skipped.isEmpty {
                 logger.critical("no checkpoint in \(directory) verifies; starting from an empty state")
             }
         } else {
             self.store = nil
+            self.directoryLock = nil
+        }
+        for line in StartupNotices.lines(pipeline: configuration, engine: engine,
+                                         restoredModel: restored?.0.model.configuration) {
+            logger.warning("\(line)")
         }
         if let (restoredCore, info) = restored {
             self.core = restoredCore
             self.restoredCheckpoint = info
             for (key, offset) in info.offsets where key.topic == configuration.inputTopic {
-                restoredOffsets[key.partition] = offset
+                var state = restoredPartitions[key.partition] ?? PartitionState()
+                state.position = offset
+                restoredPartitions[key.partition] = state
             }
             lastCheckpointApplied = info.appliedEvents
-            lastCheckpointOffsets = restoredOffsets
             lastCheckpointWallMs = info.writtenAtMs
         } else if let core {
             self.core = core
@@ -106,37 +129,77 @@ public final class StreamPipeline: @unchecked Sendable {
             self.core = RecommenderCore(configuration: engine)
             self.restoredCheckpoint = nil
         }
-
-        for line in StartupNotices.lines(pipeline: configuration, engine: engine,
-                                         restoredModel: restored?.0.model.configuration) {
-            logger.warning("\(line)")
+        for (p, state) in restoredPartitions where p >= 0 {
+            while partitions.count <= Int(p) { partitions.append(PartitionState()) }
+            var suspended = state
+            suspended.assigned = false
+            partitions[Int(p)] = suspended
         }
 
         let kafkaLog: KafkaLogSink = { [logger] level, facility, message in
             logger.log(level: level <= 3 ? .error : (level == 4 ? .warning : .info),
                        "librdkafka \(facility): \(message)")
         }
-        let failures = deliveryFailureCounter
+        let failures = DeliveryFailures(outputTopic: configuration.outputTopic, changelogTopic: configuration.changelogTopic)
+        self.failures = failures
         producer = try KafkaProducer(properties: configuration.producerProperties(), logSink: kafkaLog,
                                      onDeliveryFailure: { [logger] error, tp in
-                                         failures.increment()
                                          logger.error("delivery failed: \(error) \(tp.map { "\($0.topic)/\($0.partition)" } ?? "")")
-                                     })
+                                     },
+                                     onFailedMessage: { failures.record($0) })
         let errorBox = kafkaErrors
         consumer = try KafkaConsumer(properties: configuration.consumerProperties(), logSink: kafkaLog,
                                      onError: { [logger] error in
                                          errorBox.set("\(error)")
                                          logger.warning("kafka: \(error)")
                                      })
+        if let topic = configuration.changelogTopic {
+            changelog = ChangelogWriter(topic: topic, producer: producer)
+            restorer = try ChangelogRestorer(topic: topic, bootstrapServers: configuration.bootstrapServers,
+                                             properties: configuration.kafkaProperties.filter { !$0.key.hasPrefix("group.") })
+            self.core.tracksChanges = true
+        } else {
+            changelog = nil
+            restorer = nil
+        }
+        if configuration.useConsumerGroup {
+            try prepareTopics()
+        }
+    }
+
+    /// Reads the input topic's partition count and, with a changelog, creates the changelog topic
+    /// (same partition count, `cleanup.policy=compact`) when missing; refuses one whose partition
+    /// count differs from the input's (it would not be co-partitioned).
+    private func prepareTopics() throws {
+        let topics = try KafkaAdmin.listTopics(bootstrapServers: configuration.bootstrapServers,
+                                               properties: configuration.kafkaProperties, timeoutMs: 10_000)
+        guard let count = topics[configuration.inputTopic] else {
+            if configuration.changelogTopic == nil { return }
+            throw PipelineError("input topic \(configuration.inputTopic) does not exist: create it first "
+                + "(its partition count bounds how many instances share the work), or set kafka.changelog_topic: \"\" to run without a changelog")
+        }
+        inputPartitionCount = count
+        guard let changelogTopic = configuration.changelogTopic else { return }
+        if let existing = topics[changelogTopic] {
+            guard existing == count else {
+                throw PipelineError("changelog topic \(changelogTopic) has \(existing) partitions, the input topic \(configuration.inputTopic) has \(count): they must match (delete and recreate the changelog, or name another with kafka.changelog_topic)")
+            }
+            return
+        }
+        try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
+                                    properties: configuration.kafkaProperties,
+                                    topics: [(name: changelogTopic, partitions: count)],
+                                    configs: [changelogTopic: ["cleanup.policy": "compact"]])
+        logger.info("created changelog topic \(changelogTopic) (\(count) partitions, cleanup.policy=compact)")
     }
 
     /// Milliseconds since the pipeline was created (monotonic).
-    private var monotonicMs: Int64 {
+    var monotonicMs: Int64 {
         let d = clock.now - startInstant
         return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
     }
 
-    private static var wallClockMs: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static var wallClockMs: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// A consistent copy of the counters.
     public func statsSnapshot() -> PipelineStats {
@@ -148,11 +211,16 @@ public final class StreamPipeline: @unchecked Sendable {
         s.onlineNDCG = core.metrics.ndcg
         s.onlineEvaluated = core.metrics.evaluated
         s.listsPublished = core.listsPublished
-        s.deliveryFailures = deliveryFailureCounter.value
+        s.deliveryFailures = failures.count
         s.lastKafkaError = kafkaErrors.value
         s.appliedTotal = core.appliedEvents
         s.evictedUsers = core.evictedUsers
         s.lastCheckpointWallMs = lastCheckpointWallMs
+        s.assignedPartitions = partitions.indices.filter { partitions[$0].assigned }.map(Int32.init)
+        s.appliedOwned = s.assignedPartitions.reduce(0) { sum, p in
+            sum + (Int(p) < core.appliedByPartition.count ? core.appliedByPartition[Int(p)] : 0)
+        }
+        s.paused = fetchPaused
         return s
     }
 
@@ -160,6 +228,20 @@ public final class StreamPipeline: @unchecked Sendable {
     public func withCore<R>(_ body: (RecommenderCore) throws -> R) rethrows -> R {
         lock.lock(); defer { lock.unlock() }
         return try body(core)
+    }
+
+    /// Who answers for `user`: its input partition (from the state held, else from the key hash
+    /// the project's producers use, murmur2 like the Java client) and whether this instance owns
+    /// it now. `partition` is nil while the input's partition count is unknown.
+    public func ownership(ofUser user: String) -> (partition: Int32?, owned: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        var partition = core.partition(ofUser: user)
+        if partition == nil, let count = inputPartitionCount, count > 0 {
+            partition = KafkaPartitioner.murmur2(Array(user.utf8), partitionCount: count)
+        }
+        guard let p = partition else { return (nil, !configuration.useConsumerGroup) }
+        let owned = Int(p) < partitions.count && partitions[Int(p)].assigned
+        return (p, owned)
     }
 
     /// Asks `run()` to drain and return.
@@ -180,18 +262,12 @@ public final class StreamPipeline: @unchecked Sendable {
         var lastCheckpoint = monotonicMs
         var lastGauges = monotonicMs
         while !shouldStop {
-            if producer.outstandingCount > configuration.maxOutstandingLists {
-                setPaused(true)
-                _ = producer.poll(timeoutMs: 50)
-                // Keep the group membership alive while paused.
-                _ = consumer.poll(timeoutMs: 0, maxMessages: 0) { _ in }
-                continue
-            }
-            setPaused(false)
+            applyBackpressure()
             var batchStart: ContinuousClock.Instant?
             var appliedInBatch = 0
-            let polled = consumer.poll(timeoutMs: pollTimeout(sinceRefreshMs: monotonicMs - lastRefresh),
-                                       maxMessages: configuration.pollBatchSize) { message in
+            let wait = fetchPaused ? Int32(50) : pollTimeout(sinceRefreshMs: monotonicMs - lastRefresh)
+            // Polling goes on while paused: the group sees a live member and rebalances run.
+            let polled = consumer.poll(timeoutMs: wait, maxMessages: configuration.pollBatchSize) { message in
                 // Timed from the first message on: the wait for it is not update time.
                 if batchStart == nil { batchStart = clock.now }
                 if handle(message) { appliedInBatch += 1 }
@@ -230,95 +306,55 @@ public final class StreamPipeline: @unchecked Sendable {
         return Int32(min(Int64(configuration.pollTimeoutMs), untilRefresh))
     }
 
-    private static func nanoseconds(_ d: Duration) -> Int64 {
+    static func nanoseconds(_ d: Duration) -> Int64 {
         d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
     }
 
-    private func checkpointDue(sinceMs elapsed: Int64) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        let pending = core.appliedEvents - lastCheckpointApplied
-        if store == nil {
-            return elapsed >= configuration.commitIntervalMs
+    /// Pauses fetching from the assigned partitions while the producer holds more than
+    /// `maxOutstandingLists` messages, and resumes once it is down to half of that.
+    private func applyBackpressure() {
+        let outstanding = producer.outstandingCount
+        if !fetchPaused && outstanding > configuration.maxOutstandingLists {
+            _ = producer.poll(timeoutMs: 0)
+            setPaused(true)
+        } else if fetchPaused && outstanding <= configuration.maxOutstandingLists / 2 {
+            setPaused(false)
+        } else if fetchPaused {
+            _ = producer.poll(timeoutMs: 10)
         }
-        return pending >= Int64(configuration.checkpointEveryEvents)
-            || (elapsed >= configuration.checkpointIntervalMs && (pending > 0 || offsetsChanged))
     }
 
-    /// Whether a checkpoint or a commit has something new: offsets moved since the last
-    /// checkpoint (dead letters move them too), or owned offsets are not yet committed.
-    private var offsetsChanged: Bool {
-        let current = currentOffsets()
-        if store != nil && current != lastCheckpointOffsets { return true }
-        return current.contains { assignedPartitions.contains($0.key) && committedOffsets[$0.key] != $0.value }
-    }
-
-    /// Next offset per input partition: consumed ones, else what the checkpoint restored.
-    private func currentOffsets() -> [Int32: Int64] {
-        var offsets = restoredOffsets
-        for (p, next) in nextOffsets.enumerated() where next >= 0 { offsets[Int32(p)] = next }
-        return offsets
-    }
-
-    private func startConsuming() throws {
-        if configuration.useConsumerGroup {
-            try consumer.subscribe(topics: [configuration.inputTopic], onAssign: { [self] partitions in
-                lock.lock()
-                var seeks: [TopicPartition: Int64] = [:]
-                for tp in partitions where tp.topic == configuration.inputTopic {
-                    assignedPartitions.insert(tp.partition)
-                    if let offset = restoredOffsets[tp.partition] ?? offset(of: tp.partition) {
-                        seeks[tp] = offset
-                    }
-                }
-                stats.assigned = !assignedPartitions.isEmpty
-                let first = !readyNotified
-                readyNotified = true
-                lock.unlock()
-                logger.info("assigned \(partitions.count) partition(s) of \(configuration.inputTopic); resuming \(seeks.count) from the checkpoint")
-                if first { onReady?() }
-                return seeks
-            }, onRevoke: { [self] partitions in
-                logger.info("revoking \(partitions.count) partition(s): publishing, checkpointing and committing first")
-                refresh(force: true)
-                _ = producer.flush(timeoutMs: configuration.shutdownTimeoutMs)
-                checkpointAndCommit()
-                lock.lock()
-                for tp in partitions { assignedPartitions.remove(tp.partition) }
-                stats.assigned = !assignedPartitions.isEmpty
-                lock.unlock()
-            })
+    private func setPaused(_ paused: Bool) {
+        let assigned = consumer.assignment()
+        do {
+            if paused { try consumer.pause(assigned) } else { try consumer.resume(assigned) }
+        } catch {
+            logger.error("could not \(paused ? "pause" : "resume") fetching: \(error)")
+        }
+        lock.lock()
+        fetchPaused = paused
+        lock.unlock()
+        metrics.paused.record(paused ? 1 : 0)
+        if paused {
+            logger.warning("output backlog above \(configuration.maxOutstandingLists) messages: fetching paused (still polling, so the group keeps this member)")
         } else {
-            let topics = try KafkaAdmin.listTopics(bootstrapServers: configuration.bootstrapServers,
-                                                   properties: configuration.kafkaProperties, timeoutMs: 10_000)
-            guard let count = topics[configuration.inputTopic] else {
-                throw KafkaError(kind: .invalidArgument, message: "input topic \(configuration.inputTopic) does not exist")
-            }
-            let all = (0..<count).map { TopicPartition(topic: configuration.inputTopic, partition: $0) }
-            let committed = try consumer.committed(all, timeoutMs: 10_000)
-            let start = all.map { tp in
-                TopicPartitionOffset(tp, offset: restoredOffsets[tp.partition] ?? committed[tp] ?? -2)
-            }
-            try consumer.assign(start)
-            lock.lock()
-            assignedPartitions = Set(all.map(\.partition))
-            stats.assigned = true
-            readyNotified = true
-            lock.unlock()
-            onReady?()
+            logger.info("output backlog drained: fetching resumed")
         }
-    }
-
-    private func offset(of partition: Int32) -> Int64? {
-        let p = Int(partition)
-        return p < nextOffsets.count && nextOffsets[p] >= 0 ? nextOffsets[p] : nil
     }
 
     /// Decodes and applies one message, or dead-letters it; returns whether it was applied.
+    /// A message of a partition this instance does not own (any more) is not applied.
     private func handle(_ message: borrowing KafkaMessageView) -> Bool {
         let partition = message.partition
         let offset = message.offset
         var rejection: (reason: String, detail: String)?
         lock.lock()
+        let p = Int(partition)
+        if p >= partitions.count { partitions += Array(repeating: PartitionState(), count: p + 1 - partitions.count) }
+        guard partitions[p].assigned || !configuration.useConsumerGroup else {
+            lock.unlock()
+            return false
+        }
         stats.consumed += 1
         do {
             let event = try decoder.decode(message.payload, fallbackTimestampMs: message.timestampMs ?? Self.wallClockMs)
@@ -331,9 +367,7 @@ public final class StreamPipeline: @unchecked Sendable {
         } catch {
             rejection = (error.reason, error.description)
         }
-        let p = Int(partition)
-        if p >= nextOffsets.count { nextOffsets += Array(repeating: -1, count: p + 1 - nextOffsets.count) }
-        nextOffsets[p] = offset + 1
+        partitions[p].position = offset + 1
         lock.unlock()
         if let rejection {
             deadLetter(message, reason: rejection.reason, detail: rejection.detail)
@@ -368,7 +402,8 @@ public final class StreamPipeline: @unchecked Sendable {
         }
     }
 
-    private func refresh(force: Bool) {
+    /// Scores the users due for a refresh and hands their new lists to the producer.
+    func refresh(force: Bool) {
         var lists: [RecommendationList] = []
         let started = clock.now
         lock.lock()
@@ -386,65 +421,16 @@ public final class StreamPipeline: @unchecked Sendable {
             onPublish?(list)
         } catch {
             logger.error("could not publish the list of \(list.user): \(error)")
-        }
-    }
-
-    /// Writes a checkpoint holding the current offsets (when a state directory is configured),
-    /// then commits exactly those offsets. A failed checkpoint commits nothing.
-    private func checkpointAndCommit() {
-        lock.lock()
-        let offsets = currentOffsets()
-        // Commit only what this member owns: a commit from a member that lost its partitions
-        // (session timeout during an outage) is refused and resets the group join in progress.
-        let ownedOffsets = offsets.filter { assignedPartitions.contains($0.key) }
-        let changed = ownedOffsets.contains { committedOffsets[$0.key] != $0.value }
-        let pendingEvents = core.appliedEvents - lastCheckpointApplied
-        var bytes: [UInt8]?
-        let applied = core.appliedEvents
-        if let _ = store, pendingEvents > 0 || offsets != lastCheckpointOffsets {
-            let keyed = Dictionary(uniqueKeysWithValues: offsets.map {
-                (TopicPartitionKey(topic: configuration.inputTopic, partition: $0.key), $0.value)
-            })
-            bytes = core.checkpoint(offsets: keyed, writtenAtMs: Self.wallClockMs).encoded()
-        }
-        lock.unlock()
-
-        if let store, let bytes {
-            let started = clock.now
-            do {
-                let path = try store.write(bytes, sequence: applied)
-                metrics.checkpoints.increment()
-                metrics.checkpointLatency.recordNanoseconds(Self.nanoseconds(clock.now - started))
-                lock.lock()
-                lastCheckpointApplied = applied
-                lastCheckpointOffsets = offsets
-                lastCheckpointWallMs = Self.wallClockMs
-                lock.unlock()
-                logger.debug("checkpoint \(path): \(applied) events, \(bytes.count) bytes")
-            } catch {
-                metrics.checkpointFailures.increment()
-                logger.error("checkpoint failed; offsets stay uncommitted: \(error)")
-                return
-            }
-        }
-        guard changed else { return }
-        do {
-            try consumer.commit(ownedOffsets.map {
-                TopicPartitionOffset(topic: configuration.inputTopic, partition: $0.key, offset: $0.value)
-            })
             lock.lock()
-            for (p, o) in ownedOffsets { committedOffsets[p] = o }
+            core.forgetPublishedList(of: list.user)
             lock.unlock()
-        } catch {
-            metrics.commitFailures.increment()
-            logger.warning("offset commit failed (the checkpoint holds them; will retry): \(error)")
         }
     }
 
     private func updateGauges() {
         lock.lock()
-        let partitions = assignedPartitions
-        let positions = nextOffsets
+        let assigned = partitions.indices.filter { partitions[$0].assigned }
+        let positions = partitions.map(\.position)
         metrics.users.record(core.users.count)
         metrics.items.record(core.items.count)
         metrics.onlineHitRate.record(core.metrics.hitRate)
@@ -452,19 +438,19 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.recordEvictions(core.evictedUsers)
         metrics.recordSession(core.sessionStatistics)
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
+        metrics.assignedPartitions.record(assigned.count)
         if let last = lastCheckpointWallMs {
             metrics.checkpointAge.record(Double(Self.wallClockMs - last) / 1000)
         }
         lock.unlock()
         var lag: Int64 = 0
         var known = false
-        for partition in partitions {
-            let tp = TopicPartition(topic: configuration.inputTopic, partition: partition)
+        for p in assigned {
+            let tp = TopicPartition(topic: configuration.inputTopic, partition: Int32(p))
             guard let marks = consumer.cachedWatermarks(tp) else { continue }
-            let p = Int(partition)
-            let position = p < positions.count && positions[p] >= 0 ? positions[p] : marks.low
+            let position = positions[p] ?? marks.low
             let behind = max(0, marks.high - position)
-            metrics.partitionLag(partition).record(behind)
+            metrics.partitionLag(Int32(p)).record(behind)
             lag += behind
             known = true
         }
@@ -472,20 +458,6 @@ public final class StreamPipeline: @unchecked Sendable {
         lock.lock()
         stats.lag = known ? lag : -1
         lock.unlock()
-    }
-
-    private func setPaused(_ paused: Bool) {
-        lock.lock()
-        let changed = stats.paused != paused
-        stats.paused = paused
-        lock.unlock()
-        guard changed else { return }
-        metrics.paused.record(paused ? 1 : 0)
-        if paused {
-            logger.warning("output backlog above \(configuration.maxOutstandingLists) messages: fetching paused")
-        } else {
-            logger.info("output backlog drained: fetching resumed")
-        }
     }
 
     private func drain() {
@@ -498,20 +470,4 @@ public final class StreamPipeline: @unchecked Sendable {
         consumer.close()
         logger.info("stopped")
     }
-}
-
-/// Thread-safe counter for delivery callbacks.
-final class FailureCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count: Int64 = 0
-    func increment() { lock.lock(); count += 1; lock.unlock() }
-    var value: Int64 { lock.lock(); defer { lock.unlock() }; return count }
-}
-
-/// Thread-safe holder of the last Kafka error text.
-final class ErrorBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text: String?
-    func set(_ value: String?) { lock.lock(); text = value; lock.unlock() }
-    var value: String? { lock.lock(); defer { lock.unlock() }; return text }
 }
