@@ -8,6 +8,7 @@ final class ClientContext: @unchecked Sendable {
     let logSink: KafkaLogSink?
     let onError: (@Sendable (KafkaError) -> Void)?
     let onDeliveryFailure: (@Sendable (KafkaError, TopicPartition?) -> Void)?
+    let onFailedMessage: (@Sendable (DeliveryFailure) -> Void)?
     let delivered = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
     /// Rebalance handlers, set by `subscribe` and read inside `poll`.
@@ -15,10 +16,12 @@ final class ClientContext: @unchecked Sendable {
 
     init(logSink: KafkaLogSink?,
          onError: (@Sendable (KafkaError) -> Void)? = nil,
-         onDeliveryFailure: (@Sendable (KafkaError, TopicPartition?) -> Void)? = nil) {
+         onDeliveryFailure: (@Sendable (KafkaError, TopicPartition?) -> Void)? = nil,
+         onFailedMessage: (@Sendable (DeliveryFailure) -> Void)? = nil) {
         self.logSink = logSink
         self.onError = onError
         self.onDeliveryFailure = onDeliveryFailure
+        self.onFailedMessage = onFailedMessage
     }
 
     /// The context behind a client handle's opaque pointer.

@@ -9,13 +9,20 @@ public enum KafkaAdmin {
     ///
     /// - Parameters:
     ///   - properties: extra librdkafka properties (security settings, ...).
+    ///   - configs: topic-level configuration by topic name (such as `cleanup.policy: compact`),
+    ///     sent with the request; every name must be one of `topics`.
     ///   - replicationFactor: replicas per partition, -1 for the broker default.
     ///   - timeoutMs: how long to wait for the controller's answer.
     public static func createTopics(bootstrapServers: String, properties: [String: String] = [:],
                                     topics: [(name: String, partitions: Int32)],
+                                    configs: [String: [String: String]] = [:],
                                     replicationFactor: Int32 = -1, timeoutMs: Int32 = 10_000,
                                     logSink: KafkaLogSink? = nil) throws {
         guard !topics.isEmpty else { return }
+        let names = Set(topics.map(\.name))
+        if let stray = configs.keys.sorted().first(where: { !names.contains($0) }) {
+            throw KafkaError(kind: .invalidArgument, message: "configs given for topic '\(stray)', which is not created")
+        }
         try withClient(bootstrapServers: bootstrapServers, properties: properties, logSink: logSink) { rk in
             var errstr = [CChar](repeating: 0, count: 512)
             var newTopics: [OpaquePointer?] = []
@@ -30,6 +37,13 @@ public enum KafkaAdmin {
                     throw KafkaError(kind: .admin, message: "topic '\(topic.name)': \(KafkaConfiguration.text(errstr))")
                 }
                 newTopics.append(newTopic)
+                for (key, value) in (configs[topic.name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    let err = rd_kafka_NewTopic_set_config(newTopic, key, value)
+                    guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                        throw KafkaError.fromCode(.invalidArgument, err,
+                                                  context: "topic '\(topic.name)': config '\(key)'")
+                    }
+                }
             }
             let options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS)
             defer { rd_kafka_AdminOptions_destroy(options) }

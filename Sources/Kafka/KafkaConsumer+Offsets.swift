@@ -4,10 +4,20 @@ extension KafkaConsumer {
     /// Commits `offsets` (each the next offset to consume) for the group. Blocking until the
     /// broker answers. An empty array does nothing.
     public func commit(_ offsets: [TopicPartitionOffset]) throws {
+        try commit(offsets, metadata: [:])
+    }
+
+    /// Commits `offsets` like `commit(_:)`, each with the metadata string given for its
+    /// partition in `metadata` (Kafka stores it with the offset; see `committedWithMetadata`).
+    /// Partitions absent from `metadata` get none. Blocking until the broker answers.
+    public func commit(_ offsets: [TopicPartitionOffset], metadata: [TopicPartition: String]) throws {
         guard !offsets.isEmpty else { return }
         guard !isClosed else { throw KafkaError.closed("consumer") }
         let list = TopicPartitionList.make(offsets)
         defer { rd_kafka_topic_partition_list_destroy(list) }
+        if !metadata.isEmpty {
+            TopicPartitionList.setMetadata(list, metadata)
+        }
         let err = rd_kafka_commit(handle, list, 0)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError.fromCode(.commit, err, context: "committing \(offsets)")
@@ -18,7 +28,30 @@ extension KafkaConsumer {
     /// The group's committed offsets for `partitions`; partitions without one are absent.
     /// Blocking up to `timeoutMs`.
     public func committed(_ partitions: [TopicPartition], timeoutMs: Int32 = 5_000) throws -> [TopicPartition: Int64] {
-        guard !partitions.isEmpty else { return [:] }
+        var result: [TopicPartition: Int64] = [:]
+        try readCommitted(partitions, timeoutMs: timeoutMs) { tp, element in
+            result[tp] = element.offset
+        }
+        return result
+    }
+
+    /// The group's committed offsets for `partitions` with the metadata committed with each
+    /// (empty when none was); partitions without a committed offset are absent. Blocking up to
+    /// `timeoutMs`.
+    public func committedWithMetadata(_ partitions: [TopicPartition],
+                                      timeoutMs: Int32 = 5_000) throws -> [TopicPartition: CommittedOffset] {
+        var result: [TopicPartition: CommittedOffset] = [:]
+        try readCommitted(partitions, timeoutMs: timeoutMs) { tp, element in
+            result[tp] = CommittedOffset(offset: element.offset, metadata: TopicPartitionList.metadata(element))
+        }
+        return result
+    }
+
+    /// Asks the group coordinator for the committed offsets of `partitions` and calls `body`
+    /// for each partition that has one.
+    private func readCommitted(_ partitions: [TopicPartition], timeoutMs: Int32,
+                               _ body: (TopicPartition, rd_kafka_topic_partition_t) -> Void) throws {
+        guard !partitions.isEmpty else { return }
         let list = TopicPartitionList.make(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_committed(handle, list, timeoutMs)
@@ -26,13 +59,11 @@ extension KafkaConsumer {
             throw KafkaError.fromCode(.query, err, context: "reading committed offsets")
         }
         try Self.checkElements(list, kind: .query, verb: "reading the committed offset of")
-        var result: [TopicPartition: Int64] = [:]
-        try TopicPartitionList.forEach(list) { element in
+        TopicPartitionList.forEachElement(list) { element in
             if element.offset >= 0 {
-                result[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+                body(TopicPartition(topic: String(cString: element.topic), partition: element.partition), element)
             }
         }
-        return result
     }
 
     /// The low (oldest) and high (next to be written) offsets of `tp`, asked of the partition

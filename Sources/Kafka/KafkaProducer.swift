@@ -27,11 +27,15 @@ public final class KafkaProducer: @unchecked Sendable {
     ///   - logSink: receives librdkafka log lines and client errors; nothing is printed without it.
     ///   - onError: receives client-level errors (all brokers down, ...), called inside `poll`.
     ///   - onDeliveryFailure: called inside `poll`/`flush` for each message whose delivery failed.
+    ///   - onFailedMessage: also called inside `poll`/`flush` for each message whose delivery
+    ///     failed (after `onDeliveryFailure`), with the message's topic, partition and key.
     public init(properties: [String: String],
                 logSink: KafkaLogSink? = nil,
                 onError: (@Sendable (KafkaError) -> Void)? = nil,
-                onDeliveryFailure: (@Sendable (KafkaError, TopicPartition?) -> Void)? = nil) throws {
-        let context = ClientContext(logSink: logSink, onError: onError, onDeliveryFailure: onDeliveryFailure)
+                onDeliveryFailure: (@Sendable (KafkaError, TopicPartition?) -> Void)? = nil,
+                onFailedMessage: (@Sendable (DeliveryFailure) -> Void)? = nil) throws {
+        let context = ClientContext(logSink: logSink, onError: onError, onDeliveryFailure: onDeliveryFailure,
+                                    onFailedMessage: onFailedMessage)
         let conf = try KafkaConfiguration.make(properties: properties, defaults: Self.defaultProperties,
                                                context: context)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
@@ -42,11 +46,16 @@ public final class KafkaProducer: @unchecked Sendable {
                 return
             }
             context.failed.add(1, ordering: .relaxed)
-            guard let callback = context.onDeliveryFailure else { return }
-            let tp = message.pointee.rkt.map {
-                TopicPartition(topic: String(cString: rd_kafka_topic_name($0)), partition: message.pointee.partition)
-            }
-            callback(KafkaError.fromCode(.delivery, err, context: "delivery failed"), tp)
+            guard context.onDeliveryFailure != nil || context.onFailedMessage != nil else { return }
+            let error = KafkaError.fromCode(.delivery, err, context: "delivery failed")
+            let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) }
+            let partition = message.pointee.partition
+            context.onDeliveryFailure?(error, topic.map { TopicPartition(topic: $0, partition: partition) })
+            guard let callback = context.onFailedMessage else { return }
+            let key = message.pointee.key.map {
+                Array(UnsafeRawBufferPointer(start: $0, count: message.pointee.key_len))
+            } ?? []
+            callback(DeliveryFailure(error: error, topic: topic ?? "", partition: partition, key: key))
         }
         self.handle = try KafkaConfiguration.newClient(RD_KAFKA_PRODUCER, conf: conf)
         self.context = context
@@ -99,7 +108,7 @@ public final class KafkaProducer: @unchecked Sendable {
     ///
     /// When the local queue is full it serves delivery reports (`rd_kafka_poll`) and retries,
     /// so it may block until there is room. The delivery outcome is reported later through
-    /// `deliveredCount`, `failedCount` and `onDeliveryFailure`.
+    /// `deliveredCount`, `failedCount`, `onDeliveryFailure` and `onFailedMessage`.
     /// - Parameters:
     ///   - partition: the partition, or nil to let the partitioner hash the key.
     ///   - timestampMs: the message timestamp in milliseconds since the epoch, nil for now.

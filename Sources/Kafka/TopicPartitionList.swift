@@ -1,4 +1,9 @@
 import CRdKafka
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Conversions between Swift partition values and `rd_kafka_topic_partition_list_t`.
 enum TopicPartitionList {
@@ -27,6 +32,39 @@ enum TopicPartitionList {
         for index in 0..<Int(list.pointee.cnt) {
             try body(elems[index])
         }
+    }
+
+    /// Calls `body` for each element of `list` (no errors thrown).
+    static func forEachElement(_ list: UnsafePointer<rd_kafka_topic_partition_list_t>?,
+                               _ body: (rd_kafka_topic_partition_t) -> Void) {
+        guard let list, let elems = list.pointee.elems else { return }
+        for index in 0..<Int(list.pointee.cnt) {
+            body(elems[index])
+        }
+    }
+
+    /// Sets the metadata of each element of `list` whose partition has an entry in `metadata`.
+    /// The copies are allocated with `malloc`, which `rd_kafka_topic_partition_list_destroy` frees.
+    static func setMetadata(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
+                            _ metadata: [TopicPartition: String]) {
+        guard let elems = list.pointee.elems else { return }
+        for index in 0..<Int(list.pointee.cnt) {
+            let tp = TopicPartition(topic: String(cString: elems[index].topic), partition: elems[index].partition)
+            guard var text = metadata[tp] else { continue }
+            text.withUTF8 { bytes in
+                let copy = malloc(max(bytes.count, 1))!
+                if let base = bytes.baseAddress { memcpy(copy, base, bytes.count) }
+                if let old = elems[index].metadata { free(old) }
+                elems[index].metadata = copy
+                elems[index].metadata_size = bytes.count
+            }
+        }
+    }
+
+    /// The metadata string of `element` (empty when it has none).
+    static func metadata(_ element: rd_kafka_topic_partition_t) -> String {
+        guard let bytes = element.metadata, element.metadata_size > 0 else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: element.metadata_size), as: UTF8.self)
     }
 
     /// The partitions in `list`.

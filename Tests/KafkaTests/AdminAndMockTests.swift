@@ -31,6 +31,34 @@ struct AdminAndMockTests {
         try KafkaAdmin.createTopics(bootstrapServers: "127.0.0.1:1", topics: [])
     }
 
+    @Test("createTopics checks topic configs before contacting the cluster")
+    func createTopicsConfigValidation() throws {
+        let error = #expect(throws: KafkaError.self) {
+            try KafkaAdmin.createTopics(bootstrapServers: "127.0.0.1:1", topics: [(name: "table", partitions: 1)],
+                                        configs: ["tabel": ["cleanup.policy": "compact"]])
+        }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.description.contains("'tabel'") == true)
+    }
+
+    // The request with configs is built and sent, but the 2.0.2 mock has no CreateTopics
+    // handler, so it cannot succeed there; this pins that down (and fails once it can).
+    @Test("createTopics with a compaction config sends the request; the 2.0.2 mock cannot answer it")
+    func createCompactedTopicOnMock() throws {
+        let cluster = try MockCluster()
+        let error = #expect(throws: KafkaError.self) {
+            try KafkaAdmin.createTopics(bootstrapServers: cluster.bootstrapServers,
+                                        topics: [(name: "table", partitions: 2)],
+                                        configs: ["table": ["cleanup.policy": "compact", "min.compaction.lag.ms": "0"]],
+                                        replicationFactor: 1, timeoutMs: 2_000)
+        }
+        // The mock's metadata names no controller, so the request waits for one until the timeout.
+        #expect(error?.kind == .admin)
+        #expect(error?.isTimeout == true)
+        #expect(error?.description.contains("controller") == true)
+        #expect(try KafkaAdmin.listTopics(bootstrapServers: cluster.bootstrapServers)["table"] == nil)
+    }
+
     @Test("the mock cluster reports its brokers and a loopback bootstrap list")
     func clusterShape() throws {
         let cluster = try MockCluster(brokerCount: 3)

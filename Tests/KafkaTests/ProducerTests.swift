@@ -64,6 +64,38 @@ struct ProducerTests {
         #expect(partitions.values.allSatisfy { $0 == TopicPartition(topic: "doomed", partition: 0) })
     }
 
+    @Test("onFailedMessage receives the topic, partition and key of every failed message")
+    func failedMessageKeys() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("lost", partitions: 3)
+        let failedMessages = Collected<DeliveryFailure>()
+        let failures = Collected<KafkaError>()
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster).merging(["message.timeout.ms": "300"]) { $1 },
+            onDeliveryFailure: { error, _ in failures.append(error) },
+            onFailedMessage: { failedMessages.append($0) })
+        // Warm up so the topic's partitions are known and keys are partitioned at produce time.
+        try producer.produce(topic: "lost", key: "warm", value: "up")
+        #expect(producer.flush(timeoutMs: 5_000))
+
+        cluster.setAllBrokersDown()
+        let keys: [[UInt8]] = (0..<20).map { Array("key-\($0)".utf8) } + [[0, 255, 7], []]
+        for key in keys {
+            try producer.produce(topic: "lost", key: key, value: Array("v".utf8))
+        }
+        #expect(producer.flush(timeoutMs: 5_000))
+        #expect(producer.deliveredCount == 1)
+        #expect(producer.failedCount == keys.count)
+        #expect(failures.values.count == keys.count)
+        let got = failedMessages.values
+        #expect(got.count == keys.count)
+        #expect(got.map(\.key).sorted { $0.lexicographicallyPrecedes($1) } == keys.sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(got.allSatisfy { $0.topic == "lost" && $0.error.kind == .delivery && $0.error.rdKafkaCode == -192 })
+        for failure in got where !failure.key.isEmpty {
+            #expect(failure.partition == KafkaPartitioner.murmur2(failure.key, partitionCount: 3))
+        }
+    }
+
     @Test("a full local queue is drained by produce instead of failing")
     func queueFullRetries() throws {
         let cluster = try MockCluster()

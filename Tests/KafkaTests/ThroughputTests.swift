@@ -62,6 +62,48 @@ struct ThroughputTests {
         for line in lines.prefix(30) + lines.suffix(30) { print(line) }
     }
 
+    // 100,000 records of 300 bytes are about 30 MiB: spread over 10 partitions so each stays
+    // under the mock's 5 MiB per partition, and read one partition after the other.
+    @Test("KafkaPartitionReader reads 100,000 records of 300 bytes")
+    func partitionReaderRate() throws {
+        let count = Int(KafkaTestSupport.environment("STREAMREC_KAFKA_BENCH_COUNT") ?? "") ?? 100_000
+        let partitions: Int32 = 10
+        let cluster = try MockCluster()
+        try cluster.createTopic("table", partitions: partitions)
+        let producer = try KafkaProducer(properties: KafkaTestSupport.producerProperties(cluster).merging(
+            ["linger.ms": "20", "batch.num.messages": "10000", "compression.type": "none"]) { $1 })
+        let value = [UInt8](repeating: 42, count: 300)
+        for index in 0..<count {
+            try producer.produce(topic: "table", key: Array("key-\(index)".utf8), value: value,
+                                 partition: Int32(index % Int(partitions)))
+            if index % 1_000 == 0 { producer.poll() }
+        }
+        #expect(producer.flush(timeoutMs: 60_000))
+        #expect(producer.deliveredCount == count)
+
+        let reader = try KafkaPartitionReader(bootstrapServers: cluster.bootstrapServers)
+        var received = 0
+        var bytes = 0
+        var ends: [Int64] = []
+        let clock = ContinuousClock()
+        let readTime = try clock.measure {
+            for partition in 0..<partitions {
+                var expectedOffset: Int64 = 0
+                ends.append(try reader.read(TopicPartition(topic: "table", partition: partition), timeoutMs: 120_000) { record in
+                    if record.offset == expectedOffset { received += 1 }
+                    expectedOffset = record.offset + 1
+                    bytes += record.value?.count ?? 0
+                })
+            }
+        }
+        #expect(received == count)
+        #expect(bytes == count * 300)
+        #expect(ends.reduce(0, +) == Int64(count))
+        let rate = Double(count) / seconds(readTime)
+        print("kafka-bench partition reader: \(Int(rate)) records/s, \(Int(rate * 300 / 1_048_576)) MiB/s "
+              + "(\(count) x 300 B over \(partitions) partitions read in turn, \(seconds(readTime)) s)")
+    }
+
     private func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
