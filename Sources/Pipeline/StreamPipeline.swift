@@ -35,7 +35,8 @@ public final class StreamPipeline: @unchecked Sendable {
     let producer: KafkaProducer
     private let decoder: EventDecoder
     let store: CheckpointStore?
-    private let directoryLock: StateDirectoryLock?
+    /// Held from `init` until `run()` has drained (released then, so a successor may start).
+    private var directoryLock: StateDirectoryLock?
     let changelog: ChangelogWriter?
     let restorer: ChangelogRestorer?
     let failures: DeliveryFailures
@@ -186,10 +187,14 @@ public final class StreamPipeline: @unchecked Sendable {
             }
             return
         }
-        try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
-                                    properties: configuration.kafkaProperties,
-                                    topics: [(name: changelogTopic, partitions: count)],
-                                    configs: [changelogTopic: ["cleanup.policy": "compact"]])
+        do {
+            try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
+                                        properties: configuration.kafkaProperties,
+                                        topics: [(name: changelogTopic, partitions: count)],
+                                        configs: [changelogTopic: ["cleanup.policy": "compact"]], timeoutMs: 5_000)
+        } catch {
+            throw PipelineError("changelog topic \(changelogTopic) does not exist and could not be created (\(error)): create it with \(count) partitions and cleanup.policy=compact, or set kafka.changelog_topic: \"\" to run without a changelog")
+        }
         logger.info("created changelog topic \(changelogTopic) (\(count) partitions, cleanup.policy=compact)")
     }
 
@@ -468,6 +473,9 @@ public final class StreamPipeline: @unchecked Sendable {
         }
         checkpointAndCommit()
         consumer.close()
+        lock.lock()
+        directoryLock = nil
+        lock.unlock()
         logger.info("stopped")
     }
 }

@@ -25,8 +25,11 @@ public final class KafkaTestHarness: @unchecked Sendable {
                                                   "compression.codec": "lz4", "message.max.bytes": "2000000"])
     }
 
-    /// Pipeline settings pointing at this cluster, tuned for fast tests.
+    /// Pipeline settings pointing at this cluster, tuned for fast tests. With a group, the
+    /// group's changelog topic (`<group>.state`, as many partitions as the input) is created
+    /// on the mock here: the mock answers no CreateTopics request.
     public func pipelineConfiguration(group: String = "streamrec-test", useGroup: Bool = true) -> PipelineConfiguration {
+        if useGroup { try? cluster.createTopic("\(group).state", partitions: partitions) }
         var c = PipelineConfiguration()
         c.bootstrapServers = cluster.bootstrapServers
         c.groupId = group
@@ -93,6 +96,7 @@ public struct OutputRecord: Sendable {
         return ParsedList(user: user, items: items.compactMap { $0["item"] as? String },
                           scores: items.compactMap { ($0["score"] as? NSNumber)?.floatValue },
                           model: object["model"] as? String ?? "", version: version,
+                          basedOnPartition: basedOn["partition"] as? Int ?? -1,
                           basedOnOffset: basedOn["offset"] as? Int ?? -1,
                           generatedAt: object["generated_at"] as? Int ?? 0)
     }
@@ -105,6 +109,7 @@ public struct ParsedList: Sendable {
     public let scores: [Float]
     public let model: String
     public let version: Int
+    public let basedOnPartition: Int
     public let basedOnOffset: Int
     public let generatedAt: Int
 }

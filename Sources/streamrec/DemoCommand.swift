@@ -63,6 +63,8 @@ struct DemoCommand: ParsableCommand {
         try cluster.createTopic(input, partitions: partitions)
         try cluster.createTopic(output, partitions: partitions)
         try cluster.createTopic(dlq, partitions: 1)
+        // The mock answers no CreateTopics request: the group's changelog topic is made here.
+        try cluster.createTopic("streamrec-demo.state", partitions: partitions)
 
         settings.pipeline.bootstrapServers = cluster.bootstrapServers
         settings.pipeline.inputTopic = input

@@ -57,6 +57,7 @@ struct LifecycleSigtermTests {
         let cluster = try MockCluster(brokerCount: 1)
         for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 2) }
         try cluster.createTopic("dlq", partitions: 1)
+        try cluster.createTopic("life.state", partitions: 2)
         let stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("streamrec-life-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
         let port = try HTTPTestClient.freePort()

@@ -13,7 +13,8 @@ import Pipeline
 /// - `GET /v1/users/{id}/recommendations?k=`: the list last published for the user while no
 ///   newer event of theirs waits for a refresh (the exact output-topic record), otherwise one
 ///   computed now (stale, evicted from the cache, or longer `k`); header
-///   `streamrec-list: published|computed`.
+///   `streamrec-list: published|computed`. A user of a partition this instance does not own
+///   (another member of the group does) gets 404 with the partition in `streamrec-partition`.
 /// - `GET /v1/items/{id}/similar?k=`: nearest items by cosine of the item factors.
 /// - `POST /v1/events`: events (one JSON object, or JSON lines) produced to the input topic; 202.
 public struct RecommendationAPI: Sendable {
@@ -42,6 +43,7 @@ public struct RecommendationAPI: Sendable {
     }
 
     private static let listSourceHeader = HTTPField.Name("streamrec-list")!
+    private static let partitionHeader = HTTPField.Name("streamrec-partition")!
 
     /// The largest `k` accepted (also bounded by what the scorer can select).
     var maxK: Int { min(configuration.maxK, max(pipeline.engineConfiguration.topK, 100)) }
@@ -94,6 +96,15 @@ public struct RecommendationAPI: Sendable {
 
     func recommendations(user: String, k: Int) throws(APIError) -> Response {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        // Only the owner of the user's partition answers: another instance's copy may be stale.
+        let owner = pipeline.ownership(ofUser: user)
+        if !owner.owned, let partition = owner.partition {
+            var response = JSONErrorMiddleware<BasicRequestContext>.response(APIError(.notFound,
+                "user '\(user)' belongs to input partition \(partition), which this instance does not own now: "
+                + "ask the instance that owns it, or read the user's current list from the output topic (key = user id)"))
+            response.headers[Self.partitionHeader] = String(partition)
+            return response
+        }
         let answer: Answer = pipeline.withCore { core in
             guard let row = core.users.index(of: user) else { return .unknown }
             // The cached record is still the user's current list when no event arrived since the
