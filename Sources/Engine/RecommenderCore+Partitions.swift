@@ -13,7 +13,7 @@ extension RecommenderCore {
         return PartitionUserState(
             id: id, lastSource: table.lastSource[u], eventCount: table.eventCount[u],
             publishedCount: table.publishedCount[u], mfCount: model.userCount[u], bias: model.userBias[u],
-            factors: vector, seen: table.seen[u].sorted().map { items.id(at: $0) },
+            factors: vector, seen: table.seen[u].map { items.id(at: $0) }.sorted(),
             lastList: table.lastList[u].map { items.id(at: $0) },
             sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs)
     }

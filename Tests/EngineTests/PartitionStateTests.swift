@@ -1,0 +1,71 @@
+import Engine
+import Events
+import Models
+import Testing
+
+/// A partition's users leave one engine and arrive in another with other row and item numbers.
+@Suite("Partition-scoped state: export, import, drop")
+struct PartitionStateTests {
+    func feed(_ core: RecommenderCore, events: [(String, String, Int32)]) throws {
+        for (offset, (user, item, partition)) in events.enumerated() {
+            try core.apply(Event(user: user, item: item, type: .click, timestampMs: Int64(offset)),
+                           source: EventSource(partition: partition, offset: Int64(offset)))
+        }
+    }
+
+    @Test("a moved user keeps vector, bias, seen items, last list, counters; the partition's applied count follows")
+    func moveUsers() throws {
+        var c = EngineConfiguration()
+        c.debounceMs = 0
+        let source = RecommenderCore(configuration: c)
+        source.tracksChanges = true
+        try feed(source, events: [("u1", "i1", 0), ("u1", "i2", 0), ("u1", "i3", 0), ("u2", "i4", 1), ("u3", "i2", 0)])
+        source.refresh(nowMs: 0, wallClockMs: 0, force: true) { _ in }
+        let changed = source.takeChangedUsers(in: [0])
+        #expect(Set(changed[0]?.map(\.id) ?? []) == ["u1", "u3"])
+        #expect(source.takeChangedUsers(in: [0]).isEmpty)
+        #expect(source.takeChangedUsers(in: [1])[1]?.map(\.id) == ["u2"])
+        #expect(source.appliedByPartition == [4, 1])
+
+        // The target numbers items differently: it saw other items first.
+        let target = RecommenderCore(configuration: c)
+        try feed(target, events: [("x", "i9", 1), ("x", "i3", 1)])
+        for state in source.exportPartition(0) { try target.importUser(state) }
+        target.setApplied(source.appliedByPartition[0], partition: 0)
+        let moved = try #require(target.users.index(of: "u1"))
+        let original = try #require(source.users.index(of: "u1"))
+        #expect(target.exportUser(row: moved) == source.exportUser(row: original))
+        #expect(target.table.seen[Int(moved)].map { target.items.id(at: $0) }.sorted() == ["i1", "i2", "i3"])
+        #expect(target.appliedByPartition[0] == 4)
+        #expect(target.partition(ofUser: "u3") == 0)
+        // Its list on the target never holds what it saw.
+        let list = try #require(target.currentList(for: "u1", k: 5, wallClockMs: 0))
+        #expect(Set(list.items.map(\.item)).isDisjoint(with: ["i1", "i2", "i3"]))
+
+        // Dropping the partition forgets its users and its count; the rows are reused.
+        #expect(source.dropPartition(0) == 2)
+        #expect(source.users.index(of: "u1") == nil && source.users.index(of: "u3") == nil)
+        #expect(source.users.index(of: "u2") != nil)
+        #expect(source.appliedByPartition == [0, 1])
+        let rowsBefore = source.users.count
+        try feed(source, events: [("new", "i1", 0)])
+        #expect(source.users.count == rowsBefore)
+    }
+
+    @Test("a failed list delivery makes the user publish again")
+    func republishAfterFailure() throws {
+        var c = EngineConfiguration()
+        c.debounceMs = 0
+        let core = RecommenderCore(configuration: c)
+        try feed(core, events: [("u1", "i1", 0), ("u2", "i2", 0), ("u2", "i3", 0)])
+        var first: [String] = []
+        core.refresh(nowMs: 0, wallClockMs: 0, force: true) { first.append($0.user) }
+        #expect(first.sorted() == ["u1", "u2"])
+        var again: [String] = []
+        core.refresh(nowMs: 1, wallClockMs: 1, force: true) { again.append($0.user) }
+        #expect(again.isEmpty)
+        core.forgetPublishedList(of: "u1")
+        core.refresh(nowMs: 2, wallClockMs: 2, force: true) { again.append($0.user) }
+        #expect(again == ["u1"])
+    }
+}
