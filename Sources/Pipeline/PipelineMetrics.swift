@@ -23,6 +23,8 @@ struct PipelineMetrics {
     let lag: Gauge
     let paused: Gauge
     let assignedPartitions: Gauge
+    /// Events applied to the state of the partitions assigned now (their counts move with them).
+    let appliedOwned: Gauge
     let restoredUsers: Counter
     let changelogBytes: Counter
     let onlineHitRate: Gauge
@@ -60,6 +62,7 @@ struct PipelineMetrics {
         lag = Gauge(label: "streamrec_consumer_lag", factory: factory)
         paused = Gauge(label: "streamrec_fetch_paused", factory: factory)
         assignedPartitions = Gauge(label: "streamrec_assigned_partitions", factory: factory)
+        appliedOwned = Gauge(label: "streamrec_state_events_applied", factory: factory)
         restoredUsers = Counter(label: "streamrec_restored_users_total", factory: factory)
         changelogBytes = Counter(label: "streamrec_changelog_bytes_total", factory: factory)
         onlineHitRate = Gauge(label: "streamrec_online_hr_at_10", factory: factory)

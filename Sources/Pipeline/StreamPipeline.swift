@@ -444,6 +444,7 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.recordSession(core.sessionStatistics)
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
         metrics.assignedPartitions.record(assigned.count)
+        metrics.appliedOwned.record(assigned.reduce(Int64(0)) { $0 + ($1 < core.appliedByPartition.count ? core.appliedByPartition[$1] : 0) })
         if let last = lastCheckpointWallMs {
             metrics.checkpointAge.record(Double(Self.wallClockMs - last) / 1000)
         }

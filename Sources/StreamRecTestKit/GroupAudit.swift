@@ -18,11 +18,16 @@ public struct GroupAudit: Sendable {
 
     /// Reads the whole input topic of `kafka` with a separate client.
     public init(_ kafka: KafkaTestHarness) throws {
-        let reader = try KafkaPartitionReader(bootstrapServers: kafka.cluster.bootstrapServers)
+        try self.init(bootstrapServers: kafka.cluster.bootstrapServers, topic: kafka.input, partitions: kafka.partitions)
+    }
+
+    /// Reads every partition of `topic` with a separate client.
+    public init(bootstrapServers: String, topic: String, partitions: Int32) throws {
+        let reader = try KafkaPartitionReader(bootstrapServers: bootstrapServers)
         let decoder = EventDecoder()
         var out: [Delivered] = []
-        for p in 0..<kafka.partitions {
-            try reader.read(TopicPartition(topic: kafka.input, partition: p)) { record in
+        for p in 0..<partitions {
+            try reader.read(TopicPartition(topic: topic, partition: p)) { record in
                 guard let value = record.value,
                       let event = try? value.withUnsafeBytes({ try decoder.decode($0, fallbackTimestampMs: 0) }) else { return }
                 out.append(Delivered(partition: p, offset: record.offset, user: event.user, item: event.item))

@@ -86,6 +86,15 @@ public struct OutputRecord: Sendable {
     public let value: [UInt8]
     public let headers: [String: String]
 
+    /// A record as read.
+    public init(partition: Int32, offset: Int64, key: String, value: [UInt8], headers: [String: String]) {
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+
     /// The value parsed as a published list.
     public var list: ParsedList? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any],

@@ -85,7 +85,8 @@ public struct RecommendationAPI: Sendable {
         if let problem = Readiness.problem(stats, maxLag: configuration.readyMaxLag) {
             return JSONErrorMiddleware<BasicRequestContext>.response(APIError(.unavailable, problem))
         }
-        return JSONResponse.bytes(Array(#"{"status":"ready","lag":\#(stats.lag),"applied":\#(stats.appliedTotal)}"#.utf8))
+        let partitions = stats.assignedPartitions.map(String.init).joined(separator: ",")
+        return JSONResponse.bytes(Array(#"{"status":"ready","lag":\#(stats.lag),"applied":\#(stats.appliedTotal),"applied_owned":\#(stats.appliedOwned),"partitions":[\#(partitions)]}"#.utf8))
     }
 
     private enum Answer {

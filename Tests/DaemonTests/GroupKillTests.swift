@@ -1,0 +1,138 @@
+import Events
+import Foundation
+import Kafka
+import StreamRecTestKit
+import Testing
+
+/// Two `streamrec serve` processes in one consumer group on a mock cluster hosted by the test;
+/// one is killed with SIGKILL mid-stream and comes back later. The members' own counters
+/// (`/readyz` `applied_owned`, the events applied to the state of the partitions each owns)
+/// add up to the events produced, and no list on the output topic holds an item its user had
+/// interacted with at or before the list's `based_on` position.
+@Suite("streamrec serve as a group: kill -9 of a member", .serialized)
+struct GroupKillTests {
+    /// A free TCP port on loopback (bound, read, released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// `/readyz` of a member: its owned partitions and the events applied to their state.
+    static func ownership(port: Int) -> (partitions: [Int], applied: Int, lag: Int)? {
+        guard let reply = try? HTTPTestClient(port: port).get("/readyz"), reply.status == 200,
+              let json = reply.json else { return nil }
+        return (json["partitions"] as? [Int] ?? [], json["applied_owned"] as? Int ?? -1, json["lag"] as? Int ?? -1)
+    }
+
+    @Test("kill -9 of a member mid-stream, then it returns: every event applied once across the group", .enabled(if: DaemonProcess.binaryExists))
+    func killNineMember() throws {
+        let cluster = try MockCluster(brokerCount: 1)
+        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 4) }
+        try cluster.createTopic("dlq", partitions: 1)
+        try cluster.createTopic("kill.state", partitions: 4)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("group-kill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func config(_ name: String, port: Int) throws -> String {
+            let path = "\(root)/\(name).yaml"
+            try """
+            kafka:
+              bootstrap_servers: "\(cluster.bootstrapServers)"
+              group_id: kill
+              input_topic: in
+              output_topic: out
+              dlq_topic: dlq
+              session.timeout.ms: "6000"
+              heartbeat.interval.ms: "300"
+            engine:
+              debounce_ms: 0
+            state:
+              dir: \(root)/\(name)
+              checkpoint_every_events: 2000
+              checkpoint_interval_s: 0.5
+            http:
+              port: \(port)
+            log:
+              level: info
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let portA = try Self.freePort(), portB = try Self.freePort()
+        let configA = try config("a", port: portA), configB = try config("b", port: portB)
+        let a = try DaemonProcess(["serve", "--config", configA], logPath: root + "/a.log")
+        defer { a.ensureStopped() }
+        var b = try DaemonProcess(["serve", "--config", configB], logPath: root + "/b.log")
+        defer { b.ensureStopped() }
+
+        var generator = EventGenerator(configuration: GeneratorConfiguration(users: 150, items: 200, seed: 41))
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"])
+        func send(_ count: Int) throws {
+            for _ in 0..<count { let e = generator.next(); try producer.produce(topic: "in", key: Array(e.user.utf8), value: EventEncoder.json(e)) }
+            _ = producer.flush(timeoutMs: 10_000)
+        }
+        func settled(_ members: [(DaemonProcess, Int)], total: Int, timeout: TimeInterval) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                let views = members.filter { $0.0.isRunning }.map { Self.ownership(port: $0.1) }
+                if views.allSatisfy({ $0 != nil }) {
+                    let owned = views.flatMap { $0!.partitions }.sorted()
+                    if owned == [0, 1, 2, 3] && views.allSatisfy({ $0!.lag == 0 }) && views.reduce(0, { $0 + $1!.applied }) == total {
+                        return true
+                    }
+                }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            return false
+        }
+        try send(4_000)
+        #expect(settled([(a, portA), (b, portB)], total: 4_000, timeout: 60), "a: \(a.log.suffix(1_500))\nb: \(b.log.suffix(1_500))")
+        // B dies without a word while events keep coming.
+        try send(1_000)
+        b.signal(SIGKILL)
+        b.wait(timeout: 10)
+        try send(2_000)
+        #expect(settled([(a, portA)], total: 7_000, timeout: 60), "a: \(a.log.suffix(2_000))")
+        // B comes back from its own (now stale) checkpoint; the group splits again.
+        b = try DaemonProcess(["serve", "--config", configB], logPath: root + "/b.log")
+        try send(2_000)
+        #expect(settled([(a, portA), (b, portB)], total: 9_000, timeout: 90), "a: \(a.log.suffix(1_500))\nb: \(b.log.suffix(1_500))")
+
+        let kafka = KafkaView(cluster: cluster)
+        let audit = try kafka.audit()
+        #expect(audit.delivered.count == 9_000)
+        let lists = try kafka.lists()
+        #expect(!lists.isEmpty)
+        let violations = audit.seenItemViolations(lists)
+        #expect(violations.isEmpty, "\(violations.count) lists hold seen items: \(violations.prefix(5))")
+        a.signal(SIGTERM)
+        b.signal(SIGTERM)
+        #expect(a.wait(timeout: 30) == 0)
+        #expect(b.wait(timeout: 30) == 0)
+    }
+}
+
+/// Reads the group's topics of a bare mock cluster (topics in/out with 4 partitions).
+struct KafkaView {
+    let cluster: MockCluster
+    func audit() throws -> GroupAudit { try GroupAudit(bootstrapServers: cluster.bootstrapServers, topic: "in", partitions: 4) }
+    func lists() throws -> [ParsedList] {
+        let reader = try KafkaPartitionReader(bootstrapServers: cluster.bootstrapServers)
+        var out: [ParsedList] = []
+        for p in Int32(0)..<4 {
+            try reader.read(TopicPartition(topic: "out", partition: p)) { record in
+                let r = OutputRecord(partition: p, offset: record.offset, key: String(decoding: record.key ?? [], as: UTF8.self),
+                                     value: record.value ?? [], headers: [:])
+                if let list = r.list { out.append(list) }
+            }
+        }
+        return out
+    }
+}
