@@ -43,6 +43,8 @@ extension StreamPipeline {
         // 2. The changelog records.
         var roundFailed = false
         if let changelog {
+            let bytesBefore = changelog.bytesWritten
+            defer { metrics.changelogBytes.increment(by: changelog.bytesWritten - bytesBefore) }
             do {
                 for (marker, users, removed) in round.writes {
                     try changelog.write(users: users, removed: removed, marker: marker)
