@@ -5,6 +5,7 @@ import Events
 import Foundation
 import Logging
 import Models
+import Pipeline
 
 /// `streamrec bench`: throughput and latency of the engine in-process and through the mock
 /// cluster, refresh throughput on a large catalog, memory, and River as the peer.
@@ -20,7 +21,9 @@ struct BenchCommand: ParsableCommand {
         End-to-end: mock cluster + pipeline + a producer at full speed; latency at a fixed rate with \
         debounce 0 and a small refresh interval (--latency-stages splits it by stage). Refresh: \
         users/s scoring a random catalog. Session: µs per event of the Bi-GRU window re-encode. \
-        --only picks parts. \
+        Group: one member of a consumer group catching up a backlog with the changelog on and off, \
+        then a second member taking half the partitions (restore rate, changelog bytes per user, \
+        revocation to the new owner's first list). --only picks parts. \
         Build with -c release; figures go to standard output (--json: one object), progress to standard error.
         """
     )
@@ -65,13 +68,19 @@ struct BenchCommand: ParsableCommand {
     var sessionWindow = 20
     @Option(help: "Timed updates of the session update run.")
     var sessionUpdates = 20_000
+    @Option(help: "Users of the group run (each with --group-events-per-user events).")
+    var groupUsers = 100_000
+    @Option(help: "Events per user of the group run.")
+    var groupEventsPerUser = 2
+    @Option(help: "Input partitions of the group run.")
+    var groupPartitions: Int32 = 8
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
     @Flag(help: "Print the end-to-end run's progress every second.")
     var progress = false
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
-    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session).",
+    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, group).",
             transform: BenchPart.parseList)
     var only: Set<BenchPart>?
     @Flag(help: "Latency run: also print where the time goes (send -> refresh -> produce -> arrival).")
@@ -100,7 +109,7 @@ struct BenchCommand: ParsableCommand {
         if let only { return only.contains(part) }
         switch part {
         case .update, .river, .refresh, .session: return !onlyEndToEnd
-        case .e2e, .latency: return !skipEndToEnd
+        case .e2e, .latency, .group: return !skipEndToEnd
         }
     }
 
@@ -172,6 +181,20 @@ struct BenchCommand: ParsableCommand {
             let refresh = try BenchInProcess.refreshRate(items: refreshItems, dims: refreshDims, users: refreshUsers)
             report.set("refresh_users_per_s", refresh)
             benchLog(String(format: "refresh: %.0f users/s", refresh))
+        }
+
+        if runs(.group) {
+            var groupEngine = engine
+            groupEngine.debounceMs = 0
+            let group = try BenchGroup.run(users: groupUsers, eventsPerUser: groupEventsPerUser, partitions: groupPartitions,
+                                           engine: groupEngine, logger: logger)
+            report.set("group_events_per_s_changelog", group.eventsPerSecondChangelog)
+            report.set("group_events_per_s_no_changelog", group.eventsPerSecondNoChangelog)
+            report.set("group_changelog_bytes_per_user", group.changelogBytesPerUser)
+            report.set("group_restore_users_per_s", group.restoreUsersPerSecond)
+            report.set("group_restored_users", Double(group.restoredUsers))
+            report.set("group_handoff_seconds", group.handoffSeconds)
+            report.note("group: \(groupUsers) users x \(groupEventsPerUser) events, \(groupPartitions) partitions, one member catching up the backlog with the changelog on and off, then a second member joins while events trickle in; hand-off = revocation on the first member to the first list published by the second")
         }
 
         if let memory = ProcessMemory.current() { report.set("rss_bytes", Double(memory.residentBytes)) }

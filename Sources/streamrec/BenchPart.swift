@@ -15,6 +15,8 @@ enum BenchPart: String, CaseIterable, Sendable {
     case refresh
     /// Per-event session update (Bi-GRU re-encode of the window) in µs.
     case session
+    /// A consumer group: catch-up rate with the changelog on and off, hand-off of partitions.
+    case group
 
     /// Parses `update,latency`-style lists; throws naming the unknown part.
     static func parseList(_ text: String) throws -> Set<BenchPart> {
