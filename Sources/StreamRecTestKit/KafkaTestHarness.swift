@@ -13,10 +13,10 @@ public final class KafkaTestHarness: @unchecked Sendable {
     public let partitions: Int32
     public let producer: KafkaProducer
 
-    /// Starts a one-broker mock cluster with the input, output and dead-letter topics.
-    public init(partitions: Int32 = 3, deadLetterPartitions: Int32 = 1) throws {
+    /// Starts a mock cluster of `brokers` brokers with the input, output and dead-letter topics.
+    public init(partitions: Int32 = 3, deadLetterPartitions: Int32 = 1, brokers: Int = 1) throws {
         self.partitions = partitions
-        cluster = try MockCluster(brokerCount: 1)
+        cluster = try MockCluster(brokerCount: brokers)
         try cluster.createTopic(input, partitions: partitions)
         try cluster.createTopic(output, partitions: partitions)
         try cluster.createTopic(deadLetter, partitions: deadLetterPartitions)
