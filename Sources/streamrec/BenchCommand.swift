@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
         End-to-end: mock cluster + pipeline + a producer at full speed; latency at a fixed rate with \
         debounce 0 and a small refresh interval (--latency-stages splits it by stage). Refresh: \
         users/s scoring a random catalog. Session: µs per event of the Bi-GRU window re-encode. \
+        Eviction: the longest single apply with the user table full at --eviction-users users \
+        (every timed event is a new user, so rows are freed by evicting idle users). \
         --only picks parts. \
         Build with -c release; figures go to standard output (--json: one object), progress to standard error.
         """
@@ -65,13 +67,19 @@ struct BenchCommand: ParsableCommand {
     var sessionWindow = 20
     @Option(help: "Timed updates of the session update run.")
     var sessionUpdates = 20_000
+    @Option(help: "Users held (the cap) in the eviction run.")
+    var evictionUsers = 5_000_000
+    @Option(help: "Timed events of new users in the eviction run.")
+    var evictionEvents = 500_000
+    @Option(help: "Factors of the eviction run (the stall does not depend on them; fewer keep memory low).")
+    var evictionFactors = 16
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
     @Flag(help: "Print the end-to-end run's progress every second.")
     var progress = false
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
-    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session).",
+    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, eviction).",
             transform: BenchPart.parseList)
     var only: Set<BenchPart>?
     @Flag(help: "Latency run: also print where the time goes (send -> refresh -> produce -> arrival).")
@@ -99,7 +107,7 @@ struct BenchCommand: ParsableCommand {
     private func runs(_ part: BenchPart) -> Bool {
         if let only { return only.contains(part) }
         switch part {
-        case .update, .river, .refresh, .session: return !onlyEndToEnd
+        case .update, .river, .refresh, .session, .eviction: return !onlyEndToEnd
         case .e2e, .latency: return !skipEndToEnd
         }
     }
@@ -172,6 +180,19 @@ struct BenchCommand: ParsableCommand {
             let refresh = try BenchInProcess.refreshRate(items: refreshItems, dims: refreshDims, users: refreshUsers)
             report.set("refresh_users_per_s", refresh)
             benchLog(String(format: "refresh: %.0f users/s", refresh))
+        }
+
+        if runs(.eviction) {
+            benchLog("eviction: \(evictionUsers) users held, then \(evictionEvents) events of new users ...")
+            let r = try BenchEviction.measure(users: evictionUsers, events: evictionEvents, factors: evictionFactors)
+            report.set("eviction_users", Double(r.users))
+            report.set("eviction_max_stall_ms", r.maxStallMs)
+            report.set("eviction_apply_p999_us", r.p999Microseconds)
+            report.set("eviction_apply_mean_us", r.meanMicroseconds)
+            report.set("eviction_evicted", Double(r.evicted))
+            report.note("eviction: user table full at \(r.users) users (\(evictionFactors) factors), \(r.events) events of new users, each apply timed alone")
+            benchLog(String(format: "eviction: fill %.1f s; longest apply %.2f ms, p99.9 %.1f µs, mean %.2f µs, %lld evicted",
+                            r.fillSeconds, r.maxStallMs, r.p999Microseconds, r.meanMicroseconds, r.evicted))
         }
 
         if let memory = ProcessMemory.current() { report.set("rss_bytes", Double(memory.residentBytes)) }

@@ -15,6 +15,8 @@ enum BenchPart: String, CaseIterable, Sendable {
     case refresh
     /// Per-event session update (Bi-GRU re-encode of the window) in µs.
     case session
+    /// Longest single-event stall with the user table full (every new user evicts).
+    case eviction
 
     /// Parses `update,latency`-style lists; throws naming the unknown part.
     static func parseList(_ text: String) throws -> Set<BenchPart> {
