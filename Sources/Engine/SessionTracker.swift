@@ -9,7 +9,7 @@ import Models
 ///
 /// Memory is bounded: at most `maxUsers` states are held. A state leaves memory (is spilled: its
 /// window, without the vector, moves to a packed `SessionSpillStore` keyed by the user's id) when
-/// the table is full (the least recently active twentieth), when the user has been idle for longer
+/// the table is full (the least recently active ones, a small batch at a time), when the user has been idle for longer
 /// than the TTL (`sweepIdle`, judged by event time), or when the engine evicts the user. The
 /// user's next event, or a list request, restores the window and re-encodes it, so a returning
 /// user continues the same window; the time-gap feature sees the long gap. Not thread-safe; owned
@@ -28,8 +28,8 @@ final class SessionTracker {
     private var slots: [SessionState?] = []
     /// Event time of each user's newest recorded step.
     private(set) var lastEventMs: [Int64] = []
-    /// Record sequence number of each user's newest step (for choosing whom to spill).
-    private var lastActive: [Int64] = []
+    /// Rows with a held state, least recently active first (for choosing whom to spill).
+    private var recency = RecencyList()
     /// Users with a state.
     private(set) var heldCount = 0
     /// Windows of users whose state left memory.
@@ -39,7 +39,6 @@ final class SessionTracker {
     /// Next row the TTL sweep looks at.
     private var sweepCursor = 0
     private var workspace: SessionWorkspace
-    private var sequence: Int64 = 0
 
     init(snapshot: SessionSnapshot, configuration: SessionEngineConfiguration) {
         model = snapshot.model
@@ -68,8 +67,8 @@ final class SessionTracker {
         while slots.count <= u {
             slots.append(nil)
             lastEventMs.append(.min)
-            lastActive.append(0)
         }
+        recency.grow(to: slots.count)
     }
 
     /// Adds one event of user row `u` (external id `users.id(at: u)`) on engine item row `item` and
@@ -80,15 +79,14 @@ final class SessionTracker {
         ensureUser(u)
         let s = itemMap[Int(item)]
         guard s >= 0 else { return }
-        sequence += 1
         if slots[u] == nil { admit(user: u, users: users) }
         lastEventMs[u] = max(lastEventMs[u], timestampMs)
-        lastActive[u] = sequence
+        recency.touch(Int32(u))
         slots[u]!.record(SessionStep(item: s, type: 0, timestampMs: timestampMs), model: model, workspace: &workspace)
     }
 
     /// Gives user row `u` a slot: the window spilled under its id (not yet encoded), or an empty
-    /// one. Spills the least recently active twentieth first when the table is full.
+    /// one. Spills the least recently active states first when the table is full.
     private func admit(user u: Int, users: IdentifierMap) {
         if heldCount >= maxUsers { spillLeastRecent(users: users) }
         var slot = SessionState(model: model)
@@ -111,9 +109,8 @@ final class SessionTracker {
         if hasWindow(u) { return true }
         guard spilled.count > 0, spilled.contains(users.id(at: Int32(u))) else { return false }
         ensureUser(u)
-        sequence += 1
         admit(user: u, users: users)
-        lastActive[u] = sequence
+        recency.touch(Int32(u))
         slots[u]!.refresh(model: model, workspace: &workspace)
         return true
     }
@@ -136,16 +133,22 @@ final class SessionTracker {
         if !id.isEmpty { spilled.put(id: id, window: slot.window, lastEventMs: lastEventMs[u]) }
         slots[u] = nil
         lastEventMs[u] = .min
-        lastActive[u] = 0
+        recency.remove(Int32(u))
         heldCount -= 1
         counters.count(cause)
     }
 
-    /// Spills the least recently active twentieth of the held states.
+    /// Most states one capacity spill frees (a twentieth of a smaller table): victims come off the
+    /// recency list, so the cost is proportional to the batch, not to the states held.
+    static let spillBatch = 64
+
+    /// Spills the least recently active held states (by their last recorded step or restore), the
+    /// oldest first: `spillBatch` of them, or a twentieth of a smaller table.
     private func spillLeastRecent(users: IdentifierMap) {
-        let held = slots.indices.filter { slots[$0] != nil }
-        let victims = held.sorted { lastActive[$0] < lastActive[$1] }.prefix(max(1, held.count / 20))
-        for u in victims { spill(user: u, id: users.id(at: Int32(u)), cause: .capacity) }
+        for _ in 0..<min(Self.spillBatch, max(1, heldCount / 20)) {
+            guard let u = recency.oldest >= 0 ? Int(recency.oldest) : nil else { return }
+            spill(user: u, id: users.id(at: Int32(u)), cause: .capacity)
+        }
     }
 
     /// Spills the states whose newest event is more than the TTL older than `nowMs` (event time),
@@ -222,8 +225,7 @@ final class SessionTracker {
             if slots[u] == nil { heldCount += 1 }
             slots[u] = slot
             lastEventMs[u] = last
-            sequence += 1
-            lastActive[u] = sequence
+            recency.touch(Int32(u))
         }
         return count
     }
