@@ -2,6 +2,7 @@ import Engine
 import Events
 import Foundation
 import Histogram
+import Linalg
 
 /// The `eviction` part of `streamrec bench`: how long one event can stall the loop when the user
 /// table is full and every new user makes room by evicting idle ones.
@@ -14,7 +15,7 @@ enum BenchEviction {
         var events: Int
         /// Users evicted during the timed events.
         var evicted: Int64
-        /// Seconds the fill (up to the cap, untimed per event) took.
+        /// Seconds the fill (up to the cap, then a second event per user; not timed per event) took.
         var fillSeconds: Double
         /// Longest single `apply`, in ms.
         var maxStallMs: Double
@@ -24,9 +25,10 @@ enum BenchEviction {
         var meanMicroseconds: Double
     }
 
-    /// Fills a core capped at `users` users (one event each, over a catalog of `items` items), then
-    /// applies `events` events of new users, timing each `apply` alone: every one of them needs a
-    /// row, so the table evicts as it goes.
+    /// Fills a core capped at `users` users (one event each, over a catalog of `items` items), gives
+    /// every user a second event in a random order (so recency does not follow row order, as in a
+    /// real stream), then applies `events` events of new users, timing each `apply` alone: every
+    /// one of them needs a row, so the table evicts as it goes.
     static func measure(users: Int, events: Int, items: Int = 1_000, factors: Int) throws -> Result {
         var engine = EngineConfiguration()
         engine.model.factors = factors
@@ -39,12 +41,19 @@ enum BenchEviction {
             let event = Event(user: "u\(u)", item: "i\(u % items)", type: .click, timestampMs: base + Int64(u))
             try core.apply(event, source: EventSource(partition: 0, offset: Int64(u)))
         }
+        var order = Array(0..<users)
+        var rng = SeededGenerator(seed: 5)
+        for i in stride(from: users - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
+        for (k, u) in order.enumerated() {
+            let event = Event(user: "u\(u)", item: "i\((u + 1) % items)", type: .click, timestampMs: base + Int64(users + k))
+            try core.apply(event, source: EventSource(partition: 0, offset: Int64(users + k)))
+        }
         let fillSeconds = secondsSince(fillStart)
         let evictedBefore = core.evictedUsers
         var histogram = Histogram<UInt64>(highestTrackableValue: 120_000_000_000, numberOfSignificantValueDigits: .three)
         var total: Duration = .zero
         for k in 0..<events {
-            let i = users + k
+            let i = 2 * users + k
             let event = Event(user: "u\(i)", item: "i\(i % items)", type: .click, timestampMs: base + Int64(i))
             let source = EventSource(partition: 0, offset: Int64(i))
             let start = ContinuousClock.now
