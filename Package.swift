@@ -24,10 +24,12 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        // Numerics: contiguous Float storage, BLAS calls, top-K selection.
-        .target(name: "Linalg", dependencies: ["CBLAS"], swiftSettings: strict),
+        // Numerics without C: seeded RNG, top-K selection (the one of each every module uses).
+        .target(name: "LinalgCore", swiftSettings: strict),
+        // Numerics: contiguous Float storage, BLAS calls; re-exports LinalgCore.
+        .target(name: "Linalg", dependencies: ["CBLAS", "LinalgCore"], swiftSettings: strict),
         // Event schema, decoding and validation, event files, synthetic generator.
-        .target(name: "Events", swiftSettings: strict),
+        .target(name: "Events", dependencies: ["LinalgCore"], swiftSettings: strict),
         // Learners: online MF family, batch baselines, Bi-GRU session encoder, hybrid ranker.
         .target(name: "Models", dependencies: ["Linalg"], swiftSettings: strict),
         // Swift wrapper of librdkafka: consumer, producer, admin, embedded mock cluster.
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),
         // Running as a service: configuration, lifecycle, HTTP, metrics exposition, sd_notify.
         .target(name: "Daemon", dependencies: [
-            "Pipeline", "Engine", "Kafka", "Events", "Models",
+            "Pipeline", "Engine", "Kafka", "Events", "Models", "Linalg",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,7 +75,7 @@ let package = Package(
         .executableTarget(name: "EventsFuzzer", dependencies: ["Events"], swiftSettings: strict),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"], swiftSettings: strict),
-        .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
+        .testTarget(name: "EventsTests", dependencies: ["Events", "LinalgCore"], swiftSettings: strict),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: strict),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "Events"], swiftSettings: strict),

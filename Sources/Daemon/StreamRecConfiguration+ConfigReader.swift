@@ -222,6 +222,11 @@ extension StreamRecConfiguration {
         "http.max_k": { $0.httpMaxK = try positiveInt($1) },
         "http.list_cache_size": { $0.httpListCacheSize = try positiveInt($1) },
         "http.accept_events": { $0.httpAcceptEvents = try bool($1) },
+        "http.auth_token_file": { c, v in
+            let path = v.trimmingCharacters(in: .whitespaces)
+            c.httpAuthToken = path.isEmpty ? nil : try readAuthToken(path: path)
+            c.httpAuthTokenFile = path.isEmpty ? nil : path
+        },
         "metrics.enabled": { $0.metricsEnabled = try bool($1) },
 
         "log.level": { c, v in

@@ -30,6 +30,11 @@ public struct StreamRecConfiguration: Sendable {
     public var httpListCacheSize = 100_000
     /// Whether `POST /v1/events` is served (it produces to the input topic).
     public var httpAcceptEvents = true
+    /// File holding the bearer token every `/v1` endpoint requires (`http.auth_token_file`; nil:
+    /// none). Required when `httpAddress` is not a loopback address (see `validate()`).
+    public var httpAuthTokenFile: String?
+    /// The token read from `httpAuthTokenFile`, white space trimmed (nil without a file).
+    public var httpAuthToken: String?
     /// Whether metrics go to the Prometheus registry served at `/metrics`.
     public var metricsEnabled = true
     /// Log level.

@@ -145,6 +145,7 @@ extension RecommenderCore {
             core.freeUserRows = try e.readInt32s()
             core.evictedUsers = try e.read(Int64.self)
             for u in 0..<userCount { core.table.lastActive[u] = try e.read(Int64.self) }
+            core.table.rebuildRecency(free: core.freeUserRows)
         }
 
         if let session = core.session, reader.sectionNames.contains(checkpointSections.session) {

@@ -5,7 +5,7 @@ extension RecommenderCore {
         var bytes = model.userFactors.allocatedBytes + model.itemFactors.allocatedBytes
         bytes += (model.userBias.capacity + model.itemBias.capacity) * 4
         bytes += (model.userCount.capacity + model.itemCount.capacity) * 4
-        let perUserFixed = 4 + 8 + 8 + 12 + 4 + 1 + 8 + 3 * 8  // counts, times, source, flags, array headers
+        let perUserFixed = 4 + 8 + 8 + 12 + 4 + 1 + 8 + 8 + 3 * 8  // counts, times, source, flags, recency links, array headers
         bytes += table.count * perUserFixed
         for u in 0..<table.count {
             bytes += table.seen[u].capacity * 4 + table.lastList[u].capacity * 4

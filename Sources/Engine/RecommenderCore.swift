@@ -203,25 +203,34 @@ public final class RecommenderCore {
         return result
     }
 
-    /// Frees the rows of the least recently active users (a twentieth of the table at a time, so
-    /// the cost of choosing them is spread over many new users). Their factors, history and lists
-    /// are forgotten: when they come back they start as new, cold users, except for the session
-    /// window, which is spilled under the user's id and restored on return.
+    /// Most users one eviction frees: the cost of an eviction is proportional to it (victims come
+    /// off the table's recency list, no sort), so the event that triggers it stalls for a few
+    /// microseconds whatever the table's size.
+    static let evictionBatch = 64
+
+    /// Frees the rows of the least recently active users, in order of their last event (the
+    /// oldest first): `evictionBatch` of them, or a twentieth of a smaller table. Their factors,
+    /// history and lists are forgotten: when they come back they start as new, cold users, except
+    /// for the session window, which is spilled under the user's id and restored on return.
     private func evictIdleUsers() {
         guard configuration.evictIdleUsers else { return }
-        let batch = max(1, users.count / 20)
-        var order = Array(0..<Int32(users.count))
-        order.sort { table.lastActive[Int($0)] < table.lastActive[Int($1)] }
-        let victims = order.prefix(batch)
-        for row in victims {
+        let batch = min(Self.evictionBatch, max(1, users.count / 20))
+        let start = freeUserRows.count
+        var dirtyVictims = false
+        for _ in 0..<batch {
+            guard let row = table.takeLeastRecent() else { break }
+            if table.isDirty[Int(row)] { dirtyVictims = true }
             session?.spill(user: Int(row), id: users.id(at: row), cause: .userEvicted)
             users.forget(row)
             table.reset(Int(row))
+            freeUserRows.append(row)
         }
-        let evicted = Set(victims)
-        dirtyQueue.removeAll { evicted.contains($0) }
-        freeUserRows.append(contentsOf: victims.reversed())
-        evictedUsers += Int64(victims.count)
+        // A victim still waiting for a refresh (the whole table turned over within a debounce
+        // interval) leaves the queue; otherwise the queue is not scanned.
+        if dirtyVictims { dirtyQueue.removeAll { freeUserRows[start...].contains($0) } }
+        // Handed out oldest first (`popLast`).
+        freeUserRows[start...].reverse()
+        evictedUsers += Int64(freeUserRows.count - start)
     }
 
     /// What ranks `user`'s list, as written in the output record's `model` field, by the same
@@ -256,6 +265,7 @@ public final class RecommenderCore {
             if freeUserRows.isEmpty { evictIdleUsers() }
             guard let row = freeUserRows.popLast() else { throw .userCapacity }
             users.reassign(row, to: id)
+            table.claim(Int(row))
             model.resetUser(row)
             return row
         }

@@ -9,7 +9,7 @@ import Models
 ///
 /// Memory is bounded: at most `maxUsers` states are held. A state leaves memory (is spilled: its
 /// window, without the vector, moves to a packed `SessionSpillStore` keyed by the user's id) when
-/// the table is full (the least recently active twentieth), when the user has been idle for longer
+/// the table is full (the least recently active ones, a small batch at a time), when the user has been idle for longer
 /// than the TTL (`sweepIdle`, judged by event time), or when the engine evicts the user. The
 /// user's next event, or a list request, restores the window and re-encodes it, so a returning
 /// user continues the same window; the time-gap feature sees the long gap. Not thread-safe; owned
@@ -30,8 +30,8 @@ final class SessionTracker {
     private var slots: [SessionState?] = []
     /// Event time of each user's newest recorded step.
     private(set) var lastEventMs: [Int64] = []
-    /// Record sequence number of each user's newest step (for choosing whom to spill).
-    private var lastActive: [Int64] = []
+    /// Rows with a held state, least recently active first (for choosing whom to spill).
+    private var recency = RecencyList()
     /// Users with a state.
     private(set) var heldCount = 0
     /// Windows of users whose state left memory.
@@ -41,7 +41,6 @@ final class SessionTracker {
     /// Next row the TTL sweep looks at.
     private var sweepCursor = 0
     private var workspace: SessionWorkspace
-    private var sequence: Int64 = 0
 
     init(snapshot: SessionSnapshot, configuration: SessionEngineConfiguration) {
         model = snapshot.model
@@ -71,8 +70,8 @@ final class SessionTracker {
         while slots.count <= u {
             slots.append(nil)
             lastEventMs.append(.min)
-            lastActive.append(0)
         }
+        recency.grow(to: slots.count)
     }
 
     /// Adds one event of user row `u` (external id `users.id(at: u)`) on engine item row `item` and
@@ -83,15 +82,14 @@ final class SessionTracker {
         ensureUser(u)
         let s = itemMap[Int(item)]
         guard s >= 0 else { return }
-        sequence += 1
         if slots[u] == nil { admit(user: u, users: users) }
         lastEventMs[u] = max(lastEventMs[u], timestampMs)
-        lastActive[u] = sequence
+        recency.touch(Int32(u))
         slots[u]!.record(SessionStep(item: s, type: 0, timestampMs: timestampMs), model: model, workspace: &workspace)
     }
 
     /// Gives user row `u` a slot: the window spilled under its id (not yet encoded), or an empty
-    /// one. Spills the least recently active twentieth first when the table is full.
+    /// one. Spills the least recently active states first when the table is full.
     private func admit(user u: Int, users: IdentifierMap) {
         if heldCount >= maxUsers { spillLeastRecent(users: users) }
         var slot = SessionState(model: model)
@@ -114,9 +112,8 @@ final class SessionTracker {
         if hasWindow(u) { return true }
         guard spilled.count > 0, spilled.contains(users.id(at: Int32(u))) else { return false }
         ensureUser(u)
-        sequence += 1
         admit(user: u, users: users)
-        lastActive[u] = sequence
+        recency.touch(Int32(u))
         slots[u]!.refresh(model: model, workspace: &workspace)
         return true
     }
@@ -139,16 +136,22 @@ final class SessionTracker {
         if !id.isEmpty { spilled.put(id: id, window: slot.window, lastEventMs: lastEventMs[u]) }
         slots[u] = nil
         lastEventMs[u] = .min
-        lastActive[u] = 0
+        recency.remove(Int32(u))
         heldCount -= 1
         counters.count(cause)
     }
 
-    /// Spills the least recently active twentieth of the held states.
+    /// Most states one capacity spill frees (a twentieth of a smaller table): victims come off the
+    /// recency list, so the cost is proportional to the batch, not to the states held.
+    static let spillBatch = 64
+
+    /// Spills the least recently active held states (by their last recorded step or restore), the
+    /// oldest first: `spillBatch` of them, or a twentieth of a smaller table.
     private func spillLeastRecent(users: IdentifierMap) {
-        let held = slots.indices.filter { slots[$0] != nil }
-        let victims = held.sorted { lastActive[$0] < lastActive[$1] }.prefix(max(1, held.count / 20))
-        for u in victims { spill(user: u, id: users.id(at: Int32(u)), cause: .capacity) }
+        for _ in 0..<min(Self.spillBatch, max(1, heldCount / 20)) {
+            guard let u = recency.oldest >= 0 ? Int(recency.oldest) : nil else { return }
+            spill(user: u, id: users.id(at: Int32(u)), cause: .capacity)
+        }
     }
 
     /// Spills the states whose newest event is more than the TTL older than `nowMs` (event time),
@@ -225,8 +228,7 @@ final class SessionTracker {
             if slots[u] == nil { heldCount += 1 }
             slots[u] = slot
             lastEventMs[u] = last
-            sequence += 1
-            lastActive[u] = sequence
+            recency.touch(Int32(u))
         }
         return count
     }
@@ -266,7 +268,7 @@ final class SessionTracker {
     /// times, and encodes it; replaces any state the row had. An empty window clears the row.
     func importWindow(user u: Int, items: [String], times: [Int64], lastEventMs newest: Int64, users: IdentifierMap) {
         ensureUser(u)
-        if slots[u] != nil { slots[u] = nil; heldCount -= 1 }
+        if slots[u] != nil { slots[u] = nil; recency.remove(Int32(u)); heldCount -= 1 }
         let steps = zip(items, times).compactMap { id, t -> SessionStep? in
             guard let s = sessionIndexById[id] else { return nil }
             return SessionStep(item: s, type: 0, timestampMs: t == .min ? nil : t)
@@ -279,8 +281,7 @@ final class SessionTracker {
         slots[u] = slot
         heldCount += 1
         lastEventMs[u] = newest
-        sequence += 1
-        lastActive[u] = sequence
+        recency.touch(Int32(u))
     }
 
     /// Forgets user row `u`'s state and any window spilled under `id` (the user left this
@@ -289,7 +290,7 @@ final class SessionTracker {
         if u < slots.count, slots[u] != nil {
             slots[u] = nil
             lastEventMs[u] = .min
-            lastActive[u] = 0
+            recency.remove(Int32(u))
             heldCount -= 1
         }
         if spilled.count > 0 { _ = spilled.take(id) }

@@ -17,8 +17,12 @@ public struct UserTable: Sendable {
     public internal(set) var publishedCount: [Int32] = []
     /// Whether the user waits for a refresh.
     public internal(set) var isDirty: [Bool] = []
-    /// Engine event sequence number of the user's last event (for evicting idle users).
+    /// Engine event sequence number of the user's last event (written to checkpoints; the
+    /// eviction order is `recency`, rebuilt from these on restore).
     public internal(set) var lastActive: [Int64] = []
+    /// Rows of held users from the least to the most recently active (rows freed by an eviction
+    /// are not in it until a user takes them), so eviction takes victims without sorting the table.
+    private(set) var recency = RecencyList()
 
     /// Creates an empty table.
     public init() {}
@@ -36,6 +40,8 @@ public struct UserTable: Sendable {
         publishedCount.append(0)
         isDirty.append(false)
         lastActive.append(0)
+        recency.grow(to: eventCount.count)
+        recency.touch(Int32(eventCount.count - 1))
     }
 
     /// Records one applied event of user `u`: the item joins the seen set, the event count,
@@ -47,12 +53,31 @@ public struct UserTable: Sendable {
         eventCount[u] &+= 1
         lastSource[u] = source
         lastActive[u] = sequence
+        recency.touch(Int32(u))
         if isDirty[u] { return false }
         isDirty[u] = true
         return true
     }
 
-    /// Clears row `u` for reuse by a new user.
+    /// Takes the least recently active held user's row out of the eviction order (nil when none is
+    /// held). The caller clears it with `reset` and hands it on with `claim`.
+    mutating func takeLeastRecent() -> Int32? { recency.removeOldest() }
+
+    /// Gives freed row `u` to a new user: it becomes the most recently active.
+    mutating func claim(_ u: Int) { recency.touch(Int32(u)) }
+
+    /// Rebuilds the eviction order from `lastActive` (a checkpoint restore), leaving out `free`
+    /// rows. Sorts once, at load; ties keep row order.
+    mutating func rebuildRecency(free: [Int32]) {
+        var isFree = [Bool](repeating: false, count: count)
+        for row in free where Int(row) < count { isFree[Int(row)] = true }
+        let order = (0..<count).filter { !isFree[$0] }.sorted { (lastActive[$0], $0) < (lastActive[$1], $1) }
+        recency = RecencyList()
+        recency.grow(to: count)
+        for u in order { recency.touch(Int32(u)) }
+    }
+
+    /// Clears row `u` for reuse by a new user (it leaves the eviction order until `claim`).
     mutating func reset(_ u: Int) {
         seen[u] = []
         eventCount[u] = 0
@@ -62,5 +87,6 @@ public struct UserTable: Sendable {
         publishedCount[u] = 0
         isDirty[u] = false
         lastActive[u] = 0
+        recency.remove(Int32(u))
     }
 }

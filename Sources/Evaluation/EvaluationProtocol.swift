@@ -8,4 +8,13 @@ public enum EvaluationProtocol: String, Sendable, Codable, CaseIterable {
     case lto
     /// Events in time order, each scored before it is learned (test-then-train).
     case prequential
+
+    /// The model evaluated when none is named: a rating model where ratings are scored (kfold,
+    /// prequential: `biasedmf`), a ranking model for the leave-out rankings (loo, lto: `bmf`).
+    public var defaultModel: String {
+        switch self {
+        case .kfold, .prequential: "biasedmf"
+        case .loo, .lto: "bmf"
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import LinalgCore
+
 /// A deterministic synthetic event stream with structure a model can find:
 /// - latent tastes: users and items carry rank-`r` Gaussian factors; each user's non-habit,
 ///   non-popular picks come from their best items by planted score (biased toward the top);
@@ -10,7 +12,7 @@ public struct EventGenerator: Sendable {
     /// The (clamped) configuration in use.
     public let configuration: GeneratorConfiguration
 
-    private var rng: SplitMix64
+    private var rng: SeededGenerator
     private let userFactors: [Float]
     private let itemFactors: [Float]
     /// `itemFactors` transposed: `rank x items`.
@@ -48,9 +50,9 @@ public struct EventGenerator: Sendable {
         if c.viewShare + c.clickShare + c.cartShare + c.purchaseShare == 0 { c.clickShare = 1 }
         self.configuration = c
 
-        var setup = SplitMix64(seed: c.seed)
-        userFactors = (0..<(c.users * c.rank)).map { _ in Float(setup.nextGaussian()) }
-        let factors = (0..<(c.items * c.rank)).map { _ in Float(setup.nextGaussian()) }
+        var setup = SeededGenerator(seed: c.seed)
+        userFactors = (0..<(c.users * c.rank)).map { _ in Float(setup.nextGaussianDouble()) }
+        let factors = (0..<(c.items * c.rank)).map { _ in Float(setup.nextGaussianDouble()) }
         itemFactors = factors
         var transposed = [Float](repeating: 0, count: factors.count)
         for j in 0..<c.items { for k in 0..<c.rank { transposed[k * c.items + j] = factors[j * c.rank + k] } }
@@ -74,10 +76,10 @@ public struct EventGenerator: Sendable {
         hasCandidates = [Bool](repeating: false, count: c.users)
         lastItem = [Int32](repeating: -1, count: c.users)
         clock = c.startTimestampMs
-        rng = SplitMix64(seed: c.seed ^ 0x5EED_0F_E7E9_75)
+        rng = SeededGenerator(seed: c.seed ^ 0x5EED_0F_E7E9_75)
     }
 
-    private static func permutation(_ n: Int, _ rng: inout SplitMix64) -> [Int32] {
+    private static func permutation(_ n: Int, _ rng: inout SeededGenerator) -> [Int32] {
         var p = (0..<n).map { Int32($0) }
         if n > 1 {
             for i in stride(from: n - 1, to: 0, by: -1) { p.swapAt(i, rng.nextInt(below: i + 1)) }
@@ -113,7 +115,6 @@ public struct EventGenerator: Sendable {
         let n = min(max(count, 0), configuration.items)
         let r = configuration.rank
         let items = configuration.items
-        var heap = TopScores(capacity: n)
         let scale = 1 / Float(r).squareRoot()
         var scores = [Float](repeating: 0, count: items)
         // Item-major factors: each pass is a contiguous, vectorisable axpy over all items.
@@ -126,14 +127,9 @@ public struct EventGenerator: Sendable {
                 }
             }
         }
-        scores.withUnsafeBufferPointer { out in
-            var threshold = heap.threshold
-            for j in 0..<items where out[j] > threshold {
-                heap.offer(out[j], Int32(j))
-                threshold = heap.threshold
-            }
-        }
-        return heap.sortedDescending().map { Int($0) }
+        // Ties rank the lower item first.
+        var selector = TopKSelector(capacity: n)
+        return scores.withUnsafeBufferPointer { selector.select($0, k: n).map(\.index) }
     }
 
     /// Popularity rank of each item (0: most popular) as planted.
@@ -149,9 +145,9 @@ public struct EventGenerator: Sendable {
         let user = Int(userOrder[userActivity.sample(&rng)])
         let previous = lastItem[user]
         let item: Int
-        if previous >= 0 && rng.nextUnit() < c.habitProbability {
+        if previous >= 0 && rng.nextUnitDouble() < c.habitProbability {
             item = Int(successors[Int(previous)])
-        } else if rng.nextUnit() < c.popularityMix {
+        } else if rng.nextUnitDouble() < c.popularityMix {
             item = Int(popularOrder[itemPopularity.sample(&rng)])
         } else {
             item = tastePick(user)
@@ -160,12 +156,12 @@ public struct EventGenerator: Sendable {
         clock += 1 + Int64(rng.nextInt(below: Int(2 * c.meanGapMs)))
         var type: EventType
         var value: Float?
-        if c.ratingFraction > 0 && rng.nextUnit() < c.ratingFraction {
+        if c.ratingFraction > 0 && rng.nextUnitDouble() < c.ratingFraction {
             type = .rating
-            let raw = 3 + 1.2 * Double(score(user: user, item: item)) + 0.5 * rng.nextGaussian()
+            let raw = 3 + 1.2 * Double(score(user: user, item: item)) + 0.5 * rng.nextGaussianDouble()
             value = Float(min(max(raw.rounded(), 1), 5))
         } else {
-            let u = rng.nextUnit()
+            let u = rng.nextUnitDouble()
             type = u < typeCumulative.0 ? .view : u < typeCumulative.1 ? .click : u < typeCumulative.2 ? .cart : .purchase
         }
         return Event(user: userId(user), item: itemId(item), type: type, value: value, timestampMs: clock)
@@ -188,7 +184,7 @@ public struct EventGenerator: Sendable {
             for k in 0..<m { candidates[user * m + k] = Int32(best[k]) }
             hasCandidates[user] = true
         }
-        let u = rng.nextUnit()
+        let u = rng.nextUnitDouble()
         let position = min(Int(u * u * Double(m)), m - 1)
         return Int(candidates[user * m + position])
     }

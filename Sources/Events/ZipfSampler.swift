@@ -1,3 +1,5 @@
+import LinalgCore
+
 /// Samples ranks 0..<n with probability proportional to 1/(rank+1)^s via a cumulative table
 /// and binary search (O(log n) per draw).
 struct ZipfSampler: Sendable {
@@ -15,8 +17,8 @@ struct ZipfSampler: Sendable {
     }
 
     /// A rank in 0..<count.
-    func sample(_ rng: inout SplitMix64) -> Int {
-        let u = rng.nextUnit()
+    func sample(_ rng: inout SeededGenerator) -> Int {
+        let u = rng.nextUnitDouble()
         var lo = 0
         var hi = cumulative.count - 1
         while lo < hi {

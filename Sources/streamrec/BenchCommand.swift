@@ -23,7 +23,10 @@ struct BenchCommand: ParsableCommand {
         users/s scoring a random catalog. Session: µs per event of the Bi-GRU window re-encode. \
         Group: one member of a consumer group catching up a backlog with the changelog on and off, \
         then a second member taking half the partitions (restore rate, changelog bytes per user, \
-        revocation to the new owner's first list). --only picks parts. \
+        revocation to the new owner's first list). \
+        Eviction: the longest single apply with the user table full at --eviction-users users \
+        (every timed event is a new user, so rows are freed by evicting idle users). \
+        --only picks parts. \
         Build with -c release; figures go to standard output (--json: one object), progress to standard error.
         """
     )
@@ -74,13 +77,19 @@ struct BenchCommand: ParsableCommand {
     var groupEventsPerUser = 2
     @Option(help: "Input partitions of the group run.")
     var groupPartitions: Int32 = 8
+    @Option(help: "Users held (the cap) in the eviction run.")
+    var evictionUsers = 5_000_000
+    @Option(help: "Timed events of new users in the eviction run.")
+    var evictionEvents = 500_000
+    @Option(help: "Factors of the eviction run (the stall does not depend on them; fewer keep memory low).")
+    var evictionFactors = 16
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
     @Flag(help: "Print the end-to-end run's progress every second.")
     var progress = false
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
-    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, group).",
+    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, eviction, group).",
             transform: BenchPart.parseList)
     var only: Set<BenchPart>?
     @Flag(help: "Latency run: also print where the time goes (send -> refresh -> produce -> arrival).")
@@ -108,7 +117,7 @@ struct BenchCommand: ParsableCommand {
     private func runs(_ part: BenchPart) -> Bool {
         if let only { return only.contains(part) }
         switch part {
-        case .update, .river, .refresh, .session: return !onlyEndToEnd
+        case .update, .river, .refresh, .session, .eviction: return !onlyEndToEnd
         case .e2e, .latency, .group: return !skipEndToEnd
         }
     }
@@ -181,6 +190,19 @@ struct BenchCommand: ParsableCommand {
             let refresh = try BenchInProcess.refreshRate(items: refreshItems, dims: refreshDims, users: refreshUsers)
             report.set("refresh_users_per_s", refresh)
             benchLog(String(format: "refresh: %.0f users/s", refresh))
+        }
+
+        if runs(.eviction) {
+            benchLog("eviction: \(evictionUsers) users held, then \(evictionEvents) events of new users ...")
+            let r = try BenchEviction.measure(users: evictionUsers, events: evictionEvents, factors: evictionFactors)
+            report.set("eviction_users", Double(r.users))
+            report.set("eviction_max_stall_ms", r.maxStallMs)
+            report.set("eviction_apply_p999_us", r.p999Microseconds)
+            report.set("eviction_apply_mean_us", r.meanMicroseconds)
+            report.set("eviction_evicted", Double(r.evicted))
+            report.note("eviction: user table full at \(r.users) users (\(evictionFactors) factors), \(r.events) events of new users, each apply timed alone")
+            benchLog(String(format: "eviction: fill %.1f s; longest apply %.2f ms, p99.9 %.1f µs, mean %.2f µs, %lld evicted",
+                            r.fillSeconds, r.maxStallMs, r.p999Microseconds, r.meanMicroseconds, r.evicted))
         }
 
         if runs(.group) {

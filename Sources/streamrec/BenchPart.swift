@@ -17,6 +17,8 @@ enum BenchPart: String, CaseIterable, Sendable {
     case session
     /// A consumer group: catch-up rate with the changelog on and off, hand-off of partitions.
     case group
+    /// Longest single-event stall with the user table full (every new user evicts).
+    case eviction
 
     /// Parses `update,latency`-style lists; throws naming the unknown part.
     static func parseList(_ text: String) throws -> Set<BenchPart> {

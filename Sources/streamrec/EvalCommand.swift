@@ -25,8 +25,10 @@ struct EvalCommand: ParsableCommand {
     var format: String = DatasetFormat.auto.rawValue
     @Option(name: .customLong("protocol"), help: "kfold, loo, lto or prequential.")
     var evaluationProtocol: String = "loo"
-    @Option(name: .customLong("model"), help: "Model to evaluate (repeatable, or comma-separated).")
-    var models: [String] = ["bmf"]
+    @Option(name: .customLong("model"), help: ArgumentHelp(
+        "Model to evaluate (repeatable, or comma-separated; default per protocol: \(EvaluationProtocol.allCases.map { "\($0.rawValue) \($0.defaultModel)" }.joined(separator: ", "))).",
+        valueName: "model"))
+    var models: [String] = []
     @Option(help: "Cut-offs of the ranking metrics, comma-separated.")
     var k: String = "5,10,20"
     @Option(help: "Folds of the kfold protocol.")
@@ -40,7 +42,11 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per model evaluated on stdout.")
     var json = false
 
-    var modelNames: [String] { models.flatMap { $0.split(separator: ",").map(String.init) } }
+    /// The models named, or the protocol's default when none is.
+    var modelNames: [String] {
+        let named = models.flatMap { $0.split(separator: ",").map(String.init) }
+        return named.isEmpty ? [(EvaluationProtocol(rawValue: evaluationProtocol) ?? .loo).defaultModel] : named
+    }
 
     func validate() throws {
         guard DatasetFormat(rawValue: format) != nil else {

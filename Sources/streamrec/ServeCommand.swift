@@ -34,6 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var settings = try StreamRecConfiguration.load(file: config)
         kafka.apply(to: &settings)
+        try settings.validate()
         let logger = LoggingSetup.logger(level: settings.logLevel)
         // Metrics go to Prometheus from here on: bootstrap before the pipeline creates its handles.
         let exposition = settings.metricsEnabled ? MetricsExposition(registry: MetricsBootstrap.prometheus()) : nil

@@ -13,6 +13,7 @@ struct BenchCommandTests {
             "--movielens", "/nonexistent/u.data", "--python", "/nonexistent/python",
             "--latency-rate", "500", "--latency-seconds", "2.5",
             "--refresh-items", "2000", "--refresh-users", "256", "--session-updates", "50",
+            "--eviction-users", "2000", "--eviction-events", "500",
         ])
         #expect(status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
@@ -21,6 +22,12 @@ struct BenchCommandTests {
             let value = try #require(object[key] as? Double, "missing \(key) in \(out)")
             #expect(value > 0, "\(key) = \(value)")
         }
+        // Eviction: 500 new users on a full table of 2,000 evict 64 at a time (8 rounds).
+        #expect(object["eviction_users"] as? Double == 2_000)
+        #expect(object["eviction_evicted"] as? Double == 512)
+        let stall = try #require(object["eviction_max_stall_ms"] as? Double)
+        let mean = try #require(object["eviction_apply_mean_us"] as? Double)
+        #expect(stall > 0 && mean > 0 && stall * 1_000 >= mean)
         let p50 = try #require(object["latency_p50_ms"] as? Double), p99 = try #require(object["latency_p99_ms"] as? Double)
         #expect(p50 <= p99)
         // No River and no MovieLens here: no ratio, and the notes say why.

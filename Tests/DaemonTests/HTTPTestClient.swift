@@ -21,11 +21,13 @@ struct HTTPTestClient {
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    func get(_ path: String) throws -> Reply { try request("GET", path) }
+    func get(_ path: String, headers: [(String, String)] = []) throws -> Reply { try request("GET", path, headers: headers) }
 
-    func post(_ path: String, body: [UInt8]) throws -> Reply { try request("POST", path, body: body) }
+    func post(_ path: String, body: [UInt8], headers: [(String, String)] = []) throws -> Reply {
+        try request("POST", path, body: body, headers: headers)
+    }
 
-    func request(_ method: String, _ path: String, body: [UInt8] = []) throws -> Reply {
+    func request(_ method: String, _ path: String, body: [UInt8] = [], headers: [(String, String)] = []) throws -> Reply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
@@ -41,6 +43,7 @@ struct HTTPTestClient {
         guard connected == 0 else { throw Failure(description: "connect to port \(port) failed: errno \(errno)") }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         if method == "POST" { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
         let request = Array(head.utf8) + body
         var sent = 0
@@ -120,15 +123,15 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 
 extension HTTPTestClient {
     /// `get` off the concurrency pool.
-    func fetch(_ path: String) async throws -> Reply {
+    func fetch(_ path: String, headers: [(String, String)] = []) async throws -> Reply {
         let client = self
-        return try await offPool { try client.get(path) }
+        return try await offPool { try client.get(path, headers: headers) }
     }
 
     /// `post` off the concurrency pool.
-    func submit(_ path: String, body: [UInt8]) async throws -> Reply {
+    func submit(_ path: String, body: [UInt8], headers: [(String, String)] = []) async throws -> Reply {
         let client = self
-        return try await offPool { try client.post(path, body: body) }
+        return try await offPool { try client.post(path, body: body, headers: headers) }
     }
 }
 

@@ -1,5 +1,6 @@
 import Testing
 @testable import Events
+import LinalgCore
 
 @Suite("EventEncoder")
 struct EventEncoderTests {
@@ -15,7 +16,7 @@ struct EventEncoderTests {
 
     @Test("encoder output decodes back to the same event for random events")
     func roundTrip() throws {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         let decoder = EventDecoder(limits: EventLimits(ratingRange: -Float.greatestFiniteMagnitude...Float.greatestFiniteMagnitude))
         let alphabet: [Character] = ["a", "Z", "0", "\"", "\\", "/", "\n", "\t", "\u{01}", "é", "中", "😀", " ", "{"]
         for _ in 0..<2_000 {

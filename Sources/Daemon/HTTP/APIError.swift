@@ -9,6 +9,7 @@ public struct APIError: Error, CustomStringConvertible, Sendable, Equatable {
         fileprivate enum Base: String, Sendable {
             case badRequest = "bad_request", invalidEvent = "invalid_event", notFound = "not_found"
             case payloadTooLarge = "payload_too_large", unavailable = "unavailable"
+            case unauthorized = "unauthorized"
         }
         fileprivate let base: Base
 
@@ -20,6 +21,8 @@ public struct APIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let notFound = Code(base: .notFound)
         /// Body above the configured limit (413).
         public static let payloadTooLarge = Code(base: .payloadTooLarge)
+        /// No bearer token, or not the configured one (401).
+        public static let unauthorized = Code(base: .unauthorized)
         /// Not ready, or the producer queue is full (503).
         public static let unavailable = Code(base: .unavailable)
 
@@ -30,6 +33,7 @@ public struct APIError: Error, CustomStringConvertible, Sendable, Equatable {
         public var status: HTTPResponse.Status {
             switch base {
             case .badRequest, .invalidEvent: .badRequest
+            case .unauthorized: .unauthorized
             case .notFound: .notFound
             case .payloadTooLarge: .contentTooLarge
             case .unavailable: .serviceUnavailable

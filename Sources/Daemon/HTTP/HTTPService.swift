@@ -55,9 +55,16 @@ public final class HTTPService: Service, @unchecked Sendable {
         for waiter in waiters { waiter.resume(returning: answer) }
     }
 
-    /// Serves until graceful shutdown or cancellation.
+    /// Serves until graceful shutdown or cancellation. Throws a `ConfigurationError` before
+    /// binding when the settings fail `HTTPServiceConfiguration.validate()` (a non-loopback
+    /// address without a token).
     public func run() async throws {
         let configuration = api.configuration
+        do { try configuration.validate() } catch {
+            setPort(nil, finished: true)
+            logger.error("HTTP API not started: \(error)")
+            throw error
+        }
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(configuration.address, port: configuration.port),

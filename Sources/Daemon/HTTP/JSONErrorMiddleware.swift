@@ -1,9 +1,10 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 
 /// Turns every failure into a JSON body `{"error":"…","reason":"…"}` with its status:
 /// `APIError` as it is, the framework's own errors (unknown route, body too large) by their
-/// status, anything else as a 500 that is logged.
+/// status, anything else as a 500 that is logged. A 401 carries `WWW-Authenticate: Bearer`.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
@@ -14,6 +15,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.response(error)
         } catch let error as HTTPError {
             let code: APIError.Code = switch error.status.code {
+            case 401: .unauthorized
             case 404, 405: .notFound
             case 413: .payloadTooLarge
             case 503: .unavailable
@@ -34,6 +36,10 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// The JSON response of an API error.
     static func response(_ error: APIError) -> Response {
-        JSONResponse.bytes(error.jsonBytes, status: error.code.status)
+        var response = JSONResponse.bytes(error.jsonBytes, status: error.code.status)
+        if error.code == .unauthorized {
+            response.headers[.wwwAuthenticate] = #"Bearer realm="streamrec""#
+        }
+        return response
     }
 }

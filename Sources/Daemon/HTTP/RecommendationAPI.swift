@@ -17,6 +17,9 @@ import Pipeline
 ///   (another member of the group does) gets 404 with the partition in `streamrec-partition`.
 /// - `GET /v1/items/{id}/similar?k=`: nearest items by cosine of the item factors.
 /// - `POST /v1/events`: events (one JSON object, or JSON lines) produced to the input topic; 202.
+///
+/// With `configuration.authToken` set, every `/v1` path needs `Authorization: Bearer <token>`
+/// (401 `unauthorized` otherwise); the health, readiness and metrics endpoints stay open.
 public struct RecommendationAPI: Sendable {
     /// The pipeline queried.
     public let pipeline: StreamPipeline
@@ -52,6 +55,9 @@ public struct RecommendationAPI: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: JSONErrorMiddleware(logger: logger))
+        if let token = configuration.authToken {
+            router.add(middleware: BearerAuthMiddleware(token: token))
+        }
         router.get("/healthz") { _, _ in
             JSONResponse.bytes(Array(#"{"status":"alive"}"#.utf8))
         }

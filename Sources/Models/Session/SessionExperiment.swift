@@ -3,17 +3,7 @@ public enum SessionExperiment {
     /// Trains on all but the last two steps per user, early-stops on the second-last, and ranks the
     /// last against all items with the user's earlier items excluded.
     ///
-    /// - configure: adjusts the default configuration (whose `itemCount` is set from the file).
-    public static func leaveOneOut(
-        path: String,
-        configure: (inout SessionModelConfiguration) -> Void = { _ in },
-        progress: (SessionTrainingProgress) -> Void = { _ in }
-    ) throws -> SessionExperimentResult {
-        let data = try SessionDataset.load(path: path)
-        return try leaveOneOut(dataset: data, configure: configure, progress: progress)
-    }
-
-    /// Same as `leaveOneOut(path:configure:progress:)` on data already loaded.
+    /// - configure: adjusts the default configuration (whose `itemCount` is set from the data).
     public static func leaveOneOut(
         dataset: SessionDataset,
         configure: (inout SessionModelConfiguration) -> Void = { _ in },

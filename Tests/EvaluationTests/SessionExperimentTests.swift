@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Evaluation
 import Models
 
 /// Slow leave-one-out runs on the staged data sets; skipped unless STREAMREC_SLOW=1.
@@ -57,7 +58,7 @@ struct SessionExperimentTests {
             }
             for settings in settingsList {
                 Self.log("=== \(path) [\(settings)]")
-                let result = try SessionExperiment.leaveOneOut(path: path, configure: { Self.apply(settings, to: &$0) }) { p in
+                let result = try SessionExperiment.leaveOneOut(dataset: SessionDataset.load(path: path), configure: { Self.apply(settings, to: &$0) }) { p in
                     Self.log("epoch \(p.epoch) loss \(p.trainingLoss) \(p.validation.map { "\($0)" } ?? "") best \(p.bestEpoch) \(Int(p.elapsedSeconds)) s")
                 }
                 Self.log("RESULT \(path) [\(settings)] \(result)")

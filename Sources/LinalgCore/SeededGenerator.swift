@@ -21,6 +21,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
     }
 
+    /// Uniform double in [0, 1) (53 random bits).
+    @inlinable
+    public mutating func nextUnitDouble() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+
+    /// Approximately normal(0, 1) double (Box–Muller on `nextUnitDouble`).
+    public mutating func nextGaussianDouble() -> Double {
+        let u1 = max(nextUnitDouble(), 1e-12)
+        let u2 = nextUnitDouble()
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+
     /// Approximately normal(0, 1) float (Box–Muller).
     public mutating func nextGaussian() -> Float {
         let u1 = max(nextUnit(), 1e-7)
