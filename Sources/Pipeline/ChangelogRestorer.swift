@@ -26,6 +26,29 @@ final class ChangelogRestorer {
         reader = try KafkaPartitionReader(bootstrapServers: bootstrapServers, properties: properties)
     }
 
+    /// Restores several partitions, each as of its target, reading them in one pass.
+    func restore(_ targets: [Int32: ChangelogReplay.Target], timeoutMs: Int32) throws -> [Int32: Result] {
+        let started = ContinuousClock.now
+        var replays: [Int32: ChangelogReplay] = [:]
+        var records: [Int32: Int] = [:]
+        for p in targets.keys { replays[p] = ChangelogReplay(); records[p] = 0 }
+        try reader.readAll(targets.keys.sorted().map { TopicPartition(topic: topic, partition: $0) }, timeoutMs: timeoutMs) { p, record in
+            replays[p]?.add(key: record.key, value: record.value)
+            records[p, default: 0] += 1
+        }
+        var out: [Int32: Result] = [:]
+        for (p, target) in targets {
+            let (marker, users, orphans) = try replays[p]!.resolve(target)
+            out[p] = Result(marker: marker, users: users, orphans: orphans, records: records[p] ?? 0, seconds: 0)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        // The time is shared by the partitions read together: each gets its share by records.
+        let total = max(1, records.values.reduce(0, +))
+        for p in out.keys { out[p]!.seconds = seconds * Double(records[p] ?? 0) / Double(total) }
+        return out
+    }
+
     /// Restores partition `partition` as of `target`.
     func restore(partition: Int32, target: ChangelogReplay.Target, timeoutMs: Int32) throws -> Result {
         let started = ContinuousClock.now

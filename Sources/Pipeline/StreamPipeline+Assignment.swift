@@ -80,9 +80,7 @@ extension StreamPipeline {
         }
         lock.unlock()
 
-        for (tp, group) in toRestore {
-            if let seek = restore(tp, group: group) { seeks[tp] = seek }
-        }
+        for (tp, seek) in restoreAll(toRestore) { seeks[tp] = seek }
 
         lock.lock()
         for tp in assigned { partitions[Int(tp.partition)].assigned = true }
@@ -96,32 +94,55 @@ extension StreamPipeline {
         return seeks
     }
 
-    /// Restores one partition from the changelog as of the group's committed round (or starts it
-    /// empty at the committed offset when there is no changelog or no round matches). Returns
-    /// the position to resume at (nil: the group's committed offset, or the reset policy).
-    private func restore(_ tp: TopicPartition, group: CommittedOffset?) -> Int64? {
-        let p = tp.partition
-        guard let restorer else {
-            lock.lock()
-            partitions[Int(p)] = PartitionState(assigned: false, position: group?.offset)
-            lock.unlock()
-            return nil
+    /// Restores partitions from the changelog as of the group's committed round (read together,
+    /// in one pass), or starts them empty at the committed offset when there is no changelog or
+    /// no round matches. Returns the positions to resume at (absent: the group's committed
+    /// offset, or the reset policy).
+    private func restoreAll(_ toRestore: [(TopicPartition, CommittedOffset?)]) -> [TopicPartition: Int64] {
+        var seeks: [TopicPartition: Int64] = [:]
+        var targets: [Int32: ChangelogReplay.Target] = [:]
+        var groups: [Int32: (TopicPartition, CommittedOffset)] = [:]
+        for (tp, group) in toRestore {
+            let p = tp.partition
+            guard let restorer else {
+                lock.lock()
+                partitions[Int(p)] = PartitionState(assigned: false, position: group?.offset)
+                lock.unlock()
+                continue
+            }
+            guard let group else {
+                // Nothing committed: the partition starts from the beginning with an empty state;
+                // whatever the changelog holds for it is written over.
+                lock.lock()
+                partitions[Int(p)] = PartitionState(assigned: false, position: nil)
+                lock.unlock()
+                scheduleOrphans(partition: p, restorer: restorer)
+                continue
+            }
+            targets[p] = group.metadata.isEmpty ? .inputOffset(group.offset) : .marker(group.metadata)
+            groups[p] = (tp, group)
         }
-        guard let group else {
-            // Nothing committed: the partition starts from the beginning with an empty state;
-            // whatever the changelog holds for it is written over.
-            lock.lock()
-            partitions[Int(p)] = PartitionState(assigned: false, position: nil)
-            lock.unlock()
-            scheduleOrphans(partition: p, restorer: restorer, target: nil)
-            return nil
-        }
-        let target: ChangelogReplay.Target = group.metadata.isEmpty ? .inputOffset(group.offset) : .marker(group.metadata)
+        guard let restorer, !targets.isEmpty else { return seeks }
+        let started = clock.now
+        let results: [Int32: ChangelogRestorer.Result]
         do {
-            let result = try restorer.restore(partition: p, target: target, timeoutMs: configuration.restoreTimeoutMs)
+            results = try restorer.restore(targets, timeoutMs: configuration.restoreTimeoutMs)
+        } catch {
+            logger.error("could not restore \(targets.count) partition(s) from \(restorer.topic): \(error); their users start empty at the group's position")
             lock.lock()
-            defer { lock.unlock() }
-            var imported = 0
+            for (p, (tp, group)) in groups {
+                partitions[Int(p)] = PartitionState(assigned: false, position: group.offset)
+                seeks[tp] = group.offset
+            }
+            lock.unlock()
+            return seeks
+        }
+        lock.lock()
+        var imported = 0
+        var records = 0
+        for (p, result) in results.sorted(by: { $0.key < $1.key }) {
+            guard let (tp, group) = groups[p] else { continue }
+            records += result.records
             for user in result.users {
                 do { try core.importUser(user); imported += 1 } catch {
                     logger.error("could not restore user \(user.id) of \(tp): \(error)")
@@ -139,26 +160,23 @@ extension StreamPipeline {
                     state.position = marker.inputOffset
                 }
             } else {
-                logger.warning("no complete changelog round of \(tp) matches the group's position \(group.offset) (\(target)): its users start empty")
+                logger.warning("no complete changelog round of \(tp) matches the group's position \(group.offset) (\(targets[p]!)): its users start empty")
             }
             partitions[Int(p)] = state
-            stats.restoredPartitions += 1
-            stats.restoredUsers += imported
-            stats.restoreSeconds += result.seconds
-            metrics.restoredUsers.increment(by: imported)
-            logger.info("restored \(tp) from \(restorer.topic): \(imported) users, \(result.records) records in \(String(format: "%.3f", result.seconds)) s, \(result.orphans.count) to write again, resuming at \(state.position ?? -1)")
-            return state.position
-        } catch {
-            logger.error("could not restore \(tp) from \(restorer.topic): \(error); its users start empty at the group's position")
-            lock.lock()
-            partitions[Int(p)] = PartitionState(assigned: false, position: group.offset)
-            lock.unlock()
-            return group.offset
+            if let position = state.position { seeks[tp] = position }
         }
+        let seconds = Double(Self.nanoseconds(clock.now - started)) / 1e9
+        stats.restoredPartitions += results.count
+        stats.restoredUsers += imported
+        stats.restoreSeconds += seconds
+        lock.unlock()
+        metrics.restoredUsers.increment(by: imported)
+        logger.info("restored \(results.count) partition(s) from \(restorer.topic): \(imported) users, \(records) records in \(String(format: "%.3f", seconds)) s (\(Int(Double(imported) / max(seconds, 1e-9))) users/s)")
+        return seeks
     }
 
     /// A partition starting empty: the ids its changelog holds are written over in its first round.
-    private func scheduleOrphans(partition p: Int32, restorer: ChangelogRestorer, target: ChangelogReplay.Target?) {
+    private func scheduleOrphans(partition p: Int32, restorer: ChangelogRestorer) {
         guard let result = try? restorer.restore(partition: p, target: .marker(""), timeoutMs: configuration.restoreTimeoutMs) else { return }
         lock.lock()
         partitions[Int(p)].orphans = result.orphans

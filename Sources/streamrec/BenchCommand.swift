@@ -75,8 +75,8 @@ struct BenchCommand: ParsableCommand {
     var groupUsers = 100_000
     @Option(help: "Events per user of the group run.")
     var groupEventsPerUser = 2
-    @Option(help: "Input partitions of the group run.")
-    var groupPartitions: Int32 = 8
+    @Option(help: "Input partitions of the group run (the mock keeps about 5 MiB per partition: more partitions keep the changelog whole).")
+    var groupPartitions: Int32 = 16
     @Option(help: "Users held (the cap) in the eviction run.")
     var evictionUsers = 5_000_000
     @Option(help: "Timed events of new users in the eviction run.")
