@@ -155,6 +155,11 @@ public final class RecommenderCore {
         // polling quickly; the rest wait, in order, for the next round.
         let limit = force ? Int.max : configuration.refreshMaxUsers
         for user in dirtyQueue {
+            // A row freed by an eviction while queued (its id is forgotten): nothing to score.
+            if users.id(at: user).isEmpty {
+                table.isDirty[Int(user)] = false
+                continue
+            }
             let last = table.lastPublishedMs[Int(user)]
             if ready.count < limit && (force || last == .min || nowMs - last >= configuration.debounceMs) {
                 ready.append(user)
@@ -216,18 +221,15 @@ public final class RecommenderCore {
         guard configuration.evictIdleUsers else { return }
         let batch = min(Self.evictionBatch, max(1, users.count / 20))
         let start = freeUserRows.count
-        var dirtyVictims = false
         for _ in 0..<batch {
             guard let row = table.takeLeastRecent() else { break }
-            if table.isDirty[Int(row)] { dirtyVictims = true }
             session?.spill(user: Int(row), id: users.id(at: row), cause: .userEvicted)
             users.forget(row)
             table.reset(Int(row))
             freeUserRows.append(row)
         }
-        // A victim still waiting for a refresh (the whole table turned over within a debounce
-        // interval) leaves the queue; otherwise the queue is not scanned.
-        if dirtyVictims { dirtyQueue.removeAll { freeUserRows[start...].contains($0) } }
+        // A victim still queued for a refresh keeps its queue entry (the queue is not scanned):
+        // the row's next user inherits it, and a refresh that finds the row free drops it.
         // Handed out oldest first (`popLast`).
         freeUserRows[start...].reverse()
         evictedUsers += Int64(freeUserRows.count - start)

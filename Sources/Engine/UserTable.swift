@@ -77,7 +77,9 @@ public struct UserTable: Sendable {
         for u in order { recency.touch(Int32(u)) }
     }
 
-    /// Clears row `u` for reuse by a new user (it leaves the eviction order until `claim`).
+    /// Clears row `u` for reuse by a new user (it leaves the eviction order until `claim`). The
+    /// dirty flag stays: a row still queued for a refresh keeps its one queue entry, which the
+    /// row's next user inherits (a refresh that finds the row free unflags it instead).
     mutating func reset(_ u: Int) {
         seen[u] = []
         eventCount[u] = 0
@@ -85,7 +87,6 @@ public struct UserTable: Sendable {
         lastPublishedMs[u] = .min
         lastSource[u] = .none
         publishedCount[u] = 0
-        isDirty[u] = false
         lastActive[u] = 0
         recency.remove(Int32(u))
     }

@@ -75,18 +75,26 @@ struct UserEvictionTests {
         #expect(held(core, 0..<5) == [false, false, false, false, false] && held(core, 5..<100).allSatisfy { $0 })
     }
 
-    @Test("evicted users still waiting for a refresh leave the dirty queue; the rest stay queued once")
-    func dirtyVictimsLeaveTheQueue() throws {
+    @Test("a queued victim's entry passes to the row's next user, or is dropped while the row is free; no list twice")
+    func dirtyVictimsKeepOneEntry() throws {
         let core = try fullCore(cap: 40)
         #expect(core.dirtyCount == 40)
         try core.click("n0", 1, at: 1_000)
-        // u0 and u1 are evicted (a twentieth of 40); n0 takes u0's row and is queued once.
+        // u0 and u1 are evicted (a twentieth of 40) without scanning the queue; n0 takes u0's
+        // row and its queue entry, u1's row is free with its entry still queued.
         #expect(core.evictedUsers == 2)
-        #expect(core.dirtyCount == 39)
+        #expect(core.dirtyCount == 40)
         var users: [String] = []
         core.refresh(nowMs: 10_000, wallClockMs: 10_000, force: true) { users.append($0.user) }
-        #expect(users.count == Set(users).count)
-        #expect(!users.contains("u0") && !users.contains("u1") && users.contains("n0"))
+        #expect(users.count == 39 && Set(users).count == 39)
+        #expect(!users.contains("u0") && !users.contains("u1") && !users.contains("") && users.contains("n0"))
+        #expect(core.dirtyCount == 0)
+        // The free row is queued again, once, when its next user arrives.
+        try core.click("n1", 2, at: 2_000)
+        #expect(core.users.index(of: "n1") == 1 && core.dirtyCount == 1)
+        users = []
+        core.refresh(nowMs: 20_000, wallClockMs: 20_000, force: true) { users.append($0.user) }
+        #expect(users == ["n1"])
     }
 
     @Test("a checkpoint keeps the eviction order: the restored core evicts the same users")
