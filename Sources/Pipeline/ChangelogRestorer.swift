@@ -20,6 +20,12 @@ final class ChangelogRestorer {
 
     let topic: String
     private let reader: KafkaPartitionReader
+    /// Seconds the last `restore(_:timeoutMs:)` spent reading, before resolving.
+    private(set) var lastReadSeconds = 0.0
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
 
     init(topic: String, bootstrapServers: String, properties: [String: String]) throws {
         self.topic = topic
@@ -36,13 +42,14 @@ final class ChangelogRestorer {
             replays[p]?.add(key: record.key, value: record.value)
             records[p, default: 0] += 1
         }
+        let readSeconds = Self.seconds(ContinuousClock.now - started)
         var out: [Int32: Result] = [:]
         for (p, target) in targets {
             let (marker, users, orphans) = try replays[p]!.resolve(target)
             out[p] = Result(marker: marker, users: users, orphans: orphans, records: records[p] ?? 0, seconds: 0)
         }
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = Self.seconds(ContinuousClock.now - started)
+        lastReadSeconds = readSeconds
         // The time is shared by the partitions read together: each gets its share by records.
         let total = max(1, records.values.reduce(0, +))
         for p in out.keys { out[p]!.seconds = seconds * Double(records[p] ?? 0) / Double(total) }

@@ -137,6 +137,7 @@ extension StreamPipeline {
             lock.unlock()
             return seeks
         }
+        let readAndResolve = Double(Self.nanoseconds(clock.now - started)) / 1e9
         lock.lock()
         var imported = 0
         var records = 0
@@ -171,7 +172,7 @@ extension StreamPipeline {
         stats.restoreSeconds += seconds
         lock.unlock()
         metrics.restoredUsers.increment(by: imported)
-        logger.info("restored \(results.count) partition(s) from \(restorer.topic): \(imported) users, \(records) records in \(String(format: "%.3f", seconds)) s (\(Int(Double(imported) / max(seconds, 1e-9))) users/s)")
+        logger.info("restored \(results.count) partition(s) from \(restorer.topic): \(imported) users, \(records) records in \(String(format: "%.3f", seconds)) s (read \(String(format: "%.3f", restorer.lastReadSeconds)) s, read and resolve \(String(format: "%.3f", readAndResolve)) s; \(Int(Double(imported) / max(seconds, 1e-9))) users/s)")
         return seeks
     }
 
@@ -195,6 +196,14 @@ extension StreamPipeline {
     private func revoke(_ revoked: [Int32]) {
         guard !revoked.isEmpty else { return }
         let started = clock.now
+        // Closing: the drain before `close` already published, wrote and committed everything.
+        if consumer.isClosed {
+            lock.lock()
+            for p in revoked where Int(p) < partitions.count { partitions[Int(p)].assigned = false }
+            stats.assigned = partitions.contains { $0.assigned }
+            lock.unlock()
+            return
+        }
         logger.info("revoking \(revoked.count) partition(s): publishing, writing their state and committing first")
         refresh(force: true)
         checkpointAndCommit(only: Set(revoked), writeLocalCheckpoint: false)

@@ -126,7 +126,7 @@ struct BenchCommand: ParsableCommand {
         // Metrics through the same backend as the daemon, so their cost is in the figures.
         _ = MetricsBootstrap.prometheus()
         var logger = Logger(label: "bench") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .error
+        logger.logLevel = (ProcessInfo.processInfo.environment["STREAMREC_BENCH_LOG"] == "info" ? .info : .error)
         var report = BenchReport()
         var engine = EngineConfiguration()
         engine.model.factors = factors

@@ -77,11 +77,13 @@ struct PipelineIntegrationTests {
         for record in records.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
             let list = try #require(record.list, "unparseable list: \(String(decoding: record.value, as: UTF8.self))")
             #expect(record.key == list.user)
-            #expect(list.model == "bmf")
+            // Early lists of a user with fewer than min_events_for_personal events are popularity's.
+            #expect(list.model == "bmf" || list.model == "popularity", "\(list.model)")
             latest[list.user] = list
         }
         #expect(Set(latest.keys) == Set(stream.seen.keys), "users without a list: \(Set(stream.seen.keys).subtracting(latest.keys).sorted().prefix(5))")
         for (user, list) in latest {
+            #expect(list.model == "bmf", "\(user): \(list.model)")
             #expect(list.items.count == 10)
             #expect(Set(list.items).isDisjoint(with: stream.seen[user] ?? []), "\(user) was offered an item already seen")
             #expect(list.scores == list.scores.sorted(by: >), "\(user): scores not descending")
