@@ -10,9 +10,11 @@ public enum StartupNotices {
     public static func lines(pipeline: PipelineConfiguration, engine: EngineConfiguration,
                              restoredModel: OnlineMFConfiguration?) -> [String] {
         var out: [String] = []
-        if pipeline.stateDirectory != nil && pipeline.commitIntervalMs != PipelineConfiguration().commitIntervalMs {
-            out.append("kafka.commit_interval_ms (\(pipeline.commitIntervalMs)) is not used with state.dir set: "
-                + "offsets are committed after each checkpoint (state.checkpoint_every_events, state.checkpoint_interval_s)")
+        if (pipeline.stateDirectory != nil || pipeline.changelogTopic != nil)
+            && pipeline.commitIntervalMs != PipelineConfiguration().commitIntervalMs {
+            let why = pipeline.stateDirectory != nil ? "state.dir set" : "a changelog (kafka.changelog_topic)"
+            out.append("kafka.commit_interval_ms (\(pipeline.commitIntervalMs)) is not used with \(why): "
+                + "offsets are committed after each checkpoint round (state.checkpoint_every_events, state.checkpoint_interval_s)")
         }
         guard let restoredModel else { return out }
         if let warm = pipeline.warmStartSnapshot {

@@ -5,7 +5,7 @@ import Pipeline
 
 @Suite("Start-up notices of configuration not in force")
 struct StartupNoticesTests {
-    @Test("commit_interval_ms set with a state directory is reported; without one it is not")
+    @Test("commit_interval_ms set with a state directory or a changelog is reported; with neither it is not")
     func commitInterval() {
         var pipeline = PipelineConfiguration()
         pipeline.commitIntervalMs = 1_000
@@ -14,6 +14,9 @@ struct StartupNoticesTests {
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("kafka.commit_interval_ms (1000) is not used with state.dir set") == true)
         pipeline.stateDirectory = nil
+        let group = StartupNotices.lines(pipeline: pipeline, engine: EngineConfiguration(), restoredModel: nil)
+        #expect(group.first?.hasPrefix("kafka.commit_interval_ms (1000) is not used with a changelog") == true)
+        pipeline.useConsumerGroup = false
         #expect(StartupNotices.lines(pipeline: pipeline, engine: EngineConfiguration(), restoredModel: nil).isEmpty)
     }
 
