@@ -84,6 +84,11 @@ public struct PartitionUserState: Sendable, Equatable {
     /// Decodes `encoded()` output; throws `SnapshotError` naming what is wrong.
     public init(decoding bytes: [UInt8]) throws {
         var r = ByteReader(bytes, context: "user state record")
+        try self.init(reading: &r)
+    }
+
+    /// Decodes the record that starts at `r`'s position and runs to its end.
+    public init(reading r: inout ByteReader) throws {
         let version = try r.read(UInt8.self)
         guard version == Self.version else {
             throw SnapshotError(.unsupportedVersion, "user state record version \(version) (this build reads \(Self.version))")

@@ -56,11 +56,10 @@ public enum ChangelogRecord: Sendable, Equatable {
         var r = ByteReader(value, context: "changelog record")
         let kind = try r.read(UInt8.self)
         let writer = try r.readString()
-        let rest = value.suffix(r.remaining)
         switch kind {
-        case 1: self = .user(try PartitionUserState(decoding: Array(rest)), writer: writer)
+        case 1: self = .user(try PartitionUserState(reading: &r), writer: writer)
         case 2: self = .removed(id: String(decoding: key, as: UTF8.self), writer: writer)
-        case 3: self = .marker(try ChangelogMarker(body: rest), writer: writer)
+        case 3: self = .marker(try ChangelogMarker(body: value.suffix(r.remaining)), writer: writer)
         default: throw SnapshotError(.unsupportedVersion, "changelog record kind \(kind)")
         }
     }

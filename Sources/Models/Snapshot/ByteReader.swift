@@ -48,10 +48,15 @@ public struct ByteReader: Sendable {
     /// Reads a length-prefixed UTF-8 string.
     public mutating func readString() throws -> String {
         let n = Int(try read(UInt32.self))
-        let raw = try readBytes(n)
-        guard let s = String(validating: raw, as: UTF8.self) else {
+        try need(n)
+        let start = offset
+        let s = bytes.withUnsafeBufferPointer { all in
+            String(validating: UnsafeBufferPointer(rebasing: all[start..<start + n]), as: UTF8.self)
+        }
+        guard let s else {
             throw SnapshotError(.malformed, "\(context): invalid UTF-8 string")
         }
+        offset += n
         return s
     }
 
@@ -66,8 +71,19 @@ public struct ByteReader: Sendable {
     /// Reads a counted Float array.
     public mutating func readFloats() throws -> [Float] {
         let n = try readCount(4)
-        var out = [Float](repeating: 0, count: n)
-        for k in 0..<n { out[k] = try readFloat() }
+        try need(n * 4)
+        let start = offset
+        // Little-endian bit patterns, as `ByteWriter` writes them: one copy on little-endian hosts.
+        let out = [Float](unsafeUninitializedCapacity: n) { buffer, count in
+            bytes.withUnsafeBytes { raw in
+                for k in 0..<n {
+                    let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * k, as: UInt32.self))
+                    buffer[k] = Float(bitPattern: bits)
+                }
+            }
+            count = n
+        }
+        offset += n * 4
         return out
     }
 
