@@ -2,8 +2,9 @@ import Engine
 import Foundation
 import Kafka
 
-/// Reads one partition of the changelog topic to its end and rebuilds the partition's state as
-/// of the round the group's committed position names (see `ChangelogReplay`).
+/// Reads partitions of the changelog topic to their end (together, in one assignment) and
+/// rebuilds each partition's state as of the round the group's committed position names (see
+/// `ChangelogReplay`).
 final class ChangelogRestorer {
     /// What a restore found.
     struct Result {
@@ -23,9 +24,6 @@ final class ChangelogRestorer {
     /// Seconds the last `restore(_:timeoutMs:)` spent reading, before resolving.
     private(set) var lastReadSeconds = 0.0
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
 
     init(topic: String, bootstrapServers: String, properties: [String: String]) throws {
         self.topic = topic
@@ -42,32 +40,17 @@ final class ChangelogRestorer {
             replays[p]?.add(key: record.key, value: record.value)
             records[p, default: 0] += 1
         }
-        let readSeconds = Self.seconds(ContinuousClock.now - started)
+        let readSeconds = StreamPipeline.seconds(ContinuousClock.now - started)
         var out: [Int32: Result] = [:]
         for (p, target) in targets {
             let (marker, users, orphans) = try replays[p]!.resolve(target)
             out[p] = Result(marker: marker, users: users, orphans: orphans, records: records[p] ?? 0, seconds: 0)
         }
-        let seconds = Self.seconds(ContinuousClock.now - started)
+        let seconds = StreamPipeline.seconds(ContinuousClock.now - started)
         lastReadSeconds = readSeconds
         // The time is shared by the partitions read together: each gets its share by records.
         let total = max(1, records.values.reduce(0, +))
         for p in out.keys { out[p]!.seconds = seconds * Double(records[p] ?? 0) / Double(total) }
         return out
-    }
-
-    /// Restores partition `partition` as of `target`.
-    func restore(partition: Int32, target: ChangelogReplay.Target, timeoutMs: Int32) throws -> Result {
-        let started = ContinuousClock.now
-        var replay = ChangelogReplay()
-        var records = 0
-        _ = try reader.read(TopicPartition(topic: topic, partition: partition), from: 0, timeoutMs: timeoutMs) { record in
-            replay.add(key: record.key, value: record.value)
-            records += 1
-        }
-        let (marker, users, orphans) = try replay.resolve(target)
-        let elapsed = ContinuousClock.now - started
-        return Result(marker: marker, users: users, orphans: orphans, records: records,
-                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 }

@@ -137,7 +137,7 @@ extension StreamPipeline {
             lock.unlock()
             return seeks
         }
-        let readAndResolve = Double(Self.nanoseconds(clock.now - started)) / 1e9
+        let readAndResolve = Self.seconds(clock.now - started)
         lock.lock()
         var imported = 0
         var records = 0
@@ -166,7 +166,7 @@ extension StreamPipeline {
             partitions[Int(p)] = state
             if let position = state.position { seeks[tp] = position }
         }
-        let seconds = Double(Self.nanoseconds(clock.now - started)) / 1e9
+        let seconds = Self.seconds(clock.now - started)
         stats.restoredPartitions += results.count
         stats.restoredUsers += imported
         stats.restoreSeconds += seconds
@@ -178,7 +178,8 @@ extension StreamPipeline {
 
     /// A partition starting empty: the ids its changelog holds are written over in its first round.
     private func scheduleOrphans(partition p: Int32, restorer: ChangelogRestorer) {
-        guard let result = try? restorer.restore(partition: p, target: .marker(""), timeoutMs: configuration.restoreTimeoutMs) else { return }
+        // No marker has the empty id: the result is an empty state and every id on the partition.
+        guard let result = (try? restorer.restore([p: .marker("")], timeoutMs: configuration.restoreTimeoutMs))?[p] else { return }
         lock.lock()
         partitions[Int(p)].orphans = result.orphans
         lock.unlock()

@@ -315,6 +315,10 @@ public final class StreamPipeline: @unchecked Sendable {
         d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
     }
 
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
     /// Pauses fetching from the assigned partitions while the producer holds more than
     /// `maxOutstandingLists` messages, and resumes once it is down to half of that.
     private func applyBackpressure() {

@@ -69,7 +69,7 @@ enum BenchGroup {
                 if s.appliedOwned == Int64(events.count) && s.lag == 0 { break }
                 Thread.sleep(forTimeInterval: 0.005)
             }
-            let seconds = firstApplied.value.map { Self.seconds(ContinuousClock.now - $0) } ?? .infinity
+            let seconds = firstApplied.value.map(secondsSince) ?? .infinity
             let rate = Double(events.count) / seconds
             benchLog(String(format: "  caught up %d events in %.2f s: %.0f events/s", events.count, seconds, rate))
             if !changelogOn {

@@ -56,22 +56,18 @@ struct GroupRebalanceTests {
         return false
     }
 
-    /// Every user the members hold for their partitions has exactly the events the input holds
-    /// for them (its state moved with its partition); returns the users that differ.
-    func usersWithWrongHistory(_ members: [Member], audit: GroupAudit) -> [String] {
-        var wrong: [String] = []
-        let expected = audit.eventsPerUser
+    /// Calls `body` with each user a member holds for a partition it owns now, and its event count.
+    func forEachOwnedUser(_ members: [Member], _ body: (String, Int) -> Void) {
         for member in members {
             let owned = Set(member.stats.assignedPartitions)
             member.pipeline.withCore { core in
                 for row in 0..<Int32(core.users.count) {
                     let id = core.users.id(at: row)
                     guard !id.isEmpty, let p = core.partition(ofUser: id), owned.contains(p) else { continue }
-                    if Int(core.table.eventCount[Int(row)]) != expected[id] { wrong.append(id) }
+                    body(id, Int(core.table.eventCount[Int(row)]))
                 }
             }
         }
-        return wrong
     }
 
     func checkOutput(_ kafka: KafkaTestHarness, members: [Member], total: Int) throws {
@@ -81,19 +77,17 @@ struct GroupRebalanceTests {
         #expect(!lists.isEmpty)
         let violations = audit.seenItemViolations(lists)
         #expect(violations.isEmpty, "\(violations.count) lists hold seen items: \(violations.prefix(5))")
-        let wrong = usersWithWrongHistory(members, audit: audit)
-        #expect(wrong.isEmpty, "\(wrong.count) users hold another history than the input's: \(wrong.prefix(5))")
-        // Every user is held by exactly one running member.
+        // Every user is held by exactly one running member, with exactly the events the input
+        // holds for them (its state moved with its partition).
+        let expected = audit.eventsPerUser
+        var wrong: [String] = []
         var owners: [String: Int] = [:]
-        for member in members {
-            let owned = Set(member.stats.assignedPartitions)
-            member.pipeline.withCore { core in
-                for id in core.users.ids where !id.isEmpty {
-                    if let p = core.partition(ofUser: id), owned.contains(p) { owners[id, default: 0] += 1 }
-                }
-            }
+        forEachOwnedUser(members) { id, events in
+            owners[id, default: 0] += 1
+            if events != expected[id] { wrong.append(id) }
         }
-        #expect(owners.count == audit.eventsPerUser.count)
+        #expect(wrong.isEmpty, "\(wrong.count) users hold another history than the input's: \(wrong.prefix(5))")
+        #expect(owners.count == expected.count)
         #expect(owners.values.allSatisfy { $0 == 1 })
     }
 
