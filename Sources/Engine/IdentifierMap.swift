@@ -166,9 +166,17 @@ public struct IdentifierMap: Sendable {
         live -= 1
     }
 
-    private mutating func grow() {
+    /// Makes room for `count` ids before the table grows again.
+    public mutating func reserve(_ count: Int) {
+        ids.reserveCapacity(count)
+        var capacity = slots.count
+        while capacity < count * 2 { capacity <<= 1 }
+        if capacity > slots.count { grow(to: capacity) }
+    }
+
+    private mutating func grow(to capacity: Int? = nil) {
         let old = slots
-        slots = Array(repeating: Self.empty, count: old.count * 2)
+        slots = Array(repeating: Self.empty, count: capacity ?? old.count * 2)
         let mask = slots.count - 1
         for entry in old where entry != Self.empty {
             var i = Int(truncatingIfNeeded: entry >> 32) & mask

@@ -62,8 +62,27 @@ public struct PartitionUserState: Sendable, Equatable {
 
     /// The binary record (see the type's documentation).
     public func encoded() -> [UInt8] {
-        var w = ByteWriter()
-        w.append(Self.version)
+        var w = ByteWriter(capacity: 96 + 4 * factors.count + 16 * (seen.count + lastList.count + sessionItems.count))
+        encode(into: &w)
+        return w.bytes
+    }
+
+    /// Appends the binary record to `w`.
+    public func encode(into w: inout ByteWriter) {
+        factors.withUnsafeBufferPointer { vector in
+            Self.encode(into: &w, id: id, lastSource: lastSource, eventCount: eventCount, publishedCount: publishedCount,
+                        mfCount: mfCount, bias: bias, factors: vector, seen: seen, lastList: lastList,
+                        sessionItems: sessionItems, sessionTimes: sessionTimes, sessionLastEventMs: sessionLastEventMs)
+        }
+    }
+
+    /// Appends the binary record of a state given by its parts (the engine writes a held
+    /// user's record from its tables, without building the value first).
+    public static func encode(into w: inout ByteWriter, id: String, lastSource: EventSource, eventCount: Int32,
+                              publishedCount: Int32, mfCount: Int32, bias: Float, factors: UnsafeBufferPointer<Float>,
+                              seen: [String], lastList: [String], sessionItems: [String], sessionTimes: [Int64],
+                              sessionLastEventMs: Int64) {
+        w.append(version)
         w.append(id)
         w.append(lastSource.partition)
         w.append(lastSource.offset)
@@ -71,14 +90,13 @@ public struct PartitionUserState: Sendable, Equatable {
         w.append(publishedCount)
         w.append(mfCount)
         w.append(bias)
-        w.append(factors)
+        w.append(floats: factors)
         w.append(seen)
         w.append(lastList)
         w.append(sessionItems)
         w.append(UInt32(sessionTimes.count))
         for t in sessionTimes { w.append(t) }
         w.append(sessionLastEventMs)
-        return w.bytes
     }
 
     /// Decodes `encoded()` output; throws `SnapshotError` naming what is wrong.

@@ -18,6 +18,46 @@ extension RecommenderCore {
             sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs)
     }
 
+    /// The record of user row `row` (`PartitionUserState`'s binary form, the same bytes as
+    /// `exportUser(row:).encoded()`), after `prefix`, written from the tables directly.
+    public func encodeUser(row: Int32, prefix: [UInt8]) -> [UInt8] {
+        let u = Int(row)
+        let id = users.id(at: row)
+        let seenIds = table.seen[u].map { items.id(at: $0) }.sorted()
+        let listIds = table.lastList[u].map { items.id(at: $0) }
+        let window = session?.exportWindow(user: u, id: id) ?? ([], [], .min)
+        let d = model.factors
+        var w = ByteWriter(capacity: prefix.count + 96 + 4 * d + 16 * (seenIds.count + listIds.count + window.items.count))
+        w.append(bytes: prefix)
+        PartitionUserState.encode(
+            into: &w, id: id, lastSource: table.lastSource[u], eventCount: table.eventCount[u],
+            publishedCount: table.publishedCount[u], mfCount: model.userCount[u], bias: model.userBias[u],
+            factors: model.userFactors.rowBuffer(u), seen: seenIds, lastList: listIds,
+            sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs)
+        return w.bytes
+    }
+
+    /// Like `takeChangedUsers(in:)`, but each user as its id and its record after `prefix`
+    /// (`encodeUser(row:prefix:)`), by partition.
+    public func takeChangedUserRecords(in partitions: Set<Int32>, prefix: [UInt8]) -> [Int32: [(id: String, record: [UInt8])]] {
+        var out: [Int32: [(id: String, record: [UInt8])]] = [:]
+        var kept: [Int32] = []
+        for row in changedRows {
+            let u = Int(row)
+            let id = users.id(at: row)
+            guard !id.isEmpty else { changedSinceTaken[u] = false; continue }
+            let p = table.lastSource[u].partition
+            if partitions.contains(p) {
+                changedSinceTaken[u] = false
+                out[p, default: []].append((id, encodeUser(row: row, prefix: prefix)))
+            } else {
+                kept.append(row)
+            }
+        }
+        changedRows = kept
+        return out
+    }
+
     /// The users that changed since the last call whose partition is in `partitions`, by
     /// partition; the others stay flagged for a later call.
     public func takeChangedUsers(in partitions: Set<Int32>) -> [Int32: [PartitionUserState]] {
@@ -52,7 +92,7 @@ extension RecommenderCore {
     /// items and last list (items unknown here are registered), counters and the session
     /// window. Marks nothing dirty and applies no event.
     public func importUser(_ state: PartitionUserState) throws(EngineRejection) {
-        let row = try userIndex(for: state.id)
+        let row = try userIndex(for: state.id, randomVector: state.factors.count != model.factors)
         let u = Int(row)
         if state.factors.count == model.factors {
             model.setUser(row, factors: state.factors, bias: state.bias, count: state.mfCount)
@@ -69,6 +109,15 @@ extension RecommenderCore {
         table.lastActive[u] = appliedEvents
         session?.importWindow(user: u, items: state.sessionItems, times: state.sessionTimes,
                               lastEventMs: state.sessionLastEventMs, users: users)
+    }
+
+    /// Makes room for `additional` more users than are held, so importing that many grows
+    /// each per-user array once (a restore of a whole partition).
+    public func reserveUsers(additional: Int) {
+        let total = users.count + additional
+        model.reserve(users: total, items: model.items)
+        table.reserve(total)
+        users.reserve(total)
     }
 
     /// Removes the user whose id is `id`, if held (a changelog tombstone). Returns whether it was.
@@ -114,7 +163,7 @@ extension RecommenderCore {
         session?.forget(user: u, id: users.id(at: row))
         users.forget(row)
         table.reset(u)
-        model.resetUser(row)
+        // The vector is reset when the row is reused (`userIndex`), not here.
         if u < changedSinceTaken.count { changedSinceTaken[u] = false }
         freeUserRows.append(row)
     }

@@ -255,12 +255,14 @@ public final class RecommenderCore {
         session?.hasWindow(Int(user)) ?? false
     }
 
-    func userIndex(for id: String) throws(EngineRejection) -> Int32 {
+    /// The row of user `id`, registered when new. `randomVector: false` leaves the vector of a
+    /// new or reused row unset (the caller sets it next: a restored user).
+    func userIndex(for id: String, randomVector: Bool = true) throws(EngineRejection) -> Int32 {
         if let index = users.find(id) { return index }
         // Rows freed by a partition that left are reused first.
         if !freeUserRows.isEmpty && users.count < configuration.maxUsers, let row = freeUserRows.popLast() {
             users.reassign(row, to: id)
-            model.resetUser(row)
+            if randomVector { model.resetUser(row) }
             return row
         }
         if users.count >= configuration.maxUsers {
@@ -268,11 +270,11 @@ public final class RecommenderCore {
             guard let row = freeUserRows.popLast() else { throw .userCapacity }
             users.reassign(row, to: id)
             table.claim(Int(row))
-            model.resetUser(row)
+            if randomVector { model.resetUser(row) }
             return row
         }
         let (index, _) = users.insert(id)
-        let row = model.addUser()
+        let row = model.addUser(random: randomVector)
         precondition(row == index, "model and id map disagree on user rows")
         table.addUser()
         return index

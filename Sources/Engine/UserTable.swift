@@ -30,6 +30,18 @@ public struct UserTable: Sendable {
     /// Number of users.
     public var count: Int { eventCount.count }
 
+    /// Makes room for `count` users before the arrays grow again.
+    mutating func reserve(_ count: Int) {
+        seen.reserveCapacity(count)
+        eventCount.reserveCapacity(count)
+        lastList.reserveCapacity(count)
+        lastPublishedMs.reserveCapacity(count)
+        lastSource.reserveCapacity(count)
+        publishedCount.reserveCapacity(count)
+        isDirty.reserveCapacity(count)
+        lastActive.reserveCapacity(count)
+    }
+
     /// Adds a row for a new user.
     mutating func addUser() {
         seen.append([])

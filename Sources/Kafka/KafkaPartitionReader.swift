@@ -1,4 +1,5 @@
 import CRdKafka
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +20,8 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     private let reading = Mutex<Void>(())
     /// How long one `rd_kafka_consumer_poll` waits at most, so the deadline is checked often.
     private let pollSliceMs: Int32 = 100
+    /// Most messages taken from the queue at once by `readAll`.
+    private static let batchSize = 1024
 
     /// Properties set unless given. `auto.offset.reset=error` makes a start offset that left
     /// the log during a read fail instead of silently skipping records.
@@ -144,13 +147,15 @@ public final class KafkaPartitionReader: @unchecked Sendable {
             let deadline = ContinuousClock.now + .milliseconds(Int(timeoutMs))
             var next: [Int32: Int64] = [:]
             var high: [Int32: Int64] = [:]
-            for tp in tps {
-                try checkExists(tp, timeoutMs: timeoutMs)
-                var lo: Int64 = 0, hi: Int64 = 0
-                let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &lo, &hi, remainingMs(until: deadline))
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                    throw KafkaError.fromCode(.query, err, context: "querying watermarks of \(tp)")
-                }
+            // One metadata request for the topic, then the partitions' watermarks queried
+            // together (one round trip each, concurrently).
+            if let first = tps.first { try checkExists(first, timeoutMs: timeoutMs) }
+            for tp in tps.dropFirst() where tp.topic != tps[0].topic { try checkExists(tp, timeoutMs: timeoutMs) }
+            for tp in tps where tp.partition < 0 {
+                throw KafkaError(kind: .query, rdKafkaCode: RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION.rawValue, message: "reading \(tp)")
+            }
+            let marks = try queryWatermarks(tps, timeoutMs: remainingMs(until: deadline))
+            for (tp, (lo, hi)) in zip(tps, marks) {
                 high[tp.partition] = hi
                 if lo < hi { next[tp.partition] = max(lo, 0) }
             }
@@ -163,6 +168,13 @@ public final class KafkaPartitionReader: @unchecked Sendable {
             }
             defer { _ = rd_kafka_assign(handle, nil) }
             var lastError: String?
+            guard let queue = rd_kafka_queue_get_consumer(handle) else {
+                throw KafkaError(kind: .consume, message: "reading \(topic): no consumer queue")
+            }
+            defer { rd_kafka_queue_destroy(queue) }
+            // Messages are taken in batches: one queue lock per batch, not per message.
+            let batch = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: Self.batchSize)
+            defer { batch.deallocate() }
             try topic.withCString { topicName in
                 while !next.isEmpty {
                     let wait = min(remainingMs(until: deadline), pollSliceMs)
@@ -170,34 +182,46 @@ public final class KafkaPartitionReader: @unchecked Sendable {
                         throw KafkaError(kind: .timedOut, message: "reading \(topic): \(next.count) partition(s) short of their high watermark in \(timeoutMs) ms"
                             + (lastError.map { "; last error: \($0)" } ?? ""))
                     }
-                    guard let message = rd_kafka_consumer_poll(handle, wait) else { continue }
-                    defer { rd_kafka_message_destroy(message) }
-                    let m = message.pointee
-                    let isOurs = m.rkt.map { strcmp(rd_kafka_topic_name($0), topicName) == 0 } == true
-                    guard isOurs, let want = next[m.partition], let end = high[m.partition] else {
-                        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR && m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                            lastError = String(cString: rd_kafka_message_errstr(message))
+                    // What is queued, without waiting (a batch call with a timeout waits for a
+                    // full batch); when nothing is, wait for one message.
+                    var count = rd_kafka_consume_batch_queue(queue, 0, batch, Self.batchSize)
+                    if count <= 0 {
+                        guard let one = rd_kafka_consumer_poll(handle, wait) else { continue }
+                        batch[0] = one
+                        count = 1
+                    }
+                    var k = 0
+                    defer { while k < count { rd_kafka_message_destroy(batch[k]); k += 1 } }
+                    while k < count {
+                        let message = batch[k]!
+                        defer { rd_kafka_message_destroy(message); k += 1 }
+                        let m = message.pointee
+                        let isOurs = m.rkt.map { strcmp(rd_kafka_topic_name($0), topicName) == 0 } == true
+                        guard isOurs, let want = next[m.partition], let end = high[m.partition] else {
+                            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR && m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                                lastError = String(cString: rd_kafka_message_errstr(message))
+                            }
+                            continue
                         }
-                        continue
-                    }
-                    if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                        if m.offset >= end { next[m.partition] = nil }
-                        continue
-                    }
-                    if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                        let text = String(cString: rd_kafka_message_errstr(message))
-                        if Self.isFatal(m.err) {
-                            throw KafkaError(kind: .consume, rdKafkaCode: m.err.rawValue, message: "reading \(topic)[\(m.partition)]: \(text)")
+                        if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                            if m.offset >= end { next[m.partition] = nil }
+                            continue
                         }
-                        lastError = text
-                        continue
+                        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                            let text = String(cString: rd_kafka_message_errstr(message))
+                            if Self.isFatal(m.err) {
+                                throw KafkaError(kind: .consume, rdKafkaCode: m.err.rawValue, message: "reading \(topic)[\(m.partition)]: \(text)")
+                            }
+                            lastError = text
+                            continue
+                        }
+                        guard m.offset >= want else { continue }
+                        guard m.offset < end else { next[m.partition] = nil; continue }
+                        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+                        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) }
+                        next[m.partition] = m.offset + 1 >= end ? nil : m.offset + 1
+                        try body(m.partition, KafkaRecord(offset: m.offset, key: key, value: value))
                     }
-                    guard m.offset >= want else { continue }
-                    guard m.offset < end else { next[m.partition] = nil; continue }
-                    let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
-                    let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) }
-                    next[m.partition] = m.offset + 1 >= end ? nil : m.offset + 1
-                    try body(m.partition, KafkaRecord(offset: m.offset, key: key, value: value))
                 }
             }
             return high
@@ -209,6 +233,24 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     /// Asks for all topics: a request naming the topic may create it on brokers that allow
     /// auto-creation, and always does on librdkafka's mock (its Metadata handler stops at v2,
     /// which has no flag to refuse it).
+    /// The low and high watermarks of each partition, queried from several threads at once.
+    private func queryWatermarks(_ tps: [TopicPartition], timeoutMs: Int32) throws -> [(Int64, Int64)] {
+        let results = WatermarkSlots(count: tps.count)
+        nonisolated(unsafe) let handle = self.handle
+        DispatchQueue.concurrentPerform(iterations: tps.count) { k in
+            var lo: Int64 = 0, hi: Int64 = 0
+            let err = rd_kafka_query_watermark_offsets(handle, tps[k].topic, tps[k].partition, &lo, &hi, timeoutMs)
+            results.set(k, (lo, hi, err))
+        }
+        return try (0..<tps.count).map { k in
+            let (lo, hi, err) = results.get(k)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError.fromCode(.query, err, context: "querying watermarks of \(tps[k])")
+            }
+            return (lo, hi)
+        }
+    }
+
     private func checkExists(_ tp: TopicPartition, timeoutMs: Int32) throws {
         var metadata: UnsafePointer<rd_kafka_metadata_t>? = nil
         let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeoutMs)
@@ -253,4 +295,20 @@ public final class KafkaPartitionReader: @unchecked Sendable {
             || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
             || err == RD_KAFKA_RESP_ERR__FATAL
     }
+}
+
+/// One slot per partition, each written by one task of a concurrent watermark query.
+private final class WatermarkSlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<(Int64, Int64, rd_kafka_resp_err_t)>
+
+    init(count: Int) {
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: (0, 0, RD_KAFKA_RESP_ERR_NO_ERROR))
+    }
+
+    deinit { slots.deallocate() }
+
+    func set(_ k: Int, _ value: (Int64, Int64, rd_kafka_resp_err_t)) { slots[k] = value }
+
+    func get(_ k: Int) -> (Int64, Int64, rd_kafka_resp_err_t) { slots[k] }
 }

@@ -37,12 +37,20 @@ public enum ChangelogRecord: Sendable, Equatable {
         }
     }
 
+    /// The first bytes of a user-state value written by `writer` (the user's
+    /// `PartitionUserState` record follows them).
+    static func userValuePrefix(writer: String) -> [UInt8] {
+        var w = ByteWriter()
+        w.append(UInt8(1)); w.append(writer)
+        return w.bytes
+    }
+
     /// The record value.
     public var value: [UInt8] {
         var w = ByteWriter()
         switch self {
         case .user(let state, let writer):
-            w.append(UInt8(1)); w.append(writer); w.append(bytes: state.encoded())
+            w.append(UInt8(1)); w.append(writer); state.encode(into: &w)
         case .removed(_, let writer):
             w.append(UInt8(2)); w.append(writer)
         case .marker(let marker, let writer):

@@ -41,9 +41,17 @@ final class ChangelogRestorer {
             records[p, default: 0] += 1
         }
         let readSeconds = StreamPipeline.seconds(ContinuousClock.now - started)
+        // Partitions resolve (and decode their user records) independently: on all cores.
+        let order = targets.keys.sorted()
+        let finished = replays
+        let slots = ResolvedSlots(count: order.count)
+        DispatchQueue.concurrentPerform(iterations: order.count) { k in
+            let p = order[k]
+            slots.set(k, Swift.Result(catching: { try finished[p]!.resolve(targets[p]!) }))
+        }
         var out: [Int32: Result] = [:]
-        for (p, target) in targets {
-            let (marker, users, orphans) = try replays[p]!.resolve(target)
+        for (k, p) in order.enumerated() {
+            let (marker, users, orphans) = try slots.take(k).get()
             out[p] = Result(marker: marker, users: users, orphans: orphans, records: records[p] ?? 0, seconds: 0)
         }
         let seconds = StreamPipeline.seconds(ContinuousClock.now - started)
@@ -53,4 +61,25 @@ final class ChangelogRestorer {
         for p in out.keys { out[p]!.seconds = seconds * Double(records[p] ?? 0) / Double(total) }
         return out
     }
+}
+
+/// One result slot per partition, each written by exactly one task of a concurrent resolve and
+/// read after all of them finished.
+private final class ResolvedSlots: @unchecked Sendable {
+    typealias Resolved = Swift.Result<(marker: ChangelogMarker?, users: [PartitionUserState], orphans: [String]), any Error>
+    private let slots: UnsafeMutableBufferPointer<Resolved?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func set(_ k: Int, _ value: Resolved) { slots[k] = value }
+
+    func take(_ k: Int) -> Resolved { slots[k]! }
 }

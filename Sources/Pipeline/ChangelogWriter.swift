@@ -30,15 +30,23 @@ final class ChangelogWriter {
         return "\(writer):\(sequence)"
     }
 
-    /// Produces `users`, removals of `removed`, then `marker`, to partition `marker.partition`.
-    func write(users: [PartitionUserState], removed: [String], marker: ChangelogMarker) throws {
-        for user in users { try send(.user(user, writer: writer), partition: marker.partition) }
+    /// The first bytes of every user-state value this writer writes (see
+    /// `RecommenderCore.encodeUser(row:prefix:)`, which appends the user's record to them).
+    private(set) lazy var userValuePrefix = ChangelogRecord.userValuePrefix(writer: writer)
+
+    /// Produces the user records `users` (ids and values that start with `userValuePrefix`),
+    /// removals of `removed`, then `marker`, to partition `marker.partition`.
+    func write(users: [(id: String, record: [UInt8])], removed: [String], marker: ChangelogMarker) throws {
+        for user in users { try send(key: Array(user.id.utf8), value: user.record, partition: marker.partition) }
         for id in removed { try send(.removed(id: id, writer: writer), partition: marker.partition) }
         try send(.marker(marker, writer: writer), partition: marker.partition)
     }
 
     private func send(_ record: ChangelogRecord, partition: Int32) throws {
-        let key = record.key, value = record.value
+        try send(key: record.key, value: record.value, partition: partition)
+    }
+
+    private func send(key: [UInt8], value: [UInt8], partition: Int32) throws {
         try producer.produce(topic: topic, key: key, value: value, partition: partition)
         bytesWritten += Int64(key.count + value.count)
         recordsWritten += 1

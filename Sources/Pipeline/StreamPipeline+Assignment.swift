@@ -69,6 +69,14 @@ extension StreamPipeline {
             let group = committed[tp]
             if partitions[p].matches(committedOffset: group?.offset, metadata: group?.metadata) {
                 seeks[tp] = partitions[p].position!
+                partitions[p].groupOffset = group?.offset
+                partitions[p].groupMarker = group?.metadata
+                resumed += 1
+            } else if partitions[p].resumable(committedOffset: group?.offset, metadata: group?.metadata) {
+                logger.info("state held for \(tp) is at \(partitions[p].position!), ahead of the group's position \(group.map { "\($0.offset)" } ?? "none") only by a round whose commit a rebalance refused: resuming it, the commit follows")
+                seeks[tp] = partitions[p].position!
+                partitions[p].commitRefusedInRebalance = false
+                partitions[p].committedOffset = nil
                 resumed += 1
             } else {
                 if partitions[p].position != nil {
@@ -141,6 +149,7 @@ extension StreamPipeline {
         lock.lock()
         var imported = 0
         var records = 0
+        core.reserveUsers(additional: results.values.reduce(0) { $0 + $1.users.count })
         for (p, result) in results.sorted(by: { $0.key < $1.key }) {
             guard let (tp, group) = groups[p] else { continue }
             records += result.records
@@ -156,6 +165,8 @@ extension StreamPipeline {
                 state.marker = marker.id
                 state.markerOffset = marker.inputOffset
                 state.committedOffset = group.offset
+                state.groupOffset = group.offset
+                state.groupMarker = group.metadata
                 if marker.inputOffset != group.offset {
                     logger.error("changelog round \(marker.id) of \(tp) reflects offset \(marker.inputOffset), the group committed \(group.offset); resuming at the round's")
                     state.position = marker.inputOffset

@@ -118,13 +118,27 @@ extension StreamPipeline {
             for (tpo, id) in commits where !id.isEmpty { metadata[tpo.topicPartition] = id }
             try consumer.commit(commits.map(\.0), metadata: metadata)
             lock.lock()
-            for (tpo, _) in commits { partitions[Int(tpo.partition)].committedOffset = tpo.offset }
+            for (tpo, id) in commits {
+                let p = Int(tpo.partition)
+                partitions[p].committedOffset = tpo.offset
+                partitions[p].groupOffset = tpo.offset
+                partitions[p].groupMarker = id
+                partitions[p].commitRefusedInRebalance = false
+            }
             lock.unlock()
         } catch {
             metrics.commitFailures.increment()
-            logger.warning("offset commit failed (the partition may have moved to another member; its state here will not be used again without a restore): \(error)")
+            // Refused for a rebalance in progress, by a coordinator that knows this member and
+            // its generation: if the partition comes back in the next generation, the state
+            // is taken up again (`PartitionState.resumable`). Any other refusal (fenced, or
+            // moved): not used again without a restore.
+            let inRebalance = (error as? KafkaError)?.rdKafkaName == "REBALANCE_IN_PROGRESS"
+            logger.warning("offset commit failed (\(inRebalance ? "a rebalance is in progress" : "the partition may have moved to another member; its state here will not be used again without a restore")): \(error)")
             lock.lock()
-            for (tpo, _) in commits { partitions[Int(tpo.partition)].committedOffset = nil }
+            for (tpo, _) in commits {
+                partitions[Int(tpo.partition)].committedOffset = nil
+                partitions[Int(tpo.partition)].commitRefusedInRebalance = inRebalance
+            }
             lock.unlock()
         }
     }
@@ -134,7 +148,7 @@ extension StreamPipeline {
         var targets: [Int32] = []
         var positions: [Int32: Int64] = [:]
         var markers: [Int32: String] = [:]
-        var writes: [(ChangelogMarker, [PartitionUserState], [String])] = []
+        var writes: [(ChangelogMarker, [(id: String, record: [UInt8])], [String])] = []
         var localCheckpoint: [UInt8]?
         var applied: Int64 = 0
     }
@@ -150,7 +164,8 @@ extension StreamPipeline {
         }
         round.applied = core.appliedEvents
         if let changelog {
-            var changed = core.takeChangedUsers(in: Set(round.targets))
+            let prefix = changelog.userValuePrefix
+            var changed = core.takeChangedUserRecords(in: Set(round.targets), prefix: prefix)
             for p in round.targets {
                 let state = partitions[Int(p)]
                 guard let position = state.position else { continue }
@@ -160,7 +175,7 @@ extension StreamPipeline {
                     let written = Set(users.map(\.id))
                     for id in state.orphans where !written.contains(id) {
                         if let row = core.users.index(of: id), core.partition(ofUser: id) == p {
-                            users.append(core.exportUser(row: row))
+                            users.append((id, core.encodeUser(row: row, prefix: prefix)))
                         } else {
                             removed.append(id)
                         }

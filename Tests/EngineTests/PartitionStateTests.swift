@@ -13,6 +13,28 @@ struct PartitionStateTests {
         }
     }
 
+    @Test("a changed user's record written from the tables equals its exported state's encoding, after the prefix")
+    func encodedRecords() throws {
+        var c = EngineConfiguration()
+        c.debounceMs = 0
+        let core = RecommenderCore(configuration: c)
+        core.tracksChanges = true
+        try feed(core, events: [("u1", "i1", 0), ("u1", "i2", 0), ("u2", "i3", 1), ("u3", "i2", 0)])
+        core.refresh(nowMs: 0, wallClockMs: 0, force: true) { _ in }
+        let prefix: [UInt8] = [7, 8, 9]
+        let records = core.takeChangedUserRecords(in: [0], prefix: prefix)
+        #expect(Set(records[0]?.map(\.id) ?? []) == ["u1", "u3"])
+        #expect(records[1] == nil)
+        for (id, record) in records[0] ?? [] {
+            let row = try #require(core.users.index(of: id))
+            #expect(Array(record.prefix(3)) == prefix)
+            #expect(Array(record.dropFirst(3)) == core.exportUser(row: row).encoded())
+            #expect(try PartitionUserState(decoding: Array(record.dropFirst(3))) == core.exportUser(row: row))
+        }
+        // Taken once: the partition-1 user is still flagged, the others are not.
+        #expect(core.takeChangedUserRecords(in: [0, 1], prefix: []).mapValues { $0.map(\.id) } == [1: ["u2"]])
+    }
+
     @Test("a moved user keeps vector, bias, seen items, last list, counters; the partition's applied count follows")
     func moveUsers() throws {
         var c = EngineConfiguration()

@@ -103,6 +103,9 @@ struct GroupRebalanceTests {
         #expect(settle([a, b], partitions: 4, total: 6_000))
         #expect(!a.stats.assignedPartitions.isEmpty && !b.stats.assignedPartitions.isEmpty)
         #expect(b.stats.restoredPartitions >= 1 && b.stats.restoredUsers > 0)
+        // The member that keeps partitions takes its own state of them up again (its revocation
+        // commit may be refused while the group rebalances): it restores nothing.
+        #expect(a.stats.restoredPartitions == 0)
         try checkOutput(kafka, members: [a, b], total: 6_000)
         try b.runner.stop()
         try a.runner.stop()

@@ -89,8 +89,13 @@ public final class OnlineMF {
 
     /// Appends a user with a random vector (Gaussian, `initStd`) and zero bias; returns its index.
     @discardableResult
-    public func addUser() -> Int32 {
-        let index = userFactors.appendRow { fillRandom($0.baseAddress!) }
+    public func addUser() -> Int32 { addUser(random: true) }
+
+    /// Appends a user with a random vector (`random: false` leaves it zero, for a caller that
+    /// sets it next) and zero bias; returns its index.
+    @discardableResult
+    public func addUser(random: Bool) -> Int32 {
+        let index = userFactors.appendRow { if random { fillRandom($0.baseAddress!) } }
         userBias.append(0)
         userCount.append(0)
         return Int32(index)

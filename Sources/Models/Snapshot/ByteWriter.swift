@@ -1,47 +1,76 @@
 /// Appends little-endian scalars and arrays to a growing byte buffer.
+///
+/// Its methods are `@inlinable`, so callers in other modules (the changelog's user records, the
+/// engine's checkpoint sections) get them specialized rather than through generic witnesses.
 public struct ByteWriter: Sendable {
+    @usableFromInline var storage: [UInt8] = []
+
     /// The bytes written so far.
-    public private(set) var bytes: [UInt8] = []
+    public var bytes: [UInt8] { storage }
 
     /// Creates an empty writer.
     public init() {}
 
+    /// Creates an empty writer whose buffer holds `capacity` bytes before it grows.
+    @inlinable
+    public init(capacity: Int) { storage.reserveCapacity(capacity) }
+
     /// Appends raw bytes.
-    public mutating func append(bytes more: [UInt8]) { bytes.append(contentsOf: more) }
+    @inlinable
+    public mutating func append(bytes more: [UInt8]) { storage.append(contentsOf: more) }
 
     /// Appends an integer, little-endian.
+    @inlinable
     public mutating func append<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.littleEndian) { storage.append(contentsOf: $0) }
     }
 
     /// Appends a Float as its IEEE-754 bits, little-endian.
+    @inlinable
     public mutating func append(_ value: Float) { append(value.bitPattern) }
 
     /// Appends a Double as its IEEE-754 bits, little-endian.
+    @inlinable
     public mutating func append(_ value: Double) { append(value.bitPattern) }
 
     /// Appends a UTF-8 string prefixed by its byte length (UInt32).
+    @inlinable
     public mutating func append(_ value: String) {
-        let utf8 = Array(value.utf8)
-        append(UInt32(utf8.count))
-        bytes.append(contentsOf: utf8)
+        var value = value
+        value.withUTF8 { utf8 in
+            append(UInt32(utf8.count))
+            storage.append(contentsOf: utf8)
+        }
     }
 
     /// Appends a count (UInt64) then each float.
+    @inlinable
     public mutating func append(_ values: [Float]) {
+        values.withUnsafeBufferPointer { append(floats: $0) }
+    }
+
+    /// Appends a count (UInt64) then each float of `values` (as `append(_: [Float])` does).
+    @inlinable
+    public mutating func append(floats values: UnsafeBufferPointer<Float>) {
         append(UInt64(values.count))
-        bytes.reserveCapacity(bytes.count + values.count * 4)
+        #if _endian(little)
+        // The floats' memory is their little-endian bit patterns.
+        storage.append(contentsOf: UnsafeRawBufferPointer(values))
+        #else
         for v in values { append(v.bitPattern) }
+        #endif
     }
 
     /// Appends a count (UInt64) then each Int32.
+    @inlinable
     public mutating func append(_ values: [Int32]) {
         append(UInt64(values.count))
-        bytes.reserveCapacity(bytes.count + values.count * 4)
+        storage.reserveCapacity(storage.count + values.count * 4)
         for v in values { append(v) }
     }
 
     /// Appends a count (UInt64) then each length-prefixed string.
+    @inlinable
     public mutating func append(_ values: [String]) {
         append(UInt64(values.count))
         for v in values { append(v) }
