@@ -11,6 +11,8 @@ final class ClientContext: @unchecked Sendable {
     let onFailedMessage: (@Sendable (DeliveryFailure) -> Void)?
     let delivered = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
+    /// Messages produced with a delivery tag whose report has not come yet, by tag.
+    let pendingByTag = Mutex<[UInt32: Int]>([:])
     /// Rebalance handlers, set by `subscribe` and read inside `poll`.
     let rebalance = Mutex<RebalanceHandlers?>(nil)
 
@@ -29,6 +31,14 @@ final class ClientContext: @unchecked Sendable {
     static func from(_ opaque: UnsafeMutableRawPointer?) -> ClientContext? {
         guard let opaque else { return nil }
         return Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+    }
+
+    /// One more message with delivery tag `tag` is pending (`by` 1) or settled (`by` -1).
+    func countPending(tag: UInt32, by change: Int) {
+        pendingByTag.withLock { pending in
+            let n = pending[tag, default: 0] + change
+            pending[tag] = n == 0 ? nil : n
+        }
     }
 
     /// Reports a client error to the error handler and to the log sink.

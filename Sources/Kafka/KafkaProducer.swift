@@ -40,6 +40,8 @@ public final class KafkaProducer: @unchecked Sendable {
                                                context: context)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let context = ClientContext.from(opaque) else { return }
+            let tag = UInt32(truncatingIfNeeded: UInt(bitPattern: message.pointee._private))
+            if tag != 0 { context.countPending(tag: tag, by: -1) }
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
                 context.delivered.add(1, ordering: .relaxed)
@@ -78,6 +80,15 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Messages and requests still in librdkafka's queues (`rd_kafka_outq_len`).
     public var outstandingCount: Int { Int(rd_kafka_outq_len(handle)) }
 
+    /// Messages produced with a delivery tag of at most `tag` (and not 0) whose delivery report
+    /// (success or failure) has not been served yet by `poll` or `flush`. 0 means every such
+    /// message is delivered or failed.
+    public func pendingDeliveries(taggedAtMost tag: UInt32) -> Int {
+        context.pendingByTag.withLock { pending in
+            pending.reduce(0) { $0 + ($1.key <= tag ? $1.value : 0) }
+        }
+    }
+
     /// Serves delivery reports and callbacks; blocks up to `timeoutMs` (0 = do not block).
     /// Returns the number of events served.
     @discardableResult
@@ -112,8 +123,11 @@ public final class KafkaProducer: @unchecked Sendable {
     /// - Parameters:
     ///   - partition: the partition, or nil to let the partitioner hash the key.
     ///   - timestampMs: the message timestamp in milliseconds since the epoch, nil for now.
+    ///   - tag: a delivery tag (0: none); `pendingDeliveries(taggedAtMost:)` counts the messages
+    ///     of a tag until their delivery reports are served.
     public func produce(topic: String, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
-                        headers: [KafkaHeader] = [], partition: Int32? = nil, timestampMs: Int64? = nil) throws {
+                        headers: [KafkaHeader] = [], partition: Int32? = nil, timestampMs: Int64? = nil,
+                        tag: UInt32 = 0) throws {
         let rkt = try topicHandle(topic)
         var hdrs: OpaquePointer? = nil
         if !headers.isEmpty {
@@ -132,8 +146,11 @@ public final class KafkaProducer: @unchecked Sendable {
             hdrs = list
         }
         var error: OpaquePointer? = nil
+        // Counted before it is enqueued: its report may be served (by another thread's poll)
+        // before `produceva` returns.
+        if tag != 0 { context.countPending(tag: tag, by: 1) }
         while true {
-            error = withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
+            error = withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { vus in
                 var count = 0
                 func add(_ vtype: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
                     var vu = rd_kafka_vu_t()
@@ -155,6 +172,7 @@ public final class KafkaProducer: @unchecked Sendable {
                 if let partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
                 if let hdrs { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = hdrs } }
                 if let timestampMs { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestampMs } }
+                if tag != 0 { add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(tag)) } }
                 return rd_kafka_produceva(handle, vus.baseAddress, count)
             }
             guard let current = error else { return }
@@ -164,6 +182,7 @@ public final class KafkaProducer: @unchecked Sendable {
                 continue
             }
             if let hdrs { rd_kafka_headers_destroy(hdrs) }
+            if tag != 0 { context.countPending(tag: tag, by: -1) }
             throw KafkaError.consuming(.produce, current, context: "producing to '\(topic)'")
         }
     }

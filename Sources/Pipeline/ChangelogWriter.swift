@@ -36,18 +36,19 @@ final class ChangelogWriter {
 
     /// Produces the user records `users` (ids and values that start with `userValuePrefix`),
     /// removals of `removed`, then `marker`, to partition `marker.partition`.
-    func write(users: [(id: String, record: [UInt8])], removed: [String], marker: ChangelogMarker) throws {
-        for user in users { try send(key: Array(user.id.utf8), value: user.record, partition: marker.partition) }
-        for id in removed { try send(.removed(id: id, writer: writer), partition: marker.partition) }
-        try send(.marker(marker, writer: writer), partition: marker.partition)
+    /// Each message carries the delivery tag `tag`.
+    func write(users: [(id: String, record: [UInt8])], removed: [String], marker: ChangelogMarker, tag: UInt32 = 0) throws {
+        for user in users { try send(key: Array(user.id.utf8), value: user.record, partition: marker.partition, tag: tag) }
+        for id in removed { try send(.removed(id: id, writer: writer), partition: marker.partition, tag: tag) }
+        try send(.marker(marker, writer: writer), partition: marker.partition, tag: tag)
     }
 
-    private func send(_ record: ChangelogRecord, partition: Int32) throws {
-        try send(key: record.key, value: record.value, partition: partition)
+    private func send(_ record: ChangelogRecord, partition: Int32, tag: UInt32) throws {
+        try send(key: record.key, value: record.value, partition: partition, tag: tag)
     }
 
-    private func send(key: [UInt8], value: [UInt8], partition: Int32) throws {
-        try producer.produce(topic: topic, key: key, value: value, partition: partition)
+    private func send(key: [UInt8], value: [UInt8], partition: Int32, tag: UInt32) throws {
+        try producer.produce(topic: topic, key: key, value: value, partition: partition, tag: tag)
         bytesWritten += Int64(key.count + value.count)
         recordsWritten += 1
     }

@@ -10,10 +10,12 @@ import Models
 ///    per partition whose position or users moved (`ChangelogMarker`, `previous` = the round
 ///    the state descends from).
 /// 2. The records go to the changelog (partition p of the changelog for input partition p).
-/// 3. The producer is flushed: the round's records and every list handed to it before are
-///    delivered, or the round fails. A failed list is forgotten as published (its user is
-///    refreshed and published again); a failed round commits nothing and its users are
-///    written again in the next round.
+/// 3. The round waits until the producer reports on every message handed to it up to the
+///    round's seal (its delivery tag): the round's records and the lists before it are
+///    delivered, or the round fails. The loop goes on meanwhile (`startRound`,
+///    `finishDeliveredRound`); a revocation and the drain wait in place, with a flush. A failed
+///    list is forgotten as published (its user is refreshed and published again); a failed
+///    round commits nothing and its users are written again in the next round.
 /// 4. The local checkpoint (a cache of the same state for a fast restart) is written.
 /// 5. The positions are committed to the group with the marker id as commit metadata; a member
 ///    that lost its partitions has its commit refused by the coordinator.
@@ -33,29 +35,69 @@ extension StreamPipeline {
         partitions.contains { $0.assigned && $0.position != nil && $0.position != $0.committedOffset }
     }
 
-    /// Writes a round for the assigned partitions (those in `only`, when given), then commits
-    /// their positions. `writeLocalCheckpoint: false` skips the local file (a revocation does
-    /// not hold the group for it).
+    /// Writes a round for the assigned partitions (those in `only`, when given), waits for the
+    /// producer to deliver everything handed to it, then commits their positions (a round
+    /// already sealed is finished first). `writeLocalCheckpoint: false` skips the local file (a
+    /// revocation does not hold the group for it). Blocking: for revocations and the drain.
     func checkpointAndCommit(only: Set<Int32>? = nil, writeLocalCheckpoint: Bool = true) {
-        let round = prepareRound(only: only)
-        guard !round.targets.isEmpty else { return }
+        if let pending = pendingRound {
+            pendingRound = nil
+            finish(pending, delivered: producer.flush(timeoutMs: configuration.shutdownTimeoutMs))
+        }
+        guard let round = sealRound(only: only, writeLocalCheckpoint: writeLocalCheckpoint) else { return }
+        finish(round, delivered: producer.flush(timeoutMs: configuration.shutdownTimeoutMs))
+    }
 
-        // 2. The changelog records.
-        var roundFailed = false
+    /// Seals a round for every assigned partition without waiting for its deliveries
+    /// (`finishDeliveredRound` commits it once they are in); nothing when a round is still
+    /// pending. Returns whether a round was sealed.
+    func startRound() -> Bool {
+        guard pendingRound == nil else { return false }
+        pendingRound = sealRound(only: nil, writeLocalCheckpoint: true)
+        return pendingRound != nil
+    }
+
+    /// Finishes the pending round once every message produced up to its seal is delivered or
+    /// failed (or as failed, when that takes longer than `shutdown_timeout_ms`).
+    func finishDeliveredRound() {
+        guard let pending = pendingRound else { return }
+        if producer.pendingDeliveries(taggedAtMost: pending.epoch) == 0 {
+            pendingRound = nil
+            finish(pending, delivered: true)
+        } else if Self.nanoseconds(clock.now - pending.sealedAt) / 1_000_000 > Int64(configuration.shutdownTimeoutMs) {
+            pendingRound = nil
+            finish(pending, delivered: false)
+        }
+    }
+
+    /// Steps 1 and 2: takes the round and hands its changelog records to the producer, under
+    /// the current delivery tag, which then moves on.
+    private func sealRound(only: Set<Int32>?, writeLocalCheckpoint: Bool) -> Round? {
+        var round = prepareRound(only: only)
+        guard !round.targets.isEmpty else { return nil }
+        round.epoch = deliveryEpoch
+        round.sealedAt = clock.now
+        round.writesLocalCheckpoint = writeLocalCheckpoint
+        deliveryEpoch = deliveryEpoch == .max ? 1 : deliveryEpoch + 1
         if let changelog {
             let bytesBefore = changelog.bytesWritten
             defer { metrics.changelogBytes.increment(by: changelog.bytesWritten - bytesBefore) }
             do {
                 for (marker, users, removed) in round.writes {
-                    try changelog.write(users: users, removed: removed, marker: marker)
+                    try changelog.write(users: users, removed: removed, marker: marker, tag: round.epoch)
                 }
             } catch {
                 logger.error("changelog write failed; nothing is committed this round: \(error)")
-                roundFailed = true
+                round.writeFailed = true
             }
         }
-        // 3. Delivery of everything handed to the producer so far.
-        let flushed = producer.flush(timeoutMs: configuration.shutdownTimeoutMs)
+        return round
+    }
+
+    /// Steps 3 to 5 for a sealed round whose deliveries are in (`delivered`), or not.
+    private func finish(_ round: Round, delivered flushed: Bool) {
+        var roundFailed = round.writeFailed
+        // 3. Delivery of everything handed to the producer up to the seal.
         let failed = failures.take()
         if !flushed {
             logger.error("producer did not deliver within \(configuration.shutdownTimeoutMs) ms (\(producer.outstandingCount) outstanding); nothing is committed this round")
@@ -81,7 +123,7 @@ extension StreamPipeline {
         }
 
         // 4. The local checkpoint.
-        if let store, writeLocalCheckpoint, let bytes = round.localCheckpoint {
+        if let store, round.writesLocalCheckpoint, let bytes = round.localCheckpoint {
             let started = clock.now
             do {
                 let path = try store.write(bytes, sequence: round.applied)
@@ -143,8 +185,12 @@ extension StreamPipeline {
         }
     }
 
-    /// What one round writes, taken under the lock.
-    private struct Round {
+    /// What one round writes, taken under the lock, and its delivery tag.
+    struct Round {
+        var epoch: UInt32 = 0
+        var sealedAt = ContinuousClock.now
+        var writesLocalCheckpoint = true
+        var writeFailed = false
         var targets: [Int32] = []
         var positions: [Int32: Int64] = [:]
         var markers: [Int32: String] = [:]

@@ -58,6 +58,12 @@ public final class StreamPipeline: @unchecked Sendable {
     var lastCheckpointWallMs: Int64?
     /// Whether fetching is paused for output backpressure.
     private var fetchPaused = false
+    /// Delivery tag of everything produced now (lists, dead letters, changelog records); a
+    /// round sealed under tag t commits once every message tagged at most t is delivered.
+    /// Pipeline thread only.
+    var deliveryEpoch: UInt32 = 1
+    /// The round sealed and waiting for its deliveries (pipeline thread only).
+    var pendingRound: Round?
 
     /// Called once, on the pipeline thread, after the first partitions are assigned.
     public var onReady: (@Sendable () -> Void)?
@@ -290,8 +296,8 @@ public final class StreamPipeline: @unchecked Sendable {
                 lastRefresh = now
             }
             _ = producer.poll(timeoutMs: 0)
-            if checkpointDue(sinceMs: now - lastCheckpoint) {
-                checkpointAndCommit()
+            finishDeliveredRound()
+            if checkpointDue(sinceMs: now - lastCheckpoint), startRound() {
                 lastCheckpoint = monotonicMs
             }
             if now - lastGauges >= 1_000 {
@@ -394,7 +400,7 @@ public final class StreamPipeline: @unchecked Sendable {
         ]
         do {
             try producer.produce(topic: configuration.deadLetterTopic, key: message.key,
-                                 value: message.payload, headers: headers)
+                                 value: message.payload, headers: headers, tag: deliveryEpoch)
         } catch {
             logger.error("could not dead-letter \(source): \(error)")
         }
@@ -426,7 +432,7 @@ public final class StreamPipeline: @unchecked Sendable {
     private func publish(_ list: RecommendationList) {
         let value = list.jsonBytes()
         do {
-            try producer.produce(topic: configuration.outputTopic, key: Array(list.user.utf8), value: value)
+            try producer.produce(topic: configuration.outputTopic, key: Array(list.user.utf8), value: value, tag: deliveryEpoch)
             onPublish?(list)
         } catch {
             logger.error("could not publish the list of \(list.user): \(error)")
