@@ -64,6 +64,33 @@ struct ProducerTests {
         #expect(partitions.values.allSatisfy { $0 == TopicPartition(topic: "doomed", partition: 0) })
     }
 
+    @Test("tagged messages stay pending until their reports are served, delivered or failed; untagged ones are not counted")
+    func deliveryTags() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("tagged", partitions: 2)
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster).merging(["message.timeout.ms": "300"]) { $1 })
+        for k in 0..<5 { try producer.produce(topic: "tagged", key: Array("a\(k)".utf8), value: [1], tag: 3) }
+        for k in 0..<2 { try producer.produce(topic: "tagged", key: Array("b\(k)".utf8), value: [2], tag: 5) }
+        try producer.produce(topic: "tagged", key: Array("c".utf8), value: [3])
+        // Reports are served only by poll or flush: none yet.
+        #expect(producer.pendingDeliveries(taggedAtMost: 2) == 0)
+        #expect(producer.pendingDeliveries(taggedAtMost: 3) == 5)
+        #expect(producer.pendingDeliveries(taggedAtMost: 4) == 5)
+        #expect(producer.pendingDeliveries(taggedAtMost: 5) == 7)
+        #expect(producer.flush(timeoutMs: 5_000))
+        #expect(producer.pendingDeliveries(taggedAtMost: .max) == 0)
+        #expect(producer.deliveredCount == 8)
+
+        // Failed deliveries settle their tag too.
+        cluster.setAllBrokersDown()
+        for k in 0..<4 { try producer.produce(topic: "tagged", key: Array("d\(k)".utf8), value: [4], partition: 0, tag: 9) }
+        #expect(producer.pendingDeliveries(taggedAtMost: 9) == 4)
+        #expect(producer.flush(timeoutMs: 5_000))
+        #expect(producer.failedCount == 4)
+        #expect(producer.pendingDeliveries(taggedAtMost: 9) == 0)
+    }
+
     @Test("onFailedMessage receives the topic, partition and key of every failed message")
     func failedMessageKeys() throws {
         let cluster = try MockCluster()
