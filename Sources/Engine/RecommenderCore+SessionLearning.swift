@@ -1,0 +1,151 @@
+import Foundation
+import Linalg
+import Models
+
+extension RecommenderCore {
+    /// Installs a model the trainer finished, and hands it a new round when one is due
+    /// (`session.train_every_events` events or `session.train_interval_s` seconds since the last).
+    /// Runs at the start of every refresh; without learning it does nothing.
+    func maintainSessionModel(wallClockMs: Int64) {
+        guard let session, let learning = session.learning else { return }
+        if let learner = session.learningState.learner, let update = learner.take() {
+            install(update, into: session)
+        }
+        if session.learningState.lastRoundWallMs == 0 { session.learningState.lastRoundWallMs = wallClockMs }
+        let sinceEvents = appliedEvents - session.learningState.lastRoundEvents
+        let sinceMs = wallClockMs - session.learningState.lastRoundWallMs
+        let due = sinceEvents >= Int64(learning.trainEveryEvents)
+            || (wallClockMs > 0 && sinceEvents > 0 && Double(sinceMs) >= learning.trainIntervalSeconds * 1000)
+        guard due else { return }
+        let learner = session.learningState.learner ?? SessionLearner(learning: learning)
+        if session.learningState.learner == nil {
+            session.learningState.learner = learner
+            // The trainer takes the second core: BLAS calls stay on their caller's thread.
+            BLAS.setThreads(1)
+        }
+        guard !learner.isBusy else { return }
+        session.learningState.lastRoundEvents = appliedEvents
+        session.learningState.lastRoundWallMs = wallClockMs
+        guard let round = makeSessionRound(session, learning) else { return }
+        learner.submit(round)
+    }
+
+    /// Takes a round now and trains it on the calling thread, then installs its model (tests,
+    /// benchmarks). Returns false when learning is off or the buffer has nothing to train on.
+    @discardableResult
+    public func trainSessionModelNow() throws -> Bool {
+        guard let session, let learning = session.learning, let round = makeSessionRound(session, learning) else { return false }
+        session.learningState.lastRoundEvents = appliedEvents
+        let update = try SessionLearner.train(round, learning: learning)
+        session.learningState.syncLoss = update.loss
+        session.learningState.syncNDCG = update.validationNDCG10
+        install(update, into: session)
+        return true
+    }
+
+    /// Waits for a round the trainer thread is working on and installs its model (tests).
+    public func waitForSessionModel() {
+        guard let session, let learner = session.learningState.learner else { return }
+        learner.waitIdle()
+        if let update = learner.take() { install(update, into: session) }
+    }
+
+    private func install(_ update: SessionModelUpdate, into session: SessionTracker) {
+        session.install(model: update.model, fusion: update.fusion, encoder: update.encoder,
+                        version: update.version, madeAtMs: update.finishedAtMs)
+        session.learningState.installed += 1
+        // Users whose vector changed are refreshed by their next event; the lists already
+        // published stay until then.
+    }
+
+    /// The training figures; nil when learning is off.
+    public var sessionLearningStatistics: SessionLearningStatistics? {
+        guard let session, session.learning != nil else { return nil }
+        let totals = session.learningState.learner?.totals ?? SessionLearner.Totals()
+        let st = session.learningState
+        return SessionLearningStatistics(
+            modelVersion: session.modelVersion, modelMadeAtMs: session.modelMadeAtMs, rounds: max(totals.rounds, st.installed),
+            lastLoss: totals.lastLoss ?? st.syncLoss,
+            lastValidationNDCG10: totals.lastNDCG ?? st.syncNDCG,
+            lastRoundSeconds: totals.lastSeconds, sequencesTrained: totals.sequences, trainingSeconds: totals.seconds,
+            trainerCPUSeconds: totals.cpuSeconds, vocabularyItems: session.sessionItemIds.count,
+            modelItems: session.ready ? session.model.itemCount : 0, recentCoverage: st.recentCoverage,
+            replayBytes: st.replayBytes, replayUsers: st.replayUsers, lastError: totals.lastError)
+    }
+
+    /// Builds a round from the replay buffer: the windows of the most recently active users, up to
+    /// `session.replay_max_bytes`. The newest users with enough history for MF give the held-out
+    /// examples (their last event; their windows are not trained on this round); the others are
+    /// drawn at random until the round's example budget is covered. Nil when nothing to train on.
+    func makeSessionRound(_ session: SessionTracker, _ learning: SessionLearningConfiguration) -> SessionRound? {
+        session.syncItems(items)
+        let window = session.model.configuration.windowLength
+        let bytesPerStep = 4 + 1 + 8
+        let cap = max(1, learning.replayMaxBytes / (window * bytesPerStep))
+        let known = session.ready ? Int32(session.model.itemCount) : 0
+        var pool: [Int] = []
+        var replayBytes = 0, replayUsers = 0, steps = 0, covered = 0
+        var row = session.recency.newest
+        while row >= 0 && replayUsers < cap {
+            let u = Int(row)
+            if u < session.slots.count, let slot = session.slots[u] {
+                let n = slot.window.count
+                replayBytes += n * bytesPerStep
+                replayUsers += 1
+                steps += n
+                for k in 0..<n where slot.window[k].item < known { covered += 1 }
+                if n >= 2 { pool.append(u) }
+            }
+            row = session.recency.olderNeighbour(of: row)
+        }
+        session.learningState.replayBytes = replayBytes
+        session.learningState.replayUsers = replayUsers
+        session.learningState.recentCoverage = steps > 0 ? Double(covered) / Double(steps) : 0
+        guard pool.count >= 2 else { return nil }
+        let vocabulary = session.sessionItemIds.count
+
+        // Held out: the newest personal users' last events, MF-scored over the vocabulary.
+        let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
+        var validation: [Int] = []
+        for u in pool where validation.count < maxValidation && isPersonal(Int32(u)) { validation.append(u) }
+        var engineRowOf = [Int32](repeating: -1, count: vocabulary)
+        for (row, s) in session.itemMap.enumerated() where s >= 0 && Int(s) < vocabulary { engineRowOf[Int(s)] = Int32(row) }
+        var histories: [[SessionStep]] = [], targets: [Int] = [], excluded: [[Int]] = []
+        var mfRows = [Float](repeating: 0, count: validation.count * vocabulary)
+        var all = [Float](repeating: 0, count: items.count)
+        for (e, u) in validation.enumerated() {
+            let w = session.slots[u]!.window.steps
+            histories.append(Array(w.dropLast()))
+            let target = Int(w.last!.item)
+            targets.append(target)
+            excluded.append(table.seen[u].compactMap { r in
+                let s = Int(session.itemMap[Int(r)])
+                return s >= 0 && s != target ? s : nil
+            })
+            all.withUnsafeMutableBufferPointer { model.scoreAll(user: Int32(u), into: $0) }
+            let floor = all.min() ?? 0
+            for s in 0..<vocabulary {
+                let r = engineRowOf[s]
+                mfRows[e * vocabulary + s] = r >= 0 ? all[Int(r)] : floor
+            }
+        }
+        // Trained on: the others, drawn at random until the example budget is covered.
+        let held = Set(validation)
+        var rest = pool.filter { !held.contains($0) }
+        let version = max(session.learningState.nextVersion, session.modelVersion + 1)
+        var rng = SeededGenerator(seed: UInt64(bitPattern: version) &+ 17)
+        rest.shuffle(using: &rng)
+        var sequences: [[SessionStep]] = []
+        var examples = 0
+        for u in rest where examples < learning.maxExamplesPerRound {
+            let w = session.slots[u]!.window.steps
+            sequences.append(w)
+            examples += w.count - 1
+        }
+        session.learningState.nextVersion = version + 1
+        return SessionRound(version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
+                            fusion: session.fusion, sequences: sequences, validationHistories: histories,
+                            validationTargets: targets, validationExcluded: excluded, validationMF: mfRows,
+                            replayBytes: replayBytes, replayUsers: replayUsers)
+    }
+}
