@@ -40,3 +40,9 @@ extension RecommenderCore {
         return session.slots[Int(user)]?.window.steps
     }
 }
+
+extension RecommenderCore {
+    /// The item id of each session vocabulary index (empty without a session model; a copy, for
+    /// inspection and tests).
+    public var sessionVocabulary: [String] { session?.sessionItemIds ?? [] }
+}

@@ -17,7 +17,7 @@ extension RecommenderCore {
         let due = sinceEvents >= Int64(learning.trainEveryEvents)
             || (wallClockMs > 0 && sinceEvents > 0 && Double(sinceMs) >= learning.trainIntervalSeconds * 1000)
         guard due else { return }
-        let learner = session.learningState.learner ?? SessionLearner(learning: learning)
+        let learner = session.learningState.learner ?? SessionLearner()
         if session.learningState.learner == nil {
             session.learningState.learner = learner
             // The trainer takes the second core: BLAS calls stay on their caller's thread.
@@ -36,9 +36,11 @@ extension RecommenderCore {
     public func trainSessionModelNow() throws -> Bool {
         guard let session, let learning = session.learning, let round = makeSessionRound(session, learning) else { return false }
         session.learningState.lastRoundEvents = appliedEvents
-        let update = try SessionLearner.train(round, learning: learning)
+        let update = try SessionLearner.train(round)
         session.learningState.syncLoss = update.loss
         session.learningState.syncNDCG = update.validationNDCG10
+        session.learningState.syncSequences += Int64(update.sequences)
+        session.learningState.syncSeconds += update.seconds
         install(update, into: session)
         return true
     }
@@ -67,7 +69,8 @@ extension RecommenderCore {
             modelVersion: session.modelVersion, modelMadeAtMs: session.modelMadeAtMs, rounds: max(totals.rounds, st.installed),
             lastLoss: totals.lastLoss ?? st.syncLoss,
             lastValidationNDCG10: totals.lastNDCG ?? st.syncNDCG,
-            lastRoundSeconds: totals.lastSeconds, sequencesTrained: totals.sequences, trainingSeconds: totals.seconds,
+            lastRoundSeconds: totals.lastSeconds, sequencesTrained: totals.sequences + st.syncSequences,
+            trainingSeconds: totals.seconds + st.syncSeconds,
             trainerCPUSeconds: totals.cpuSeconds, vocabularyItems: session.sessionItemIds.count,
             modelItems: session.ready ? session.model.itemCount : 0, recentCoverage: st.recentCoverage,
             replayBytes: st.replayBytes, replayUsers: st.replayUsers, lastError: totals.lastError)
@@ -143,7 +146,7 @@ extension RecommenderCore {
             examples += w.count - 1
         }
         session.learningState.nextVersion = version + 1
-        return SessionRound(version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
+        return SessionRound(learning: learning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
                             fusion: session.fusion, sequences: sequences, validationHistories: histories,
                             validationTargets: targets, validationExcluded: excluded, validationMF: mfRows,
                             replayBytes: replayBytes, replayUsers: replayUsers)

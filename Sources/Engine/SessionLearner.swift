@@ -15,7 +15,6 @@ import Glibc
 /// priority (nice 10) than the pipeline, is started by the first round and stopped by `stop()`
 /// or when the learner is released.
 final class SessionLearner: @unchecked Sendable {
-    let learning: SessionLearningConfiguration
     private let condition = NSCondition()
     private var pending: SessionRound?
     private var finished: SessionModelUpdate?
@@ -36,9 +35,7 @@ final class SessionLearner: @unchecked Sendable {
         var lastError: String?
     }
 
-    init(learning: SessionLearningConfiguration) {
-        self.learning = learning
-    }
+    init() {}
 
     deinit { stop() }
 
@@ -110,7 +107,7 @@ final class SessionLearner: @unchecked Sendable {
             condition.unlock()
 
             let cpu0 = Self.threadCPUSeconds()
-            let outcome = Result { try Self.train(round, learning: learning) }
+            let outcome = Result { try Self.train(round) }
             let cpu = Self.threadCPUSeconds() - cpu0
 
             condition.lock()
@@ -147,7 +144,8 @@ final class SessionLearner: @unchecked Sendable {
 
     /// One round, on the calling thread: the warm start grown to the vocabulary (or a new model),
     /// one pass of training, the fusion refitted on the held-out events, the serving tables built.
-    static func train(_ round: SessionRound, learning: SessionLearningConfiguration) throws -> SessionModelUpdate {
+    static func train(_ round: SessionRound) throws -> SessionModelUpdate {
+        let learning = round.learning
         let clock = ContinuousClock()
         let t0 = clock.now
         var c = round.warmStart?.configuration ?? learning.model

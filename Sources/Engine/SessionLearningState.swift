@@ -17,4 +17,7 @@ struct SessionLearningState {
     /// Loss and validation NDCG@10 of the last round trained on the engine's own thread.
     var syncLoss: Double?
     var syncNDCG: Double?
+    /// Sequences and seconds of the rounds trained on the engine's own thread.
+    var syncSequences: Int64 = 0
+    var syncSeconds = 0.0
 }

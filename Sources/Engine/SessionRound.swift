@@ -4,6 +4,8 @@ import Models
 /// and handed to the trainer: sequences drawn from the replay buffer, the held-out examples
 /// with their MF scores, the vocabulary size and the model to continue from.
 struct SessionRound: Sendable {
+    /// The training settings in force when the round was taken.
+    var learning: SessionLearningConfiguration
     /// Version the round's model will carry.
     var version: Int64
     /// Items of the session vocabulary when the round was taken (the model grows to it).

@@ -35,8 +35,8 @@ final class SessionTracker {
     private(set) var modelMadeAtMs: Int64 = 0
     let maxUsers: Int
     let ttlMs: Int64
-    /// Settings of the in-daemon training; nil when the model is fixed.
-    let learning: SessionLearningConfiguration?
+    /// Settings of the in-daemon training; nil when the model is fixed (some change on reload).
+    var learning: SessionLearningConfiguration?
     var sessionIndexById: [String: Int32]
     /// Item id of each session item index (the session vocabulary).
     private(set) var sessionItemIds: [String]

@@ -18,6 +18,8 @@ enum BenchPart: String, CaseIterable, Sendable {
     case session
     /// End-to-end rate and latency through the mock cluster with the session model on.
     case sessionE2E = "session-e2e"
+    /// One training round of the in-daemon trainer at many users (round length, sequences/s, replay bytes).
+    case sessionTrain = "session-train"
     /// A consumer group: catch-up rate with the changelog on and off, hand-off of partitions.
     case group
     /// Longest single-event stall with the user table full (every new user evicts).

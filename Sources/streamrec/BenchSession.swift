@@ -20,9 +20,10 @@ enum BenchSession {
 
     /// Serving-path costs and the in-process loop with the session on and off, into `report`.
     static func inProcess(_ events: [Event], engine: EngineConfiguration, items: Int, hidden: Int, window: Int,
-                          report: inout BenchReport) throws {
+                          sessionItems: Int, refreshUsers: Int, report: inout BenchReport) throws {
         for forwardOnly in [false, true] {
-            let r = try SessionBenchmark.measureRefresh(hiddenSize: hidden, windowLength: window, forwardOnly: forwardOnly)
+            let r = try SessionBenchmark.measureRefresh(hiddenSize: hidden, windowLength: window, itemCount: sessionItems,
+                                                        users: refreshUsers, forwardOnly: forwardOnly)
             let prefix = forwardOnly ? "session_forward" : "session"
             report.set("\(prefix)_append_us", r.appendMicroseconds)
             report.set("\(prefix)_refresh_encode_us_per_user", r.encodeMicrosecondsPerWindow)
@@ -55,9 +56,12 @@ enum BenchSession {
                          hidden: Int, window: Int, latencyRate: Int, latencySeconds: Double, latencyRefreshMs: Int,
                          latencyLingerMs: Int, e2eLingerMs: Int, kafkaProperties: [String: String],
                          logger: Logger, report: inout BenchReport) throws {
+        // As the daemon runs by default: the session model serving (a warm start here, so it ranks
+        // from the first event) and the trainer thread taking rounds beside the pipeline.
         var on = engine
         on.session.snapshot = try snapshot(items: items, hidden: hidden, window: window)
-        benchLog("end-to-end with the session model: mock cluster, 16 partitions, producer at full speed ...")
+        on.session.learning.enabled = true
+        benchLog("end-to-end with the session model and its trainer: mock cluster, 16 partitions, producer at full speed ...")
         let (rate, lists) = try BenchEndToEnd.throughput(events, engine: on, kafkaProperties: kafkaProperties,
                                                           lingerMs: e2eLingerMs, progress: false, logger: logger)
         report.set("e2e_session_events_per_s", rate)
@@ -77,3 +81,48 @@ enum BenchSession {
                         histogram.totalCount, ms(50), ms(99), Double(histogram.max) / 1000))
     }
 }
+
+extension BenchSession {
+    /// One training round of the in-daemon trainer at `users` users (generated events, about
+    /// `eventsPerUser` each): the round's length on the calling thread, sequences per second,
+    /// and the replay buffer's bytes, into `report`.
+    static func training(users: Int, eventsPerUser: Int, items: Int, rounds: Int, report: inout BenchReport) throws {
+        var engine = EngineConfiguration()
+        engine.session.learning.enabled = true
+        engine.session.maxUsers = max(users, 1)
+        let core = RecommenderCore(configuration: engine)
+        var generator = EventGenerator(configuration: GeneratorConfiguration(users: users, items: items, seed: 5))
+        benchLog("session training: \(users) users x \(eventsPerUser) events, \(items) items ...")
+        for (i, event) in generator.generate(count: users * eventsPerUser).enumerated() {
+            try core.apply(event, source: EventSource(partition: 0, offset: Int64(i)))
+        }
+        var longest = 0.0, total = 0.0
+        for _ in 0..<max(1, rounds) {
+            let start = ContinuousClock.now
+            _ = try core.trainSessionModelNow()
+            let seconds = secondsSince(start)
+            longest = max(longest, seconds)
+            total += seconds
+        }
+        let stats = try requireStats(core)
+        let perSecond = Double(stats.sequencesTrained) / total
+        report.set("session_train_round_s", total / Double(max(1, rounds)))
+        report.set("session_train_round_max_s", longest)
+        report.set("session_train_sequences_per_s", perSecond)
+        report.set("session_train_examples_per_round", Double(engine.session.learning.maxExamplesPerRound))
+        report.set("session_replay_bytes", Double(stats.replayBytes))
+        report.set("session_replay_users", Double(stats.replayUsers))
+        report.note("session training: a round at \(users) users (\(eventsPerUser) events each, \(items) items), default settings (E = H = 64, W = 20, \(engine.session.learning.maxExamplesPerRound) examples), timed on the calling thread, including the round's sampling, the fusion refit and the input tables")
+        benchLog(String(format: "session training round: %.2f s (longest %.2f s), %.0f sequences/s; replay buffer %d users, %d bytes",
+                        total / Double(max(1, rounds)), longest, perSecond,
+                        stats.replayUsers, stats.replayBytes))
+    }
+
+    private static func requireStats(_ core: RecommenderCore) throws -> SessionLearningStatistics {
+        guard let stats = core.sessionLearningStatistics else { throw BenchSessionError() }
+        return stats
+    }
+}
+
+/// The session part found no training statistics (learning off).
+struct BenchSessionError: Error {}

@@ -36,6 +36,10 @@ struct DemoCommand: ParsableCommand {
     var partitions: Int32 = 4
     @Option(help: "Optional YAML configuration (engine and model keys apply; Kafka keys are replaced by the mock).")
     var config: String?
+    @Option(help: "Replay this event file (in time order, its own timestamps) instead of generated events; the run ends when every event is applied, or after --seconds.")
+    var input: String?
+    @Option(help: "Format of --input: \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: detected).")
+    var format: String?
     @Option(help: "The session model trained in the daemon: on (default, unless the configuration says session.enabled: false) or off (MF alone, the baseline).")
     var session: String?
     @Flag(help: "End by printing one JSON object with the run's figures (summaries go to stderr).")
@@ -48,6 +52,9 @@ struct DemoCommand: ParsableCommand {
         guard rate > 0 else { throw ValidationError("--rate must be positive") }
         guard users > 0, items > 1 else { throw ValidationError("--users must be positive and --items at least 2") }
         guard (0...1).contains(badFraction) else { throw ValidationError("--bad-fraction must be within 0...1") }
+        if let format, InteractionFileFormat(rawValue: format) == nil {
+            throw ValidationError("unknown --format '\(format)'; expected one of \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if let session, session != "on", session != "off" { throw ValidationError("--session takes on or off, got '\(session)'") }
     }
 
@@ -86,9 +93,10 @@ struct DemoCommand: ParsableCommand {
         let examples = ExampleLists()
         pipeline.onPublish = { examples.keep($0) }
 
+        let replay = try self.input.map { try InteractionFileReader.read(path: $0, format: format.flatMap(InteractionFileFormat.init(rawValue:))) }
         let feeder = try DemoFeeder(bootstrapServers: cluster.bootstrapServers, topic: input,
                                     generator: GeneratorConfiguration(users: users, items: items, seed: seed),
-                                    rate: rate, badFraction: badFraction, logger: logger)
+                                    replay: replay, rate: rate, badFraction: badFraction, logger: logger)
         let stopSignal = StopSignal()
         // Weak: the handler may outlive this function, and the clients must be gone before the cluster.
         stopSignal.install { [weak pipeline, weak feeder] in pipeline?.stop(); feeder?.stop() }
@@ -116,6 +124,7 @@ struct DemoCommand: ParsableCommand {
         var previousTime = started
         var firstApplied: Date?
         while Date().timeIntervalSince(started) < seconds && !stopSignal.triggered {
+            if let replay, feeder.finished, pipeline.statsSnapshot().applied + pipeline.statsSnapshot().deadLetteredTotal >= Int64(replay.count) { break }
             Thread.sleep(forTimeInterval: min(1, max(0.05, seconds - Date().timeIntervalSince(started))))
             let now = Date()
             let s = pipeline.statsSnapshot()

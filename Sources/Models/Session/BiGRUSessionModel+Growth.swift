@@ -39,3 +39,34 @@ extension BiGRUSessionModel {
         return BiGRUSessionModel(validated: c)
     }
 }
+
+extension BiGRUSessionModel {
+    /// A copy over another item indexing: item `i` of the result (`0..<itemCount`) takes the
+    /// input and output embeddings and bias of this model's item `source(i)`, or fresh ones
+    /// (Gaussian, `1/√E`, seeded; bias 0) where `source(i)` is nil; every other weight is copied.
+    /// Loads a snapshot into the vocabulary of a model trained in the daemon.
+    public func reindexed(itemCount: Int, seed: UInt64, source: (Int) -> Int?) -> BiGRUSessionModel {
+        var c = configuration
+        c.itemCount = max(1, itemCount)
+        let other = BiGRUSessionModel(validated: c)
+        let old = layout, new = other.layout, e = old.embedding
+        (other.parameters + new.typeEmbedding).update(from: parameters + old.typeEmbedding, count: old.total - old.typeEmbedding)
+        var rng = SeededGenerator(seed: seed)
+        let std = 1 / Float(e).squareRoot()
+        for i in 0..<new.itemCount {
+            if let j = source(i), j >= 0, j < old.itemCount {
+                (other.parameters + new.itemIn + i * e).update(from: parameters + old.itemIn + j * e, count: e)
+                if new.itemOut != new.itemIn {
+                    (other.parameters + new.itemOut + i * e).update(from: parameters + old.itemOut + j * e, count: e)
+                }
+                other.parameters[new.itemBias + i] = parameters[old.itemBias + j]
+            } else {
+                for k in 0..<e { other.parameters[new.itemIn + i * e + k] = std * rng.nextGaussian() }
+                if new.itemOut != new.itemIn {
+                    for k in 0..<e { other.parameters[new.itemOut + i * e + k] = std * rng.nextGaussian() }
+                }
+            }
+        }
+        return other
+    }
+}
