@@ -77,9 +77,10 @@ extension RecommenderCore {
     }
 
     /// Builds a round from the replay buffer: the windows of the most recently active users, up to
-    /// `session.replay_max_bytes`. The newest users with enough history for MF give the held-out
-    /// examples (their last event; their windows are not trained on this round); the others are
-    /// drawn at random until the round's example budget is covered. Nil when nothing to train on.
+    /// `session.replay_max_bytes`, drawn at random until the round's example budget is covered.
+    /// The held-out examples are the events captured since the last round (`SessionHeldOut`; their
+    /// users' windows are not trained on this round), and the newest users with enough history
+    /// for MF are armed for the next one. Nil when nothing to train on.
     func makeSessionRound(_ session: SessionTracker, _ learning: SessionLearningConfiguration) -> SessionRound? {
         session.syncItems(items)
         let window = session.model.configuration.windowLength
@@ -107,33 +108,54 @@ extension RecommenderCore {
         guard pool.count >= 2 else { return nil }
         let vocabulary = session.sessionItemIds.count
 
-        // Held out: the newest personal users' last events, MF-scored over the vocabulary.
-        let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
-        var validation: [Int] = []
-        for u in pool where validation.count < maxValidation && isPersonal(Int32(u)) { validation.append(u) }
-        var engineRowOf = [Int32](repeating: -1, count: vocabulary)
-        for (row, s) in session.itemMap.enumerated() where s >= 0 && Int(s) < vocabulary { engineRowOf[Int(s)] = Int32(row) }
+        // Held out: the events captured since the last round (each before MF or any round
+        // learned from it), scored by MF with the user's vector as it was then.
+        let captured = session.heldOut
         var histories: [[SessionStep]] = [], targets: [Int] = [], excluded: [[Int]] = []
-        var mfRows = [Float](repeating: 0, count: validation.count * vocabulary)
-        var all = [Float](repeating: 0, count: items.count)
-        for (e, u) in validation.enumerated() {
-            let w = session.slots[u]!.window.steps
-            histories.append(Array(w.dropLast()))
-            let target = Int(w.last!.item)
-            targets.append(target)
-            excluded.append(table.seen[u].compactMap { r in
-                let s = Int(session.itemMap[Int(r)])
-                return s >= 0 && s != target ? s : nil
-            })
-            all.withUnsafeMutableBufferPointer { model.scoreAll(user: Int32(u), into: $0) }
-            let floor = all.min() ?? 0
-            for s in 0..<vocabulary {
-                let r = engineRowOf[s]
-                mfRows[e * vocabulary + s] = r >= 0 ? all[Int(r)] : floor
+        var mfRows: [Float] = []
+        var validationUsers: [Int] = []
+        let f = model.configuration.factors
+        if captured.count > 0 && vocabulary > 0 {
+            var engineRowOf = [Int32](repeating: -1, count: vocabulary)
+            for (row, s) in session.itemMap.enumerated() where s >= 0 && Int(s) < vocabulary { engineRowOf[Int(s)] = Int32(row) }
+            // MF scores of every captured example: item bias + captured vector · item factors (one sgemm).
+            let n = items.count
+            var scores = [Float](repeating: 0, count: captured.count * n)
+            model.itemBias.withUnsafeBufferPointer { bias in
+                for e in 0..<captured.count { for j in 0..<n { scores[e * n + j] = bias[j] } }
+            }
+            captured.vectors.withUnsafeBufferPointer { v in
+                scores.withUnsafeMutableBufferPointer { out in
+                    BLAS.gemmABt(m: captured.count, n: n, k: f, a: v.baseAddress!, lda: f, b: model.itemFactors.base, ldb: f,
+                                 beta: 1, c: out.baseAddress!, ldc: n)
+                }
+            }
+            for e in 0..<captured.count {
+                let history = captured.history(e)
+                let target = Int(captured.targets[e])
+                guard !history.isEmpty, target >= 0, target < vocabulary else { continue }
+                let u = Int(captured.users[e])
+                histories.append(history)
+                targets.append(target)
+                validationUsers.append(u)
+                excluded.append(u < table.seen.count ? table.seen[u].compactMap { r in
+                    let s = Int(r) < session.itemMap.count ? Int(session.itemMap[Int(r)]) : -1
+                    return s >= 0 && s != target ? s : nil
+                } : [])
+                let row = scores[(e * n)..<((e + 1) * n)]
+                let floor = row.min() ?? 0
+                let base = mfRows.count
+                mfRows += [Float](repeating: floor, count: vocabulary)
+                for s in 0..<vocabulary where engineRowOf[s] >= 0 { mfRows[base + s] = row[e * n + Int(engineRowOf[s])] }
             }
         }
+        // The next round's held-out events: the next event of the newest users with MF history.
+        let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
+        var armed: [Int] = []
+        for u in pool where armed.count < maxValidation && isPersonal(Int32(u)) { armed.append(u) }
+        session.heldOut.arm(rows: armed, userCount: users.count, factors: f, window: window)
         // Trained on: the others, drawn at random until the example budget is covered.
-        let held = Set(validation)
+        let held = Set(validationUsers)
         var rest = pool.filter { !held.contains($0) }
         let version = max(session.learningState.nextVersion, session.modelVersion + 1)
         var rng = SeededGenerator(seed: UInt64(bitPattern: version) &+ 17)
@@ -150,5 +172,17 @@ extension RecommenderCore {
                             fusion: session.fusion, sequences: sequences, validationHistories: histories,
                             validationTargets: targets, validationExcluded: excluded, validationMF: mfRows,
                             replayBytes: replayBytes, replayUsers: replayUsers)
+    }
+}
+
+extension RecommenderCore {
+    /// Captures user row `u`'s event on engine item `item` as a held-out example, before the MF
+    /// update: the user's MF vector and the window before the event.
+    func captureHeldOut(user u: Int, item: Int32) {
+        guard let session else { return }
+        session.syncItems(items)
+        let s = Int(item) < session.itemMap.count ? session.itemMap[Int(item)] : -1
+        guard s >= 0, u < session.slots.count, let slot = session.slots[u], !slot.window.isEmpty else { return }
+        session.heldOut.capture(user: u, target: s, vector: model.userFactors.row(u), window: slot.window)
     }
 }

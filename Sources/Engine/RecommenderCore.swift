@@ -98,6 +98,7 @@ public final class RecommenderCore {
             metrics.record(rank: shown.firstIndex(of: item))
         }
 
+        if let session, session.heldOut.isPending(u) { captureHeldOut(user: u, item: item) }
         let weight = weights.weight(of: event.type, value: event.value)
         switch configuration.model.feedback {
         case .implicit:

@@ -23,8 +23,9 @@ public struct SessionLearningConfiguration: Sendable {
     /// Most training examples (window → next item) of one round, drawn at random from the replay
     /// buffer. Default 30,000.
     public var maxExamplesPerRound = 30_000
-    /// Users whose last event is held out of a round's training to refit the fusion and measure
-    /// NDCG@10 (the newest users of the buffer). Default 256.
+    /// Users a round arms for holding out: each one's next event is captured before anything
+    /// learns from it, and the next round refits the fusion and measures NDCG@10 on those events
+    /// (the newest users of the buffer with MF history). Default 256.
     public var validationUsers = 256
     /// Shape and optimiser of the trained model (`itemCount` is set by the vocabulary; epochs and
     /// patience are not used: a round is one pass over its examples).

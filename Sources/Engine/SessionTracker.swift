@@ -62,6 +62,8 @@ final class SessionTracker {
     private var chunkUsers: [Int]
     /// Bookkeeping of the in-daemon training (rounds taken, the trainer thread).
     var learningState = SessionLearningState()
+    /// Held-out events captured for the next round.
+    var heldOut = SessionHeldOut()
 
     deinit { learningState.learner?.stop() }
 
