@@ -46,3 +46,8 @@ extension RecommenderCore {
     /// inspection and tests).
     public var sessionVocabulary: [String] { session?.sessionItemIds ?? [] }
 }
+
+extension RecommenderCore {
+    /// The fusion of the serving session model (nil: none).
+    public var servingSessionFusion: HybridFusion? { session?.ready == true ? session?.fusion : nil }
+}

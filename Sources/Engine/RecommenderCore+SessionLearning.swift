@@ -114,22 +114,10 @@ extension RecommenderCore {
         var histories: [[SessionStep]] = [], targets: [Int] = [], excluded: [[Int]] = []
         var mfRows: [Float] = []
         var validationUsers: [Int] = []
-        let f = model.configuration.factors
         if captured.count > 0 && vocabulary > 0 {
             var engineRowOf = [Int32](repeating: -1, count: vocabulary)
             for (row, s) in session.itemMap.enumerated() where s >= 0 && Int(s) < vocabulary { engineRowOf[Int(s)] = Int32(row) }
-            // MF scores of every captured example: item bias + captured vector · item factors (one sgemm).
-            let n = items.count
-            var scores = [Float](repeating: 0, count: captured.count * n)
-            model.itemBias.withUnsafeBufferPointer { bias in
-                for e in 0..<captured.count { for j in 0..<n { scores[e * n + j] = bias[j] } }
-            }
-            captured.vectors.withUnsafeBufferPointer { v in
-                scores.withUnsafeMutableBufferPointer { out in
-                    BLAS.gemmABt(m: captured.count, n: n, k: f, a: v.baseAddress!, lda: f, b: model.itemFactors.base, ldb: f,
-                                 beta: 1, c: out.baseAddress!, ldc: n)
-                }
-            }
+            let n = captured.scoreWidth
             for e in 0..<captured.count {
                 let history = captured.history(e)
                 let target = Int(captured.targets[e])
@@ -142,18 +130,21 @@ extension RecommenderCore {
                     let s = Int(r) < session.itemMap.count ? Int(session.itemMap[Int(r)]) : -1
                     return s >= 0 && s != target ? s : nil
                 } : [])
-                let row = scores[(e * n)..<((e + 1) * n)]
+                let width = captured.widths[e]
+                let row = captured.scores[(e * n)..<(e * n + width)]
                 let floor = row.min() ?? 0
                 let base = mfRows.count
                 mfRows += [Float](repeating: floor, count: vocabulary)
-                for s in 0..<vocabulary where engineRowOf[s] >= 0 { mfRows[base + s] = row[e * n + Int(engineRowOf[s])] }
+                for s in 0..<vocabulary where engineRowOf[s] >= 0 && Int(engineRowOf[s]) < width {
+                    mfRows[base + s] = row[e * n + Int(engineRowOf[s])]
+                }
             }
         }
         // The next round's held-out events: the next event of the newest users with MF history.
         let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
         var armed: [Int] = []
         for u in pool where armed.count < maxValidation && isPersonal(Int32(u)) { armed.append(u) }
-        session.heldOut.arm(rows: armed, userCount: users.count, factors: f, window: window)
+        session.heldOut.arm(rows: armed, userCount: users.count, itemCount: items.count, window: window)
         // Trained on: the others, drawn at random until the example budget is covered.
         let held = Set(validationUsers)
         var rest = pool.filter { !held.contains($0) }
@@ -183,6 +174,11 @@ extension RecommenderCore {
         session.syncItems(items)
         let s = Int(item) < session.itemMap.count ? session.itemMap[Int(item)] : -1
         guard s >= 0, u < session.slots.count, let slot = session.slots[u], !slot.window.isEmpty else { return }
-        session.heldOut.capture(user: u, target: s, vector: model.userFactors.row(u), window: slot.window)
+        // The MF scores as they are before this event is learned: item bias + user vector · item factors.
+        let mf = model, f = model.configuration.factors
+        session.heldOut.capture(user: u, target: s, window: slot.window, itemCount: items.count) { out, width in
+            mf.itemBias.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: width) }
+            BLAS.gemv(trans: false, m: width, n: f, a: mf.itemFactors.base, lda: f, x: mf.userFactors.row(u), beta: 1, y: out)
+        }
     }
 }

@@ -168,8 +168,10 @@ final class SessionLearner: @unchecked Sendable {
         let model = result.model
         var fusion = round.fusion
         var ndcg: Double?
+        // Too few held-out events give a noisy fit: refit on at least a quarter of the armed
+        // users' events, and move the weights halfway from the previous ones.
         let v = round.validationTargets.count
-        if v > 0 {
+        if v > 0 && v >= max(1, learning.validationUsers / 4) {
             let n = model.itemCount
             let vectors = model.sessionVectors(histories: round.validationHistories)
             var sessionScores = [Float](repeating: 0, count: v * n)
@@ -182,7 +184,9 @@ final class SessionLearner: @unchecked Sendable {
                                      excluded: round.validationExcluded)
                 }
             }
-            fusion = fit.fusion
+            let share = 0.5 * (round.fusion.sessionWeight / max(1e-6, round.fusion.sessionWeight + round.fusion.mfWeight))
+                + 0.5 * fit.fusion.sessionWeight
+            fusion = HybridFusion(mfWeight: 1 - share, sessionWeight: share)
             ndcg = fit.ndcg10
         }
         let encoder = SessionBatchEncoder(model: model)

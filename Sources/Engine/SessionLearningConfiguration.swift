@@ -13,19 +13,20 @@ public struct SessionLearningConfiguration: Sendable {
     /// Whether the daemon trains a session model. The engine's default is off; the daemon's
     /// configuration (`session.enabled`) defaults to on.
     public var enabled = false
-    /// Events applied between two rounds. Default 50,000.
-    public var trainEveryEvents = 50_000
+    /// Events applied between two rounds. Default 20,000.
+    public var trainEveryEvents = 20_000
     /// Seconds between two rounds when fewer events arrived (wall clock). Default 60.
     public var trainIntervalSeconds: Double = 60
     /// Bytes of the replay buffer a round trains on: the windows of the most recently active
     /// users, 13 bytes per step (item, type, time), newest users first. Default 32 MiB.
     public var replayMaxBytes = 32 << 20
     /// Most training examples (window → next item) of one round, drawn at random from the replay
-    /// buffer. Default 30,000.
-    public var maxExamplesPerRound = 30_000
+    /// buffer. Default 200,000.
+    public var maxExamplesPerRound = 200_000
     /// Users a round arms for holding out: each one's next event is captured before anything
     /// learns from it, and the next round refits the fusion and measures NDCG@10 on those events
-    /// (the newest users of the buffer with MF history). Default 256.
+    /// (the newest users of the buffer with MF history) when at least a quarter of them came; the
+    /// session share then moves halfway to the fitted one. Default 256.
     public var validationUsers = 256
     /// Shape and optimiser of the trained model (`itemCount` is set by the vocabulary; epochs and
     /// patience are not used: a round is one pass over its examples).

@@ -18,7 +18,7 @@ struct SessionReloadTests {
         next.maxUsers = 7
         let notes = core.reloadSession(next, snapshotChanged: false)
         #expect(notes == ["session.max_users changed; it takes effect after a restart",
-                          "session.train_every_events: 50000 -> 1000", "session.validation_users: 16 -> 3"])
+                          "session.train_every_events: 20000 -> 1000", "session.validation_users: 16 -> 3"])
         #expect(core.reloadSession(next, snapshotChanged: false) == ["session.max_users changed; it takes effect after a restart"])
     }
 
