@@ -203,7 +203,8 @@ struct BenchCommand: ParsableCommand {
         }
 
         if runs(.sessionTrain) {
-            try BenchSession.training(users: sessionTrainUsers, eventsPerUser: 5, items: sessionItems, rounds: sessionTrainRounds, report: &report)
+            try BenchSession.training(users: sessionTrainUsers, eventsPerUser: 5, items: sessionItems, hidden: sessionHidden,
+                                     window: sessionWindow, rounds: sessionTrainRounds, report: &report)
         }
 
         if runs(.refresh) {

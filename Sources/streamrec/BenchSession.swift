@@ -86,9 +86,12 @@ extension BenchSession {
     /// One training round of the in-daemon trainer at `users` users (generated events, about
     /// `eventsPerUser` each): the round's length on the calling thread, sequences per second,
     /// and the replay buffer's bytes, into `report`.
-    static func training(users: Int, eventsPerUser: Int, items: Int, rounds: Int, report: inout BenchReport) throws {
+    static func training(users: Int, eventsPerUser: Int, items: Int, hidden: Int, window: Int, rounds: Int,
+                         report: inout BenchReport) throws {
         var engine = EngineConfiguration()
         engine.session.learning.enabled = true
+        engine.session.learning.model.hiddenSize = hidden
+        engine.session.learning.model.windowLength = window
         engine.session.maxUsers = max(users, 1)
         let core = RecommenderCore(configuration: engine)
         var generator = EventGenerator(configuration: GeneratorConfiguration(users: users, items: items, seed: 5))
@@ -112,7 +115,7 @@ extension BenchSession {
         report.set("session_train_examples_per_round", Double(engine.session.learning.maxExamplesPerRound))
         report.set("session_replay_bytes", Double(stats.replayBytes))
         report.set("session_replay_users", Double(stats.replayUsers))
-        report.note("session training: a round at \(users) users (\(eventsPerUser) events each, \(items) items), default settings (E = H = 64, W = 20, \(engine.session.learning.maxExamplesPerRound) examples), timed on the calling thread, including the round's sampling, the fusion refit and the input tables")
+        report.note("session training: a round at \(users) users (\(eventsPerUser) events each, \(items) items), default settings but H = \(hidden), W = \(window) (E = 64, \(engine.session.learning.maxExamplesPerRound) examples), timed on the calling thread, including the round's sampling, the fusion refit and the input tables")
         benchLog(String(format: "session training round: %.2f s (longest %.2f s), %.0f sequences/s; replay buffer %d users, %d bytes",
                         total / Double(max(1, rounds)), longest, perSecond,
                         stats.replayUsers, stats.replayBytes))

@@ -14,6 +14,7 @@ struct BenchCommandTests {
             "--latency-rate", "500", "--latency-seconds", "2.5",
             "--refresh-items", "2000", "--refresh-users", "256", "--session-updates", "50",
             "--session-items", "300", "--session-refresh-users", "64", "--session-train-users", "300", "--session-train-rounds", "1",
+            "--session-hidden", "16",
             "--eviction-users", "2000", "--eviction-events", "500",
         ])
         #expect(status == 0)
