@@ -190,6 +190,24 @@ extension StreamRecConfiguration {
                 throw ConfigurationError("cannot load the session model \(v): \(error)")
             }
         },
+        "session.enabled": { $0.engine.session.learning.enabled = try bool($1) },
+        "session.train_every_events": { $0.engine.session.learning.trainEveryEvents = try positiveInt($1) },
+        "session.train_interval_s": { c, v in
+            let seconds = try double(v)
+            guard seconds > 0 else { throw ConfigurationError("must be positive, got \(v)") }
+            c.engine.session.learning.trainIntervalSeconds = seconds
+        },
+        "session.replay_max_bytes": { c, v in
+            let n = try int(v)
+            guard n >= 65_536 else { throw ConfigurationError("must be at least 65536 (64 KiB), got \(v)") }
+            c.engine.session.learning.replayMaxBytes = n
+        },
+        "session.train_max_examples": { $0.engine.session.learning.maxExamplesPerRound = try positiveInt($1) },
+        "session.validation_users": { c, v in
+            let n = try int(v)
+            guard n >= 0 else { throw ConfigurationError("must not be negative, got \(v)") }
+            c.engine.session.learning.validationUsers = n
+        },
         "session.max_users": { $0.engine.session.maxUsers = try positiveInt($1) },
         "session.idle_ttl_s": { c, v in
             let seconds = try double(v)

@@ -43,5 +43,7 @@ public struct StreamRecConfiguration: Sendable {
     /// Creates the defaults.
     public init() {
         pipeline.stateDirectory = "/var/lib/streamrec"
+        // The daemon trains its session model unless `session.enabled: false`.
+        engine.session.learning.enabled = true
     }
 }

@@ -183,6 +183,7 @@ final class ListScorer {
             BLAS.gemmABt(m: m, n: itemCount, k: d, a: userBlock, lda: d,
                          b: model.itemFactors.base, ldb: d, beta: 1, c: scores, ldc: itemCount)
             if let session, let block = sessionBlock, let out = sessionScores {
+                session.encodePending(personal[start..<end])
                 for (row, user) in personal[start..<end].enumerated() {
                     session.copyVector(user: Int(user), to: block + row * session.dimension)
                 }
@@ -214,10 +215,11 @@ final class ListScorer {
     private func fused(row: Int, user: Int, itemCount: Int, session: SessionTracker, sessionRow: UnsafeMutablePointer<Float>,
                        mfPersonal: Bool, core: RecommenderCore, k: Int) -> [(index: Int, score: Float)] {
         let map = session.itemMap
+        let known = Int32(session.model.itemCount)
         mappedRow.withUnsafeMutableBufferPointer { mapped in
             for j in 0..<itemCount {
                 let s = map[j]
-                mapped[j] = s >= 0 ? sessionRow[Int(s)] : 0
+                mapped[j] = s >= 0 && s < known ? sessionRow[Int(s)] : 0
             }
         }
         let line = UnsafeBufferPointer(start: scores + row * itemCount, count: itemCount)

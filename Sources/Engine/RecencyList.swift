@@ -61,6 +61,13 @@ struct RecencyList: Sendable {
         return row
     }
 
+    /// The next less recently active row after `row` (a row in the list), or -1 after the oldest:
+    /// walking from `newest` visits the rows newest first.
+    func olderNeighbour(of row: Int32) -> Int32 {
+        let r = older[Int(row)]
+        return r < 0 ? -1 : r
+    }
+
     /// The rows from the least to the most recently active (a copy; for checks and tests).
     var rowsOldestFirst: [Int32] {
         var rows: [Int32] = []

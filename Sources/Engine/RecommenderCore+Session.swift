@@ -1,3 +1,5 @@
+import Models
+
 extension RecommenderCore {
     /// Rows the idle-session sweep looks at per refresh round (a full pass over a million users
     /// takes about 250 rounds).
@@ -22,4 +24,30 @@ extension RecommenderCore {
     public func hasSpilledSession(for userId: String) -> Bool {
         session?.spilled.contains(userId) ?? false
     }
+}
+
+extension RecommenderCore {
+    /// The session model ranking now (nil: none, or learning has not produced its first model).
+    public var servingSessionModel: BiGRUSessionModel? {
+        guard let session, session.ready else { return nil }
+        return session.model
+    }
+
+    /// The steps of `userId`'s held window, oldest first, by session vocabulary index (nil: no
+    /// state in memory; for inspection and tests).
+    public func sessionWindow(for userId: String) -> [SessionStep]? {
+        guard let session, let user = users.index(of: userId), Int(user) < session.slots.count else { return nil }
+        return session.slots[Int(user)]?.window.steps
+    }
+}
+
+extension RecommenderCore {
+    /// The item id of each session vocabulary index (empty without a session model; a copy, for
+    /// inspection and tests).
+    public var sessionVocabulary: [String] { session?.sessionItemIds ?? [] }
+}
+
+extension RecommenderCore {
+    /// The fusion of the serving session model (nil: none).
+    public var servingSessionFusion: HybridFusion? { session?.ready == true ? session?.fusion : nil }
 }

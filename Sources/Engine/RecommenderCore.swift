@@ -76,7 +76,7 @@ public final class RecommenderCore {
         self.model = model
         self.popularity = PopularityTracker(halfLifeSeconds: configuration.popularityHalfLifeSeconds)
         self.metrics = PrequentialMetrics(k: configuration.metricK)
-        self.session = configuration.session.snapshot.map { SessionTracker(snapshot: $0, configuration: configuration.session) }
+        self.session = SessionTracker.make(configuration: configuration.session)
         self.scorer = ListScorer(topK: configuration.topK, factors: configuration.model.factors,
                                  batchSize: configuration.refreshBatchSize)
         self.weights = TypeWeights(configuration)
@@ -98,6 +98,7 @@ public final class RecommenderCore {
             metrics.record(rank: shown.firstIndex(of: item))
         }
 
+        if let session, session.heldOut.isPending(u) { captureHeldOut(user: u, item: item) }
         let weight = weights.weight(of: event.type, value: event.value)
         switch configuration.model.feedback {
         case .implicit:
@@ -109,7 +110,7 @@ public final class RecommenderCore {
         }
         popularity.record(item: item, weight: weight, timestampMs: event.timestampMs)
 
-        session?.record(user: u, item: item, timestampMs: event.timestampMs, items: items, users: users)
+        session?.record(user: u, item: item, type: event.type.rawValue, timestampMs: event.timestampMs, items: items, users: users)
         if table.record(user: u, item: item, source: source, sequence: appliedEvents) {
             dirtyQueue.append(user)
         }
@@ -144,6 +145,7 @@ public final class RecommenderCore {
                         emit: (RecommendationList) -> Void) -> Int {
         // After scoring, so users just scored keep their windows for this round. Event time,
         // capped at the wall clock: one event stamped in the future must not expire everyone.
+        maintainSessionModel(wallClockMs: wallClockMs)
         defer {
             let now = wallClockMs > 0 ? min(latestEventMs, wallClockMs) : latestEventMs
             session?.sweepIdle(nowMs: now, users: users, rowLimit: Self.sessionSweepRows)

@@ -1,8 +1,13 @@
 /// Settings of the per-user session state (`session:` in `config/streamrec.yaml`).
 public struct SessionEngineConfiguration: Sendable {
-    /// The trained session model (`session.model`: a snapshot from `streamrec train-session`);
-    /// nil ranks by MF alone. Its weights stay fixed while the daemon runs (no online fine-tuning).
+    /// The trained session model (`session.model`: a snapshot from `streamrec train-session`).
+    /// With `learning` off its weights stay fixed while the daemon runs, and nil ranks by MF
+    /// alone; with `learning` on it is the trainer's warm start (it serves until the first round's
+    /// model replaces it).
     public var snapshot: SessionSnapshot?
+    /// The session model trained inside the daemon (off by default here; the daemon's
+    /// `session.enabled` defaults to on).
+    public var learning = SessionLearningConfiguration()
     /// Most users whose session state is held in memory; beyond it the least recently active
     /// twentieth is spilled (window moved to the spill store, restored on the user's next event).
     /// Default 1,000,000.

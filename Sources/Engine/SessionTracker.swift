@@ -3,9 +3,16 @@ import Linalg
 import Models
 
 /// The engine's per-user session state: a ring buffer of each user's recent items (session item
-/// indices) with the cached Bi-GRU session vector, re-encoded over the whole window (both
-/// directions) when an event arrives. Engine item rows are mapped to session item indices by id;
-/// items the model does not know are not added to windows and get session score 0.
+/// indices) with the cached Bi-GRU session vector. An event only appends to the window and flags
+/// the vector stale; stale vectors are re-encoded over the whole window (both directions) when
+/// they are next read, in chunks of `SessionBatchEncoder.chunk` users (one sgemm per GRU step),
+/// which the refresh does for the users it scores (`encodePending`). Engine item rows are mapped
+/// to session item indices by id. With a fixed model (a snapshot, no learning), items the model
+/// does not know are not added to windows and get session score 0. With learning on, every new
+/// item enters the session vocabulary (the index after the last) and windows hold every event;
+/// items the serving model does not know yet are passed over by the encoder and score 0 until a
+/// round's model includes them. A new model is installed between events (`install`): every held
+/// vector is flagged stale and re-encoded when next read, so a list is scored by one model.
 ///
 /// Memory is bounded: at most `maxUsers` states are held. A state leaves memory (is spilled: its
 /// window, without the vector, moves to a packed `SessionSpillStore` keyed by the user's id) when
@@ -15,45 +22,116 @@ import Models
 /// user continues the same window; the time-gap feature sees the long gap. Not thread-safe; owned
 /// by the `RecommenderCore`.
 final class SessionTracker {
-    /// The encoder (weights fixed).
-    let model: BiGRUSessionModel
+    /// The encoder serving now (a placeholder while `ready` is false).
+    private(set) var model: BiGRUSessionModel
     /// How MF and session scores are fused.
-    let fusion: HybridFusion
+    private(set) var fusion: HybridFusion
+    /// Whether a model takes part in ranking (false until the first trained model when learning
+    /// starts without a snapshot: users rank by MF alone).
+    private(set) var ready: Bool
+    /// Version of the serving model: 0 none, 1 a snapshot, then one more per installed round.
+    private(set) var modelVersion: Int64
+    /// Wall-clock ms when the serving model was made (0: unknown, e.g. a snapshot).
+    private(set) var modelMadeAtMs: Int64 = 0
     let maxUsers: Int
     let ttlMs: Int64
-    private let sessionIndexById: [String: Int32]
-    /// Item id of each session item index.
-    private let sessionItemIds: [String]
+    /// Settings of the in-daemon training; nil when the model is fixed (some change on reload).
+    var learning: SessionLearningConfiguration?
+    var sessionIndexById: [String: Int32]
+    /// Item id of each session item index (the session vocabulary).
+    private(set) var sessionItemIds: [String]
     /// Session item index of each engine item row (-1: unknown to the model).
     private(set) var itemMap: [Int32] = []
     /// State per user row (nil: none held).
-    private var slots: [SessionState?] = []
+    var slots: [SessionState?] = []
     /// Event time of each user's newest recorded step.
-    private(set) var lastEventMs: [Int64] = []
+    var lastEventMs: [Int64] = []
     /// Rows with a held state, least recently active first (for choosing whom to spill).
-    private var recency = RecencyList()
+    var recency = RecencyList()
     /// Users with a state.
-    private(set) var heldCount = 0
+    var heldCount = 0
     /// Windows of users whose state left memory.
     private(set) var spilled: SessionSpillStore
     /// Counters of states spilled, by cause, and of windows restored.
     private(set) var counters = SessionSpillCounters()
     /// Next row the TTL sweep looks at.
     private var sweepCursor = 0
-    private var workspace: SessionWorkspace
+    /// Encodes stale windows in chunks.
+    private var encoder: SessionBatchEncoder
+    /// User row of each row loaded into the encoder's current chunk.
+    private var chunkUsers: [Int]
+    /// Bookkeeping of the in-daemon training (rounds taken, the trainer thread).
+    var learningState = SessionLearningState()
+    /// Held-out events captured for the next round.
+    var heldOut = SessionHeldOut()
 
-    init(snapshot: SessionSnapshot, configuration: SessionEngineConfiguration) {
-        model = snapshot.model
-        fusion = snapshot.fusion
+    deinit { learningState.learner?.stop() }
+
+    /// A tracker for `configuration`: nil when there is neither a snapshot nor learning.
+    static func make(configuration: SessionEngineConfiguration) -> SessionTracker? {
+        guard configuration.snapshot != nil || configuration.learning.enabled else { return nil }
+        return SessionTracker(configuration: configuration)
+    }
+
+    init(configuration: SessionEngineConfiguration) {
+        learning = configuration.learning.enabled ? configuration.learning : nil
+        if let snapshot = configuration.snapshot {
+            model = snapshot.model
+            fusion = snapshot.fusion
+            ready = true
+            modelVersion = 1
+        } else {
+            // A placeholder of the learned shape (window length, width) until the first round.
+            model = BiGRUSessionModel.placeholder(like: configuration.learning.model)
+            fusion = HybridFusion()
+            ready = false
+            modelVersion = 0
+        }
         maxUsers = max(1, configuration.maxUsers)
         ttlMs = Int64(max(0, configuration.idleTTLSeconds) * 1000)
         spilled = SessionSpillStore(capacity: configuration.maxSpilledUsers)
+        let ids = configuration.snapshot?.itemIds ?? []
         var index: [String: Int32] = [:]
-        index.reserveCapacity(snapshot.itemIds.count)
-        for (k, id) in snapshot.itemIds.enumerated() { index[id] = Int32(k) }
+        index.reserveCapacity(ids.count)
+        for (k, id) in ids.enumerated() { index[id] = Int32(k) }
         sessionIndexById = index
-        sessionItemIds = snapshot.itemIds
-        workspace = SessionWorkspace(configuration: snapshot.model.configuration)
+        sessionItemIds = ids
+        encoder = SessionBatchEncoder(model: model)
+        chunkUsers = [Int](repeating: 0, count: SessionBatchEncoder.chunk)
+    }
+
+    /// Serves `update`'s model from now on: every held vector is flagged stale (re-encoded when
+    /// next read), so no list mixes the old and the new model. Call between events.
+    func install(model newModel: BiGRUSessionModel, fusion newFusion: HybridFusion, encoder newEncoder: SessionBatchEncoder,
+                 version: Int64, madeAtMs: Int64) {
+        precondition(newModel.sessionDimension == model.sessionDimension
+                     && newModel.configuration.windowLength == model.configuration.windowLength,
+                     "a new session model must keep the window length and the vector width")
+        model = newModel
+        fusion = newFusion
+        encoder = newEncoder.model === newModel ? newEncoder : SessionBatchEncoder(model: newModel)
+        modelVersion = version
+        modelMadeAtMs = madeAtMs
+        ready = true
+        for u in slots.indices where slots[u] != nil { slots[u]!.invalidate() }
+    }
+
+    /// Replaces the vocabulary (a checkpoint's); the engine item map is rebuilt on the next `syncItems`.
+    func replaceVocabulary(ids: [String], index: [String: Int32]) {
+        sessionItemIds = ids
+        sessionIndexById = index
+        itemMap.removeAll()
+    }
+
+    /// Adds `id` to the session vocabulary (learning on) and returns its index; nil when the model
+    /// is fixed and does not know it.
+    func vocabularyIndex(of id: String) -> Int32? {
+        if let s = sessionIndexById[id] { return s }
+        guard learning != nil else { return nil }
+        let s = Int32(sessionItemIds.count)
+        sessionItemIds.append(id)
+        sessionIndexById[id] = s
+        return s
     }
 
     /// Session vector width.
@@ -62,11 +140,11 @@ final class SessionTracker {
     /// Extends the item map to every engine item row (items are never reassigned).
     func syncItems(_ items: IdentifierMap) {
         while itemMap.count < items.count {
-            itemMap.append(sessionIndexById[items.id(at: Int32(itemMap.count))] ?? -1)
+            itemMap.append(vocabularyIndex(of: items.id(at: Int32(itemMap.count))) ?? -1)
         }
     }
 
-    private func ensureUser(_ u: Int) {
+    func ensureUser(_ u: Int) {
         while slots.count <= u {
             slots.append(nil)
             lastEventMs.append(.min)
@@ -74,10 +152,10 @@ final class SessionTracker {
         recency.grow(to: slots.count)
     }
 
-    /// Adds one event of user row `u` (external id `users.id(at: u)`) on engine item row `item` and
-    /// re-encodes the window; a window spilled for the user is restored first. Event types are
-    /// read as type 0 (files trained on carry no types).
-    func record(user u: Int, item: Int32, timestampMs: Int64, items: IdentifierMap, users: IdentifierMap) {
+    /// Adds one event of user row `u` (external id `users.id(at: u)`) on engine item row `item`
+    /// with event type `type` (the model's type input) and flags the vector stale (encoded when
+    /// next read); a window spilled for the user is restored first.
+    func record(user u: Int, item: Int32, type: UInt8, timestampMs: Int64, items: IdentifierMap, users: IdentifierMap) {
         syncItems(items)
         ensureUser(u)
         let s = itemMap[Int(item)]
@@ -85,7 +163,32 @@ final class SessionTracker {
         if slots[u] == nil { admit(user: u, users: users) }
         lastEventMs[u] = max(lastEventMs[u], timestampMs)
         recency.touch(Int32(u))
-        slots[u]!.record(SessionStep(item: s, type: 0, timestampMs: timestampMs), model: model, workspace: &workspace)
+        slots[u]!.append(SessionStep(item: s, type: type, timestampMs: timestampMs))
+    }
+
+    /// Re-encodes the stale vectors of `rows` (users without a state are passed over), a chunk at
+    /// a time. Allocates nothing.
+    func encodePending(_ rows: ArraySlice<Int32>) {
+        for user in rows {
+            let u = Int(user)
+            guard u < slots.count, let slot = slots[u], slot.needsEncoding else { continue }
+            chunkUsers[encoder.loaded] = u
+            encoder.load(slot.window)
+            if encoder.isFull { flushChunk() }
+        }
+        if encoder.loaded > 0 { flushChunk() }
+    }
+
+    private func flushChunk() {
+        let n = encoder.loaded
+        encoder.encode()
+        for r in 0..<n { slots[chunkUsers[r]]!.store(vector: encoder.vector(r)) }
+    }
+
+    /// Encodes user row `u`'s vector when it is stale.
+    private func encodeIfStale(_ u: Int) {
+        guard u < slots.count, slots[u]?.needsEncoding == true else { return }
+        encodePending([Int32(u)][...])
     }
 
     /// Gives user row `u` a slot: the window spilled under its id (not yet encoded), or an empty
@@ -114,21 +217,25 @@ final class SessionTracker {
         ensureUser(u)
         admit(user: u, users: users)
         recency.touch(Int32(u))
-        slots[u]!.refresh(model: model, workspace: &workspace)
         return true
     }
 
     /// Whether user row `u` has a non-empty window.
-    func hasWindow(_ u: Int) -> Bool { u < slots.count && !(slots[u]?.isEmpty ?? true) }
+    func hasWindow(_ u: Int) -> Bool { ready && u < slots.count && !(slots[u]?.isEmpty ?? true) }
 
-    /// Copies user row `u`'s session vector to `out` (`dimension` floats).
+    /// Copies user row `u`'s session vector to `out` (`dimension` floats), encoding it first when
+    /// stale (`encodePending` does that for a batch at once).
     func copyVector(user u: Int, to out: UnsafeMutablePointer<Float>) {
+        encodeIfStale(u)
         guard u < slots.count, let slot = slots[u] else { out.update(repeating: 0, count: dimension); return }
         slot.vector.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: dimension) }
     }
 
     /// User row `u`'s session vector, when a state is held (a copy; for inspection and tests).
-    func vector(user u: Int) -> [Float]? { u < slots.count ? slots[u]?.vector : nil }
+    func vector(user u: Int) -> [Float]? {
+        encodeIfStale(u)
+        return u < slots.count ? slots[u]?.vector : nil
+    }
 
     /// Moves user row `u`'s window, keyed by `id`, to the spill store and frees its state.
     func spill(user u: Int, id: String, cause: SessionSpillCounters.Cause) {
@@ -189,6 +296,7 @@ final class SessionTracker {
     /// Writes every held window (steps as session item indices with their times), after a header
     /// naming the model's item count and weight count.
     func write(into w: inout ByteWriter) {
+        if learning != nil { writeLearned(into: &w); return }
         let held = slots.indices.filter { slots[$0] != nil }
         w.append(UInt64(model.itemCount))
         w.append(UInt64(model.parameterCount))
@@ -203,11 +311,15 @@ final class SessionTracker {
         }
     }
 
-    /// Rebuilds the windows written by `write(into:)` and re-encodes them. Windows written for a
+    /// Rebuilds the windows written by `write(into:)` (encoded when first read). Windows written for a
     /// model of another shape are skipped (users start new windows). Returns the windows restored.
     @discardableResult
     func read(from r: inout ByteReader, userCount: Int) throws -> Int {
         let items = try r.read(UInt64.self), weights = try r.read(UInt64.self)
+        if items == Self.learnedMarker {
+            guard learning != nil else { return 0 }
+            return try readLearned(from: &r, format: weights, userCount: userCount)
+        }
         guard items == UInt64(model.itemCount), weights == UInt64(model.parameterCount) else { return 0 }
         let count = Int(try r.read(UInt64.self))
         for _ in 0..<count {
@@ -223,7 +335,6 @@ final class SessionTracker {
                 let t = try r.read(Int64.self)
                 slot.append(SessionStep(item: item, type: 0, timestampMs: t == .min ? nil : t))
             }
-            slot.refresh(model: model, workspace: &workspace)
             ensureUser(u)
             if slots[u] == nil { heldCount += 1 }
             slots[u] = slot
@@ -235,8 +346,14 @@ final class SessionTracker {
 
     /// Writes the spilled windows and the spill counters, after the same model header as `write`.
     func writeSpilled(into w: inout ByteWriter) {
-        w.append(UInt64(model.itemCount))
-        w.append(UInt64(model.parameterCount))
+        if learning != nil {
+            // Learning: windows hold vocabulary indices, whatever model serves.
+            w.append(Self.learnedMarker)
+            w.append(UInt64(sessionItemIds.count))
+        } else {
+            w.append(UInt64(model.itemCount))
+            w.append(UInt64(model.parameterCount))
+        }
         counters.write(into: &w)
         spilled.write(into: &w)
     }
@@ -244,7 +361,13 @@ final class SessionTracker {
     /// Reads what `writeSpilled` wrote. Windows written for a model of another shape are skipped.
     func readSpilled(from r: inout ByteReader) throws {
         let items = try r.read(UInt64.self), weights = try r.read(UInt64.self)
-        guard items == UInt64(model.itemCount), weights == UInt64(model.parameterCount) else { return }
+        if items == Self.learnedMarker {
+            guard learning != nil, weights <= UInt64(sessionItemIds.count) else { return }
+            counters = try SessionSpillCounters(from: &r)
+            try spilled.read(from: &r, itemCount: sessionItemIds.count)
+            return
+        }
+        guard learning == nil, items == UInt64(model.itemCount), weights == UInt64(model.parameterCount) else { return }
         counters = try SessionSpillCounters(from: &r)
         try spilled.read(from: &r, itemCount: model.itemCount)
     }
@@ -265,19 +388,18 @@ final class SessionTracker {
     }
 
     /// Gives user row `u` the window `items` (ids the model does not know are skipped) with their
-    /// times, and encodes it; replaces any state the row had. An empty window clears the row.
+    /// times (encoded when first read); replaces any state the row had. An empty window clears the row.
     func importWindow(user u: Int, items: [String], times: [Int64], lastEventMs newest: Int64, users: IdentifierMap) {
         ensureUser(u)
         if slots[u] != nil { slots[u] = nil; recency.remove(Int32(u)); heldCount -= 1 }
         let steps = zip(items, times).compactMap { id, t -> SessionStep? in
-            guard let s = sessionIndexById[id] else { return nil }
+            guard let s = vocabularyIndex(of: id) else { return nil }
             return SessionStep(item: s, type: 0, timestampMs: t == .min ? nil : t)
         }
         guard !steps.isEmpty else { self.lastEventMs[u] = .min; return }
         if heldCount >= maxUsers { spillLeastRecent(users: users) }
         var slot = SessionState(model: model)
         for step in steps { slot.append(step) }
-        slot.refresh(model: model, workspace: &workspace)
         slots[u] = slot
         heldCount += 1
         lastEventMs[u] = newest

@@ -38,6 +38,7 @@ struct PipelineMetrics {
     let sessionSpillBytes: Gauge
     let sessionRestored: Counter
     let sessionSpilled: [Counter]
+    let sessionLearning: SessionLearningMetrics
     /// Where every metric is created (the process's bootstrapped backend unless given).
     private let factory: any MetricsFactory
     /// Last values of the state's own running totals, so counters move by their increase.
@@ -70,6 +71,7 @@ struct PipelineMetrics {
         checkpointAge = Gauge(label: "streamrec_checkpoint_age_seconds", factory: factory)
         modelBytes = Gauge(label: "streamrec_model_bytes", factory: factory)
         evictedUsers = Counter(label: "streamrec_users_evicted_total", factory: factory)
+        sessionLearning = SessionLearningMetrics(factory: factory)
         sessionUsers = Gauge(label: "streamrec_session_users", factory: factory)
         sessionBytes = Gauge(label: "streamrec_session_bytes", factory: factory)
         sessionSpilledUsers = Gauge(label: "streamrec_session_spilled_users", factory: factory)

@@ -452,6 +452,7 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.onlineNDCG.record(core.metrics.ndcg)
         metrics.recordEvictions(core.evictedUsers)
         metrics.recordSession(core.sessionStatistics)
+        metrics.sessionLearning.record(core.sessionLearningStatistics, wallClockMs: Int64(Date().timeIntervalSince1970 * 1000))
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
         metrics.assignedPartitions.record(assigned.count)
         metrics.appliedOwned.record(assigned.reduce(Int64(0)) { $0 + ($1 < core.appliedByPartition.count ? core.appliedByPartition[$1] : 0) })

@@ -71,6 +71,14 @@ struct BenchCommand: ParsableCommand {
     var sessionWindow = 20
     @Option(help: "Timed updates of the session update run.")
     var sessionUpdates = 20_000
+    @Option(help: "Items of the session model in the session update and serving-path runs.")
+    var sessionItems = 12_000
+    @Option(help: "Stale windows re-encoded per round in the serving-path run.")
+    var sessionRefreshUsers = 4_096
+    @Option(help: "Users of the session training run.")
+    var sessionTrainUsers = 100_000
+    @Option(help: "Rounds of the session training run.")
+    var sessionTrainRounds = 3
     @Option(help: "Users of the group run (each with --group-events-per-user events).")
     var groupUsers = 100_000
     @Option(help: "Events per user of the group run.")
@@ -89,7 +97,7 @@ struct BenchCommand: ParsableCommand {
     var progress = false
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
-    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, eviction, group).",
+    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, session-e2e, session-train, eviction, group).",
             transform: BenchPart.parseList)
     var only: Set<BenchPart>?
     @Flag(help: "Latency run: also print where the time goes (send -> refresh -> produce -> arrival).")
@@ -117,8 +125,8 @@ struct BenchCommand: ParsableCommand {
     private func runs(_ part: BenchPart) -> Bool {
         if let only { return only.contains(part) }
         switch part {
-        case .update, .river, .refresh, .session, .eviction: return !onlyEndToEnd
-        case .e2e, .latency, .group: return !skipEndToEnd
+        case .update, .river, .refresh, .session, .eviction, .sessionTrain: return !onlyEndToEnd
+        case .e2e, .latency, .group, .sessionE2E: return !skipEndToEnd
         }
     }
 
@@ -152,6 +160,8 @@ struct BenchCommand: ParsableCommand {
                 benchLog(String(format: "session update (%@): p50 %.1f µs, p99 %.1f µs, mean %.1f µs",
                                 forwardOnly ? "forward only" : "Bi-GRU", r.medianMicroseconds, r.p99Microseconds, r.meanMicroseconds))
             }
+            try BenchSession.inProcess(generated, engine: engine, items: items, hidden: sessionHidden, window: sessionWindow,
+                                       sessionItems: sessionItems, refreshUsers: sessionRefreshUsers, report: &report)
         }
 
         // Through the mock cluster.
@@ -182,6 +192,19 @@ struct BenchCommand: ParsableCommand {
             report.note("latency: \(latencyRate) events/s, debounce 0, refresh interval \(latencyRefreshMs) ms, event producer linger \(latencyLingerMs) ms, event send time (ms clock) to list arrival at a separate consumer")
             benchLog(String(format: "latency over %llu lists: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
                             histogram.totalCount, ms(50), ms(90), ms(99), Double(histogram.max) / 1000))
+        }
+
+        if runs(.sessionE2E) {
+            try BenchSession.endToEnd(generated, engine: engine, generator: GeneratorConfiguration(users: users, items: items, seed: 7),
+                                      items: items, hidden: sessionHidden, window: sessionWindow, latencyRate: latencyRate,
+                                      latencySeconds: latencySeconds, latencyRefreshMs: latencyRefreshMs,
+                                      latencyLingerMs: latencyLingerMs, e2eLingerMs: e2eLingerMs,
+                                      kafkaProperties: kafkaProperties, logger: logger, report: &report)
+        }
+
+        if runs(.sessionTrain) {
+            try BenchSession.training(users: sessionTrainUsers, eventsPerUser: 5, items: sessionItems, hidden: sessionHidden,
+                                     window: sessionWindow, rounds: sessionTrainRounds, report: &report)
         }
 
         if runs(.refresh) {

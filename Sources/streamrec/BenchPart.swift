@@ -13,8 +13,13 @@ enum BenchPart: String, CaseIterable, Sendable {
     case latency
     /// Refresh users/s on a large catalog.
     case refresh
-    /// Per-event session update (Bi-GRU re-encode of the window) in µs.
+    /// Per-event session update (Bi-GRU re-encode of the window) in µs, the serving path's append
+    /// and batched re-encode, and the in-process loop with the session model on and off.
     case session
+    /// End-to-end rate and latency through the mock cluster with the session model on.
+    case sessionE2E = "session-e2e"
+    /// One training round of the in-daemon trainer at many users (round length, sequences/s, replay bytes).
+    case sessionTrain = "session-train"
     /// A consumer group: catch-up rate with the changelog on and off, hand-off of partitions.
     case group
     /// Longest single-event stall with the user table full (every new user evicts).

@@ -36,6 +36,12 @@ struct DemoCommand: ParsableCommand {
     var partitions: Int32 = 4
     @Option(help: "Optional YAML configuration (engine and model keys apply; Kafka keys are replaced by the mock).")
     var config: String?
+    @Option(help: "Replay this event file (in time order, its own timestamps) instead of generated events; the run ends when every event is applied, or after --seconds.")
+    var input: String?
+    @Option(help: "Format of --input: \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: detected).")
+    var format: String?
+    @Option(help: "The session model trained in the daemon: on (default, unless the configuration says session.enabled: false) or off (MF alone, the baseline).")
+    var session: String?
     @Flag(help: "End by printing one JSON object with the run's figures (summaries go to stderr).")
     var json = false
     @Flag(help: "Log engine and Kafka messages at info level (default: warnings only).")
@@ -46,6 +52,10 @@ struct DemoCommand: ParsableCommand {
         guard rate > 0 else { throw ValidationError("--rate must be positive") }
         guard users > 0, items > 1 else { throw ValidationError("--users must be positive and --items at least 2") }
         guard (0...1).contains(badFraction) else { throw ValidationError("--bad-fraction must be within 0...1") }
+        if let format, InteractionFileFormat(rawValue: format) == nil {
+            throw ValidationError("unknown --format '\(format)'; expected one of \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let session, session != "on", session != "off" { throw ValidationError("--session takes on or off, got '\(session)'") }
     }
 
     func run() throws {
@@ -76,14 +86,17 @@ struct DemoCommand: ParsableCommand {
         settings.pipeline.kafkaProperties["session.timeout.ms"] = settings.pipeline.kafkaProperties["session.timeout.ms"] ?? "6000"
         settings.pipeline.kafkaProperties["heartbeat.interval.ms"] = settings.pipeline.kafkaProperties["heartbeat.interval.ms"] ?? "500"
         settings.engine.model.seed = seed
+        if let session { settings.engine.session.learning.enabled = session == "on" }
+        let sessionOn = settings.engine.session.learning.enabled || settings.engine.session.snapshot != nil
 
         let pipeline = try StreamPipeline(configuration: settings.pipeline, engine: settings.engine, logger: logger)
         let examples = ExampleLists()
         pipeline.onPublish = { examples.keep($0) }
 
+        let replay = try self.input.map { try InteractionFileReader.read(path: $0, format: format.flatMap(InteractionFileFormat.init(rawValue:))) }
         let feeder = try DemoFeeder(bootstrapServers: cluster.bootstrapServers, topic: input,
                                     generator: GeneratorConfiguration(users: users, items: items, seed: seed),
-                                    rate: rate, badFraction: badFraction, logger: logger)
+                                    replay: replay, rate: rate, badFraction: badFraction, logger: logger)
         let stopSignal = StopSignal()
         // Weak: the handler may outlive this function, and the clients must be gone before the cluster.
         stopSignal.install { [weak pipeline, weak feeder] in pipeline?.stop(); feeder?.stop() }
@@ -111,6 +124,7 @@ struct DemoCommand: ParsableCommand {
         var previousTime = started
         var firstApplied: Date?
         while Date().timeIntervalSince(started) < seconds && !stopSignal.triggered {
+            if let replay, feeder.finished, pipeline.statsSnapshot().applied + pipeline.statsSnapshot().deadLetteredTotal >= Int64(replay.count) { break }
             Thread.sleep(forTimeInterval: min(1, max(0.05, seconds - Date().timeIntervalSince(started))))
             let now = Date()
             let s = pipeline.statsSnapshot()
@@ -150,11 +164,23 @@ struct DemoCommand: ParsableCommand {
                 "online_hr@10": (s.onlineHitRate * 10_000).rounded() / 10_000,
                 "online_ndcg@10": (s.onlineNDCG * 10_000).rounded() / 10_000,
                 "dead_lettered": s.deadLetteredTotal,
-            ]
+            ].merging(sessionFields(pipeline, on: sessionOn)) { a, _ in a }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
     }
+}
+
+/// The session model's keys of the demo's JSON: `session` (`on`/`off`: compare a run with
+/// `--session off`, the MF-alone baseline), the serving model's version (0: none yet), rounds
+/// trained, the last round's validation NDCG@10 and the trainer's CPU seconds.
+private func sessionFields(_ pipeline: StreamPipeline, on: Bool) -> [String: Any] {
+    let stats = pipeline.withCore { $0.sessionLearningStatistics }
+    var fields: [String: Any] = ["session": on ? "on" : "off", "session_model_version": stats?.modelVersion ?? 0,
+                                 "session_rounds": stats?.rounds ?? 0]
+    if let ndcg = stats?.lastValidationNDCG10 { fields["session_validation_ndcg@10"] = (ndcg * 10_000).rounded() / 10_000 }
+    if let cpu = stats?.trainerCPUSeconds { fields["session_trainer_cpu_s"] = (cpu * 100).rounded() / 100 }
+    return fields
 }
 
 /// Keeps the most recent lists for the demo's printout.

@@ -15,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         Consumes the input topic in a consumer group, applies each event to the online model, \
         publishes refreshed top-K lists to the output topic, sends bad messages to the dead-letter \
         topic with the reason in a header, and commits offsets. Settings come from the YAML file, \
-        then STREAMREC_* environment variables, then these flags. SIGTERM or SIGINT drains and exits 0.
+        then STREAMREC_* environment variables, then these flags. SIGTERM or SIGINT drains and exits 0; \
+        SIGHUP reads the file again and applies the session keys that can change live (logged).
         """
     )
 
@@ -62,6 +63,22 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(.init(service: HTTPService(api: api, logger: logger),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
         }
+        // SIGHUP (`systemctl reload`): read the file again (the session snapshot too) and apply
+        // the session keys that can change live; the log says what changed.
+        let reload = ReloadSignal()
+        let file = config
+        reload.install {
+            do {
+                // Only session keys change live; the command-line flags name Kafka and state settings.
+                let fresh = try StreamRecConfiguration.load(file: file)
+                try fresh.engine.session.learning.validate()
+                let notes = pipeline.withCore { $0.reloadSession(fresh.engine.session, snapshotChanged: fresh.engine.session.snapshot != nil) }
+                logger.notice("reload: \(notes.isEmpty ? "no session setting changed" : notes.joined(separator: "; ")); other keys take effect after a restart")
+            } catch {
+                logger.error("reload failed, the running configuration stays: \(error)")
+            }
+        }
+        defer { reload.cancel() }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

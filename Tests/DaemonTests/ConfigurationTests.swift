@@ -28,6 +28,40 @@ struct ConfigurationTests {
         #expect(loaded.stateDirectory == defaults.stateDirectory)
         #expect(loaded.httpPort == defaults.httpPort)
         #expect(loaded.logLevel == defaults.logLevel)
+        let learning = loaded.engine.session.learning, builtIn = defaults.engine.session.learning
+        #expect(learning.enabled && builtIn.enabled)
+        #expect(learning.trainEveryEvents == builtIn.trainEveryEvents && learning.trainIntervalSeconds == builtIn.trainIntervalSeconds)
+        #expect(learning.replayMaxBytes == builtIn.replayMaxBytes && learning.maxExamplesPerRound == builtIn.maxExamplesPerRound)
+        #expect(learning.validationUsers == builtIn.validationUsers)
+    }
+
+    @Test("session training keys set the learner; out-of-range values are refused with the key named")
+    func sessionLearningKeys() throws {
+        var config = StreamRecConfiguration()
+        try config.apply(yaml: """
+        session:
+          enabled: false
+          train_every_events: 1000
+          train_interval_s: 2.5
+          replay_max_bytes: 1048576
+          train_max_examples: 500
+          validation_users: 0
+        """)
+        let learning = config.engine.session.learning
+        #expect(!learning.enabled && learning.trainEveryEvents == 1_000 && learning.trainIntervalSeconds == 2.5)
+        #expect(learning.replayMaxBytes == 1_048_576 && learning.maxExamplesPerRound == 500 && learning.validationUsers == 0)
+        for (key, value, says) in [("session.train_every_events", "0", "must be positive"),
+                                   ("session.train_interval_s", "-1", "must be positive"),
+                                   ("session.replay_max_bytes", "1000", "at least 65536"),
+                                   ("session.enabled", "maybe", "is not a boolean")] {
+            var c = StreamRecConfiguration()
+            #expect {
+                try c.set(key, value)
+            } throws: { error in
+                let text = String(describing: error)
+                return text.contains(key) && text.contains(says)
+            }
+        }
     }
 
     @Test("environment overrides the file; librdkafka properties pass through unchanged")

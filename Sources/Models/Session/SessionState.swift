@@ -1,12 +1,16 @@
 /// One user's session state in the daemon: the window of recent steps and the cached session vector.
 ///
 /// `record` appends an event and re-encodes the whole window (both directions), reusing the
-/// vector's storage and the caller's workspace, so it allocates nothing.
+/// vector's storage and the caller's workspace, so it allocates nothing. `append` only appends
+/// and flags the vector stale (`needsEncoding`): the daemon encodes stale windows in batches
+/// (`SessionBatchEncoder`) when it next reads them, and stores the result with `store(vector:)`.
 public struct SessionState: Sendable {
     /// Recent steps, oldest first.
     public private(set) var window: SessionWindow
     /// Session vector of the current window (the projection bias while the window is empty).
     public private(set) var vector: [Float]
+    /// Whether steps were appended (or the model changed) since `vector` was computed.
+    public private(set) var needsEncoding = false
 
     /// Creates an empty state for a model's window length and session width.
     public init(model: BiGRUSessionModel) {
@@ -24,11 +28,26 @@ public struct SessionState: Sendable {
         vector.withUnsafeMutableBufferPointer { v in
             model.encode(window: current, workspace: &workspace, into: v.baseAddress!)
         }
+        needsEncoding = false
     }
 
     /// Appends `step` without re-encoding (a window rebuilt step by step, e.g. restored after
     /// eviction, is encoded once with `refresh` after its last step).
-    public mutating func append(_ step: SessionStep) { window.append(step) }
+    public mutating func append(_ step: SessionStep) {
+        window.append(step)
+        needsEncoding = true
+    }
+
+    /// Flags the vector stale (e.g. the model changed), so its next reader re-encodes it.
+    public mutating func invalidate() { needsEncoding = true }
+
+    /// Stores a vector computed elsewhere for the current window (`vector.count` floats) and
+    /// clears `needsEncoding`.
+    public mutating func store(vector source: UnsafePointer<Float>) {
+        let n = vector.count
+        vector.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source, count: n) }
+        needsEncoding = false
+    }
 
     /// Recomputes the vector: after `append`, or after the model changed (e.g. a retrained model was loaded).
     public mutating func refresh(model: BiGRUSessionModel, workspace: inout SessionWorkspace) {
@@ -37,5 +56,6 @@ public struct SessionState: Sendable {
         vector.withUnsafeMutableBufferPointer { v in
             model.encode(window: current, workspace: &workspace, into: v.baseAddress!)
         }
+        needsEncoding = false
     }
 }

@@ -1,0 +1,184 @@
+import Foundation
+import Linalg
+import Models
+
+extension RecommenderCore {
+    /// Installs a model the trainer finished, and hands it a new round when one is due
+    /// (`session.train_every_events` events or `session.train_interval_s` seconds since the last).
+    /// Runs at the start of every refresh; without learning it does nothing.
+    func maintainSessionModel(wallClockMs: Int64) {
+        guard let session, let learning = session.learning else { return }
+        if let learner = session.learningState.learner, let update = learner.take() {
+            install(update, into: session)
+        }
+        if session.learningState.lastRoundWallMs == 0 { session.learningState.lastRoundWallMs = wallClockMs }
+        let sinceEvents = appliedEvents - session.learningState.lastRoundEvents
+        let sinceMs = wallClockMs - session.learningState.lastRoundWallMs
+        let due = sinceEvents >= Int64(learning.trainEveryEvents)
+            || (wallClockMs > 0 && sinceEvents > 0 && Double(sinceMs) >= learning.trainIntervalSeconds * 1000)
+        guard due else { return }
+        let learner = session.learningState.learner ?? SessionLearner()
+        if session.learningState.learner == nil {
+            session.learningState.learner = learner
+            // The trainer takes the second core: BLAS calls stay on their caller's thread.
+            BLAS.setThreads(1)
+        }
+        guard !learner.isBusy else { return }
+        session.learningState.lastRoundEvents = appliedEvents
+        session.learningState.lastRoundWallMs = wallClockMs
+        guard let round = makeSessionRound(session, learning) else { return }
+        learner.submit(round)
+    }
+
+    /// Takes a round now and trains it on the calling thread, then installs its model (tests,
+    /// benchmarks). Returns false when learning is off or the buffer has nothing to train on.
+    @discardableResult
+    public func trainSessionModelNow() throws -> Bool {
+        guard let session, let learning = session.learning, let round = makeSessionRound(session, learning) else { return false }
+        session.learningState.lastRoundEvents = appliedEvents
+        let update = try SessionLearner.train(round)
+        session.learningState.syncLoss = update.loss
+        session.learningState.syncNDCG = update.validationNDCG10
+        session.learningState.syncSequences += Int64(update.sequences)
+        session.learningState.syncSeconds += update.seconds
+        install(update, into: session)
+        return true
+    }
+
+    /// Waits for a round the trainer thread is working on and installs its model (tests).
+    public func waitForSessionModel() {
+        guard let session, let learner = session.learningState.learner else { return }
+        learner.waitIdle()
+        if let update = learner.take() { install(update, into: session) }
+    }
+
+    private func install(_ update: SessionModelUpdate, into session: SessionTracker) {
+        session.install(model: update.model, fusion: update.fusion, encoder: update.encoder,
+                        version: update.version, madeAtMs: update.finishedAtMs)
+        session.learningState.installed += 1
+        // Users whose vector changed are refreshed by their next event; the lists already
+        // published stay until then.
+    }
+
+    /// The training figures; nil when learning is off.
+    public var sessionLearningStatistics: SessionLearningStatistics? {
+        guard let session, session.learning != nil else { return nil }
+        let totals = session.learningState.learner?.totals ?? SessionLearner.Totals()
+        let st = session.learningState
+        return SessionLearningStatistics(
+            modelVersion: session.modelVersion, modelMadeAtMs: session.modelMadeAtMs, rounds: max(totals.rounds, st.installed),
+            lastLoss: totals.lastLoss ?? st.syncLoss,
+            lastValidationNDCG10: totals.lastNDCG ?? st.syncNDCG,
+            lastRoundSeconds: totals.lastSeconds, sequencesTrained: totals.sequences + st.syncSequences,
+            trainingSeconds: totals.seconds + st.syncSeconds,
+            trainerCPUSeconds: totals.cpuSeconds, vocabularyItems: session.sessionItemIds.count,
+            modelItems: session.ready ? session.model.itemCount : 0, recentCoverage: st.recentCoverage,
+            replayBytes: st.replayBytes, replayUsers: st.replayUsers, lastError: totals.lastError)
+    }
+
+    /// Builds a round from the replay buffer: the windows of the most recently active users, up to
+    /// `session.replay_max_bytes`, drawn at random until the round's example budget is covered.
+    /// The held-out examples are the events captured since the last round (`SessionHeldOut`; their
+    /// users' windows are not trained on this round), and the newest users with enough history
+    /// for MF are armed for the next one. Nil when nothing to train on.
+    func makeSessionRound(_ session: SessionTracker, _ learning: SessionLearningConfiguration) -> SessionRound? {
+        session.syncItems(items)
+        let window = session.model.configuration.windowLength
+        let bytesPerStep = 4 + 1 + 8
+        let cap = max(1, learning.replayMaxBytes / (window * bytesPerStep))
+        let known = session.ready ? Int32(session.model.itemCount) : 0
+        var pool: [Int] = []
+        var replayBytes = 0, replayUsers = 0, steps = 0, covered = 0
+        var row = session.recency.newest
+        while row >= 0 && replayUsers < cap {
+            let u = Int(row)
+            if u < session.slots.count, let slot = session.slots[u] {
+                let n = slot.window.count
+                replayBytes += n * bytesPerStep
+                replayUsers += 1
+                steps += n
+                for k in 0..<n where slot.window[k].item < known { covered += 1 }
+                if n >= 2 { pool.append(u) }
+            }
+            row = session.recency.olderNeighbour(of: row)
+        }
+        session.learningState.replayBytes = replayBytes
+        session.learningState.replayUsers = replayUsers
+        session.learningState.recentCoverage = steps > 0 ? Double(covered) / Double(steps) : 0
+        guard pool.count >= 2 else { return nil }
+        let vocabulary = session.sessionItemIds.count
+
+        // Held out: the events captured since the last round (each before MF or any round
+        // learned from it), scored by MF with the user's vector as it was then.
+        let captured = session.heldOut
+        var histories: [[SessionStep]] = [], targets: [Int] = [], excluded: [[Int]] = []
+        var mfRows: [Float] = []
+        var validationUsers: [Int] = []
+        if captured.count > 0 && vocabulary > 0 {
+            var engineRowOf = [Int32](repeating: -1, count: vocabulary)
+            for (row, s) in session.itemMap.enumerated() where s >= 0 && Int(s) < vocabulary { engineRowOf[Int(s)] = Int32(row) }
+            let n = captured.scoreWidth
+            for e in 0..<captured.count {
+                let history = captured.history(e)
+                let target = Int(captured.targets[e])
+                guard !history.isEmpty, target >= 0, target < vocabulary else { continue }
+                let u = Int(captured.users[e])
+                histories.append(history)
+                targets.append(target)
+                validationUsers.append(u)
+                excluded.append(u < table.seen.count ? table.seen[u].compactMap { r in
+                    let s = Int(r) < session.itemMap.count ? Int(session.itemMap[Int(r)]) : -1
+                    return s >= 0 && s != target ? s : nil
+                } : [])
+                let width = captured.widths[e]
+                let row = captured.scores[(e * n)..<(e * n + width)]
+                let floor = row.min() ?? 0
+                let base = mfRows.count
+                mfRows += [Float](repeating: floor, count: vocabulary)
+                for s in 0..<vocabulary where engineRowOf[s] >= 0 && Int(engineRowOf[s]) < width {
+                    mfRows[base + s] = row[e * n + Int(engineRowOf[s])]
+                }
+            }
+        }
+        // The next round's held-out events: the next event of the newest users with MF history.
+        let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
+        var armed: [Int] = []
+        for u in pool where armed.count < maxValidation && isPersonal(Int32(u)) { armed.append(u) }
+        session.heldOut.arm(rows: armed, userCount: users.count, itemCount: items.count, window: window)
+        // Trained on: the others, drawn at random until the example budget is covered.
+        let held = Set(validationUsers)
+        var rest = pool.filter { !held.contains($0) }
+        let version = max(session.learningState.nextVersion, session.modelVersion + 1)
+        var rng = SeededGenerator(seed: UInt64(bitPattern: version) &+ 17)
+        rest.shuffle(using: &rng)
+        var sequences: [[SessionStep]] = []
+        var examples = 0
+        for u in rest where examples < learning.maxExamplesPerRound {
+            let w = session.slots[u]!.window.steps
+            sequences.append(w)
+            examples += w.count - 1
+        }
+        session.learningState.nextVersion = version + 1
+        return SessionRound(learning: learning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
+                            fusion: session.fusion, sequences: sequences, validationHistories: histories,
+                            validationTargets: targets, validationExcluded: excluded, validationMF: mfRows,
+                            replayBytes: replayBytes, replayUsers: replayUsers)
+    }
+}
+
+extension RecommenderCore {
+    /// Captures user row `u`'s event on engine item `item` as a held-out example, before the MF
+    /// update: the user's MF vector and the window before the event.
+    func captureHeldOut(user u: Int, item: Int32) {
+        guard let session else { return }
+        session.syncItems(items)
+        let s = Int(item) < session.itemMap.count ? session.itemMap[Int(item)] : -1
+        guard s >= 0, u < session.slots.count, let slot = session.slots[u], !slot.window.isEmpty else { return }
+        // The MF scores as they are before this event is learned: item bias + user vector · item factors.
+        let mf = model, f = model.configuration.factors
+        session.heldOut.capture(user: u, target: s, window: slot.window, itemCount: items.count) { out, width in
+            mf.itemBias.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: width) }
+            BLAS.gemv(trans: false, m: width, n: f, a: mf.itemFactors.base, lda: f, x: mf.userFactors.row(u), beta: 1, y: out)
+        }
+    }
+}

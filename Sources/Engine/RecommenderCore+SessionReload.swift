@@ -1,0 +1,65 @@
+import Models
+
+extension RecommenderCore {
+    /// Applies the session settings that can change while the daemon runs, and says what changed
+    /// (one sentence per setting); settings that need a restart are named as such and left as
+    /// they are. Live: the `session.train_*`, `session.replay_max_bytes` and
+    /// `session.validation_users` keys, and `session.model`, whose snapshot (read again by the
+    /// caller) is installed at once: with learning on its items are mapped onto the session
+    /// vocabulary by id (new ids are added; items it does not know keep fresh rows) and it becomes
+    /// the trainer's next warm start. Call between events.
+    public func reloadSession(_ new: SessionEngineConfiguration, snapshotChanged: Bool) -> [String] {
+        var notes: [String] = []
+        let old = configuration.session
+        func restart(_ key: String) { notes.append("\(key) changed; it takes effect after a restart") }
+        guard let session else {
+            if new.learning.enabled || new.snapshot != nil { restart("session.enabled / session.model") }
+            return notes
+        }
+        if new.learning.enabled != (session.learning != nil) { restart("session.enabled") }
+        if new.maxUsers != old.maxUsers { restart("session.max_users") }
+        if new.idleTTLSeconds != old.idleTTLSeconds { restart("session.idle_ttl_s") }
+        if new.maxSpilledUsers != old.maxSpilledUsers { restart("session.max_spilled_users") }
+        if var learning = session.learning, new.learning.enabled {
+            let n = new.learning
+            func change<T: Equatable>(_ key: String, _ path: WritableKeyPath<SessionLearningConfiguration, T>) {
+                guard learning[keyPath: path] != n[keyPath: path] else { return }
+                notes.append("\(key): \(learning[keyPath: path]) -> \(n[keyPath: path])")
+                learning[keyPath: path] = n[keyPath: path]
+            }
+            change("session.train_every_events", \.trainEveryEvents)
+            change("session.train_interval_s", \.trainIntervalSeconds)
+            change("session.replay_max_bytes", \.replayMaxBytes)
+            change("session.train_max_examples", \.maxExamplesPerRound)
+            change("session.validation_users", \.validationUsers)
+            session.learning = learning
+        }
+        if snapshotChanged, let snapshot = new.snapshot {
+            let model = snapshot.model
+            guard model.sessionDimension == session.model.sessionDimension,
+                  model.configuration.windowLength == session.model.configuration.windowLength else {
+                notes.append("session.model: the snapshot's window length or width differs from the serving model's; it takes effect after a restart")
+                return notes
+            }
+            let version = session.modelVersion + 1
+            if session.learning != nil {
+                session.syncItems(items)
+                var position: [String: Int] = [:]
+                for (k, id) in snapshot.itemIds.enumerated() { position[id] = k }
+                for id in snapshot.itemIds { _ = session.vocabularyIndex(of: id) }
+                let ids = session.sessionItemIds
+                let mapped = model.reindexed(itemCount: ids.count, seed: UInt64(bitPattern: version)) { position[ids[$0]] }
+                session.install(model: mapped, fusion: snapshot.fusion, encoder: SessionBatchEncoder(model: mapped),
+                                version: version, madeAtMs: 0)
+                notes.append("session.model: snapshot loaded (\(snapshot.itemIds.count) items, \(ids.count) in the vocabulary), serving as version \(version) and the trainer's next warm start")
+            } else if snapshot.itemIds == session.sessionItemIds {
+                session.install(model: model, fusion: snapshot.fusion, encoder: SessionBatchEncoder(model: model),
+                                version: version, madeAtMs: 0)
+                notes.append("session.model: snapshot loaded, serving as version \(version)")
+            } else {
+                notes.append("session.model: the snapshot's items differ from the serving model's; it takes effect after a restart")
+            }
+        }
+        return notes
+    }
+}

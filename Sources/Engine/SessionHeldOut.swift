@@ -1,0 +1,88 @@
+import Models
+
+/// Held-out events for the next training round, captured before anything learns from them.
+///
+/// A round arms a set of users (`arm`); the next event of each armed user is captured as it
+/// arrives, before the MF update: the user's MF scores of every item at that moment (one gemv),
+/// the event's item and the window before it. The following round scores these examples with its
+/// new session model (which has not trained on them), refits the fusion on them with those MF
+/// scores and reports their NDCG@10. Buffers are allocated when armed; a capture writes into them
+/// and allocates nothing.
+struct SessionHeldOut {
+    /// Whether each user row's next event is to be captured.
+    private(set) var pending: [Bool] = []
+    private(set) var pendingCount = 0
+    private(set) var capacity = 0
+    /// Items each captured MF score row holds (items registered later score at the row's minimum).
+    private(set) var scoreWidth = 0
+    private(set) var window = 0
+    /// Examples captured so far.
+    private(set) var count = 0
+    private(set) var users: [Int32] = []
+    private(set) var targets: [Int32] = []
+    /// MF scores of each captured example, `scoreWidth` per row.
+    var scores: [Float] = []
+    /// Items registered when each example was captured.
+    private(set) var widths: [Int] = []
+    private(set) var items: [Int32] = []
+    private(set) var types: [UInt8] = []
+    private(set) var times: [Int64] = []
+    private(set) var lengths: [Int] = []
+
+    /// Forgets what was captured and waits for the next event of each of `rows`.
+    mutating func arm(rows: [Int], userCount: Int, itemCount: Int, window: Int) {
+        if pending.count < userCount { pending += [Bool](repeating: false, count: userCount - pending.count) }
+        for i in pending.indices { pending[i] = false }
+        capacity = rows.count
+        scoreWidth = itemCount + 1_024
+        self.window = window
+        count = 0
+        users = [Int32](repeating: -1, count: capacity)
+        targets = [Int32](repeating: -1, count: capacity)
+        scores = [Float](repeating: 0, count: capacity * scoreWidth)
+        widths = [Int](repeating: 0, count: capacity)
+        items = [Int32](repeating: -1, count: capacity * window)
+        types = [UInt8](repeating: 0, count: capacity * window)
+        times = [Int64](repeating: .min, count: capacity * window)
+        lengths = [Int](repeating: 0, count: capacity)
+        for r in rows where r < pending.count { pending[r] = true }
+        pendingCount = rows.filter { $0 < pending.count }.count
+    }
+
+    /// Whether user row `u`'s next event is to be captured.
+    @inline(__always)
+    func isPending(_ u: Int) -> Bool { pendingCount > 0 && u < pending.count && pending[u] }
+
+    /// Captures user row `u`'s event on session item `target` with the window before it; `score`
+    /// writes the MF scores of the first `itemCount` items (at most `scoreWidth`) into the buffer it gets.
+    mutating func capture(user u: Int, target: Int32, window w: SessionWindow, itemCount: Int,
+                          score: (UnsafeMutablePointer<Float>, Int) -> Void) {
+        guard isPending(u), count < capacity else { return }
+        pending[u] = false
+        pendingCount -= 1
+        let e = count
+        users[e] = Int32(u)
+        targets[e] = target
+        let width = min(itemCount, scoreWidth)
+        widths[e] = width
+        let base = e * scoreWidth
+        scores.withUnsafeMutableBufferPointer { score($0.baseAddress! + base, width) }
+        let n = min(w.count, window), skip = w.count - n
+        for k in 0..<n {
+            let s = w[skip + k]
+            items[e * window + k] = s.item
+            types[e * window + k] = s.type
+            times[e * window + k] = s.timestampMs ?? .min
+        }
+        lengths[e] = n
+        count += 1
+    }
+
+    /// The window of captured example `e`, oldest first.
+    func history(_ e: Int) -> [SessionStep] {
+        (0..<lengths[e]).map { k in
+            let t = times[e * window + k]
+            return SessionStep(item: items[e * window + k], type: types[e * window + k], timestampMs: t == .min ? nil : t)
+        }
+    }
+}

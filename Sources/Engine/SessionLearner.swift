@@ -1,0 +1,211 @@
+import Foundation
+import Linalg
+import Models
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The trainer thread of the session model: takes one `SessionRound` at a time, continues the
+/// model's training on it (`SessionTrainer.trainRound`), refits the fusion on the held-out
+/// events and prepares the serving tables, then leaves the result for the engine to install.
+///
+/// The engine's thread only hands rounds in and takes results out, under one lock, once per
+/// refresh round at most; the events themselves never touch the lock. The thread runs at a lower
+/// priority (nice 10) than the pipeline, is started by the first round and stopped by `stop()`
+/// or when the learner is released.
+final class SessionLearner: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: SessionRound?
+    private var finished: SessionModelUpdate?
+    private var busy = false
+    private var stopping = false
+    private var started = false
+    private var stats = Totals()
+
+    /// What the thread has done, under the lock.
+    struct Totals {
+        var rounds: Int64 = 0
+        var lastLoss: Double?
+        var lastNDCG: Double?
+        var lastSeconds = 0.0
+        var sequences: Int64 = 0
+        var seconds = 0.0
+        var cpuSeconds = 0.0
+        var lastError: String?
+    }
+
+    init() {}
+
+    deinit { stop() }
+
+    /// Whether a round is queued or being trained.
+    var isBusy: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return busy
+    }
+
+    /// The figures so far.
+    var totals: Totals {
+        condition.lock(); defer { condition.unlock() }
+        return stats
+    }
+
+    /// Queues `round` unless one is already queued or training; returns whether it was taken.
+    @discardableResult
+    func submit(_ round: SessionRound) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !busy, !stopping else { return false }
+        busy = true
+        pending = round
+        if !started {
+            started = true
+            let thread = Thread { [self] in loop() }
+            thread.name = "streamrec-session-trainer"
+            thread.start()
+        }
+        condition.broadcast()
+        return true
+    }
+
+    /// The newest finished round's result, once (nil when none is waiting).
+    func take() -> SessionModelUpdate? {
+        condition.lock()
+        defer { condition.unlock() }
+        let update = finished
+        finished = nil
+        return update
+    }
+
+    /// Waits until no round is queued or training (for tests and shutdown).
+    func waitIdle() {
+        condition.lock()
+        while busy { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Stops the thread after the round in progress.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        #if canImport(Glibc)
+        // Below the pipeline: nice 10 for this thread only (Linux threads have their own nice value).
+        _ = setpriority(__priority_which_t(0), 0, 10)
+        #endif
+        while true {
+            condition.lock()
+            while pending == nil && !stopping { condition.wait() }
+            if stopping { condition.unlock(); return }
+            let round = pending!
+            pending = nil
+            condition.unlock()
+
+            let cpu0 = Self.threadCPUSeconds()
+            let outcome = Result { try Self.train(round) }
+            let cpu = Self.threadCPUSeconds() - cpu0
+
+            condition.lock()
+            stats.cpuSeconds += cpu
+            switch outcome {
+            case .success(let update):
+                stats.rounds += 1
+                stats.lastLoss = update.loss
+                stats.lastNDCG = update.validationNDCG10
+                stats.lastSeconds = update.seconds
+                stats.sequences += Int64(update.sequences)
+                stats.seconds += update.seconds
+                stats.lastError = nil
+                finished = update
+            case .failure(let error):
+                stats.lastError = "\(error)"
+            }
+            busy = false
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// CPU seconds used by the calling thread.
+    static func threadCPUSeconds() -> Double {
+        #if canImport(Glibc)
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        #else
+        return 0
+        #endif
+    }
+
+    /// One round, on the calling thread: the warm start grown to the vocabulary (or a new model),
+    /// one pass of training, the fusion refitted on the held-out events, the serving tables built.
+    static func train(_ round: SessionRound) throws -> SessionModelUpdate {
+        let learning = round.learning
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        var c = round.warmStart?.configuration ?? learning.model
+        c.itemCount = max(1, round.vocabularyCount)
+        c.dropout = learning.model.dropout
+        c.learningRate = learning.model.learningRate
+        c.batchSize = learning.model.batchSize
+        c.loss = learning.model.loss
+        c.l2 = learning.model.l2
+        let start: BiGRUSessionModel
+        if let warm = round.warmStart {
+            start = warm.grown(toItems: c.itemCount, seed: UInt64(bitPattern: round.version))
+        } else {
+            c.seed = learning.model.seed
+            start = try BiGRUSessionModel(configuration: c)
+        }
+        let trainer = try SessionTrainer(configuration: start.configuration.with(training: c))
+        let result = try trainer.trainRound(from: start, sequences: round.sequences, maxExamples: learning.maxExamplesPerRound,
+                                            seed: UInt64(bitPattern: round.version) &* 0x9E37_79B9)
+        let model = result.model
+        var fusion = round.fusion
+        var ndcg: Double?
+        // Too few held-out events give a noisy fit: refit on at least a quarter of the armed
+        // users' events, and move the weights halfway from the previous ones.
+        let v = round.validationTargets.count
+        if v > 0 && v >= max(1, learning.validationUsers / 4) {
+            let n = model.itemCount
+            let vectors = model.sessionVectors(histories: round.validationHistories)
+            var sessionScores = [Float](repeating: 0, count: v * n)
+            vectors.withUnsafeBufferPointer { vp in
+                sessionScores.withUnsafeMutableBufferPointer { model.scoreItems(sessionVectors: vp.baseAddress!, count: v, into: $0.baseAddress!) }
+            }
+            let fit = round.validationMF.withUnsafeBufferPointer { mf in
+                sessionScores.withUnsafeBufferPointer { s in
+                    HybridFusion.fit(mfScores: mf, sessionScores: s, itemCount: n, targets: round.validationTargets,
+                                     excluded: round.validationExcluded)
+                }
+            }
+            let share = 0.5 * (round.fusion.sessionWeight / max(1e-6, round.fusion.sessionWeight + round.fusion.mfWeight))
+                + 0.5 * fit.fusion.sessionWeight
+            fusion = HybridFusion(mfWeight: 1 - share, sessionWeight: share)
+            ndcg = fit.ndcg10
+        }
+        let encoder = SessionBatchEncoder(model: model)
+        let seconds = Double((clock.now - t0).components.attoseconds) * 1e-18 + Double((clock.now - t0).components.seconds)
+        return SessionModelUpdate(model: model, fusion: fusion, encoder: encoder, version: round.version, loss: result.loss,
+                                  validationNDCG10: ndcg, sequences: round.sequences.count, examples: result.examples,
+                                  seconds: seconds, finishedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+}
+
+extension SessionModelConfiguration {
+    /// This shape with `other`'s training settings (dropout, learning rate, L2, batch, loss).
+    func with(training other: SessionModelConfiguration) -> SessionModelConfiguration {
+        var c = self
+        c.dropout = other.dropout
+        c.learningRate = other.learningRate
+        c.l2 = other.l2
+        c.batchSize = other.batchSize
+        c.loss = other.loss
+        return c
+    }
+}

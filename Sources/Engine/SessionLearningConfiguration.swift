@@ -1,0 +1,56 @@
+import Models
+
+/// Settings of the session model trained inside the daemon (`session.enabled` and the
+/// `session.train_*` keys in `config/streamrec.yaml`).
+///
+/// When enabled, a trainer thread learns the Bi-GRU encoder and the MF/session fusion from the
+/// stream: every `trainEveryEvents` applied events or `trainIntervalSeconds` seconds, whichever
+/// comes first, a round takes the windows of the most recently active users (at most
+/// `replayMaxBytes` of them), continues training the current model on them, refits the fusion on
+/// held-out events, and the refresh installs the result. Until the first model is ready the
+/// engine ranks by MF alone (unless `session.model` gave a warm start, which serves at once).
+public struct SessionLearningConfiguration: Sendable {
+    /// Whether the daemon trains a session model. The engine's default is off; the daemon's
+    /// configuration (`session.enabled`) defaults to on.
+    public var enabled = false
+    /// Events applied between two rounds. Default 20,000.
+    public var trainEveryEvents = 20_000
+    /// Seconds between two rounds when fewer events arrived (wall clock). Default 60.
+    public var trainIntervalSeconds: Double = 60
+    /// Bytes of the replay buffer a round trains on: the windows of the most recently active
+    /// users, 13 bytes per step (item, type, time), newest users first. Default 32 MiB.
+    public var replayMaxBytes = 32 << 20
+    /// Most training examples (window → next item) of one round, drawn at random from the replay
+    /// buffer. Default 200,000.
+    public var maxExamplesPerRound = 200_000
+    /// Users a round arms for holding out: each one's next event is captured before anything
+    /// learns from it, and the next round refits the fusion and measures NDCG@10 on those events
+    /// (the newest users of the buffer with MF history) when at least a quarter of them came; the
+    /// session share then moves halfway to the fitted one. Default 256.
+    public var validationUsers = 256
+    /// Shape and optimiser of the trained model (`itemCount` is set by the vocabulary; epochs and
+    /// patience are not used: a round is one pass over its examples).
+    /// Default: E = H = 64, W = 20, the five event types, dropout 0.1, learning rate 0.003, batches of 128.
+    public var model = SessionModelConfiguration(itemCount: 1, typeCount: 5, dropout: 0.1, learningRate: 0.003, batchSize: 128)
+
+    /// Creates the default settings (off).
+    public init() {}
+
+    /// Throws a message naming the first value out of range.
+    public func validate() throws(SessionLearningError) {
+        guard trainEveryEvents > 0 else { throw SessionLearningError("session.train_every_events must be positive, got \(trainEveryEvents)") }
+        guard trainIntervalSeconds > 0, trainIntervalSeconds.isFinite else {
+            throw SessionLearningError("session.train_interval_s must be a positive number of seconds, got \(trainIntervalSeconds)")
+        }
+        guard replayMaxBytes >= 1 << 16 else { throw SessionLearningError("session.replay_max_bytes must be at least 65536, got \(replayMaxBytes)") }
+        guard maxExamplesPerRound > 0 else { throw SessionLearningError("session.train_max_examples must be positive, got \(maxExamplesPerRound)") }
+        guard validationUsers >= 0 else { throw SessionLearningError("session.validation_users must not be negative") }
+    }
+}
+
+/// A session-learning setting out of range, with a sentence naming it.
+public struct SessionLearningError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,31 @@
+/// Figures of the session model trained inside the daemon, for metrics and the demo.
+public struct SessionLearningStatistics: Sendable, Equatable {
+    /// Version of the serving model: 0 none yet (MF alone), 1 a `session.model` snapshot, then one
+    /// more per installed round.
+    public var modelVersion: Int64
+    /// Wall-clock ms when the serving model was made (0: unknown or none).
+    public var modelMadeAtMs: Int64
+    /// Rounds finished, and installed.
+    public var rounds: Int64
+    /// Mean training loss of the last round (nil before the first).
+    public var lastLoss: Double?
+    /// NDCG@10 of the fused ranking on the last round's held-out events.
+    public var lastValidationNDCG10: Double?
+    /// Seconds of the last round on the trainer (wall clock).
+    public var lastRoundSeconds: Double
+    /// Sequences trained on by all rounds, and the trainer's busy wall-clock seconds.
+    public var sequencesTrained: Int64
+    public var trainingSeconds: Double
+    /// CPU seconds of the trainer thread.
+    public var trainerCPUSeconds: Double
+    /// Items in the session vocabulary, and how many of them the serving model knows.
+    public var vocabularyItems: Int
+    public var modelItems: Int
+    /// Share of the events of the replay buffer's windows whose item the serving model knows.
+    public var recentCoverage: Double
+    /// Bytes and users of the replay buffer at the last round.
+    public var replayBytes: Int
+    public var replayUsers: Int
+    /// Why the last round failed, if it did.
+    public var lastError: String?
+}

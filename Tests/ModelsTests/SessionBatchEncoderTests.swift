@@ -1,0 +1,82 @@
+import Linalg
+import Testing
+@testable import Models
+
+@Suite("Batched session encoding for serving")
+struct SessionBatchEncoderTests {
+    /// A window of `length` steps with mixed types and gaps (some timestamps missing).
+    func window(_ c: SessionModelConfiguration, length: Int, seed: UInt64) -> SessionWindow {
+        var rng = SeededGenerator(seed: seed)
+        var w = SessionWindow(capacity: c.windowLength)
+        var t: Int64 = 1_000_000
+        for k in 0..<length {
+            t += Int64(rng.nextInt(below: 5_000_000))
+            w.append(SessionStep(item: Int32(rng.nextInt(below: c.itemCount)), type: UInt8(rng.nextInt(below: c.typeCount)),
+                                 timestampMs: k % 7 == 3 ? nil : t))
+        }
+        return w
+    }
+
+    func direct(_ model: BiGRUSessionModel, _ w: SessionWindow) -> [Float] {
+        var workspace = SessionWorkspace(configuration: model.configuration)
+        var out = [Float](repeating: 0, count: model.sessionDimension)
+        out.withUnsafeMutableBufferPointer { model.encode(window: w, workspace: &workspace, into: $0.baseAddress!) }
+        return out
+    }
+
+    @Test("vectors match the per-window encode for every window length, both directions and forward only",
+          arguments: [false, true])
+    func matchesEncode(forwardOnly: Bool) throws {
+        let c = SessionModelConfiguration(itemCount: 50, embeddingDimension: 16, hiddenSize: 12, windowLength: 6,
+                                          forwardOnly: forwardOnly, seed: 3)
+        let model = try BiGRUSessionModel(configuration: c)
+        let encoder = SessionBatchEncoder(model: model)
+        // More windows than one chunk, of every length from empty to longer than the window.
+        let windows = (0..<(SessionBatchEncoder.chunk + 9)).map { window(c, length: $0 % 11, seed: UInt64($0)) }
+        var got: [[Float]] = []
+        var start = 0
+        while start < windows.count {
+            let end = min(windows.count, start + SessionBatchEncoder.chunk)
+            for w in windows[start..<end] { encoder.load(w) }
+            encoder.encode()
+            for r in 0..<(end - start) { got.append(Array(UnsafeBufferPointer(start: encoder.vector(r), count: c.embeddingDimension))) }
+            start = end
+        }
+        var worst: Float = 0
+        for (w, v) in zip(windows, got) {
+            let want = direct(model, w)
+            for j in want.indices { worst = max(worst, abs(want[j] - v[j]) / max(1, abs(want[j]))) }
+        }
+        #expect(worst < 2e-5, "largest relative difference \(worst)")
+        // The empty window gives the projection bias exactly, as encode does.
+        #expect(got[0] == direct(model, windows[0]))
+        #expect(got[0] != got[1])
+    }
+
+    @Test("a window gives the same bits whichever chunk and row it is encoded in")
+    func independentOfChunk() throws {
+        let c = SessionModelConfiguration(itemCount: 200, embeddingDimension: 32, hiddenSize: 24, windowLength: 20, seed: 5)
+        let model = try BiGRUSessionModel(configuration: c)
+        let encoder = SessionBatchEncoder(model: model)
+        let target = window(c, length: 20, seed: 99)
+        encoder.load(target)
+        encoder.encode()
+        let alone = Array(UnsafeBufferPointer(start: encoder.vector(0), count: 32))
+        for (others, row) in [(5, 5), (SessionBatchEncoder.chunk - 1, SessionBatchEncoder.chunk - 1), (12, 0)] {
+            var r = -1
+            for k in 0...others {
+                if k == row { r = encoder.load(target) } else { encoder.load(window(c, length: 1 + k % 20, seed: UInt64(k))) }
+            }
+            encoder.encode()
+            #expect(Array(UnsafeBufferPointer(start: encoder.vector(r), count: 32)) == alone)
+        }
+    }
+
+    @Test("input tables hold item·Wx + bx, type·Wx and gap·Wx rows for each direction")
+    func tableSize() throws {
+        let c = SessionModelConfiguration(itemCount: 40, embeddingDimension: 8, hiddenSize: 4, windowLength: 5,
+                                          typeCount: 4, gapBucketCount: 20)
+        let encoder = SessionBatchEncoder(model: try BiGRUSessionModel(configuration: c))
+        #expect(encoder.tableBytes == 2 * (40 + 4 + 20) * 12 * 4)
+    }
+}
