@@ -43,5 +43,6 @@ public struct StreamRecConfiguration: Sendable {
     /// Creates the defaults.
     public init() {
         pipeline.stateDirectory = "/var/lib/streamrec"
+        pipeline.itemsTopic = "streamrec.items"
     }
 }

@@ -58,6 +58,8 @@ public final class StreamPipeline: @unchecked Sendable {
     var lastCheckpointWallMs: Int64?
     /// Whether fetching is paused for output backpressure.
     private var fetchPaused = false
+    /// The item topic's follower and decoder (nil: no item topic, or before `run()`).
+    var itemTopic: ItemTopicState?
 
     /// Called once, on the pipeline thread, after the first partitions are assigned.
     public var onReady: (@Sendable () -> Void)?
@@ -262,6 +264,7 @@ public final class StreamPipeline: @unchecked Sendable {
     /// Consumes until `stop()`; then publishes pending lists, flushes the producer, checkpoints,
     /// commits offsets and closes the consumer. Blocks the calling thread.
     public func run() throws {
+        try catchUpItems()
         try startConsuming()
         var lastRefresh = monotonicMs
         var lastCheckpoint = monotonicMs
@@ -284,6 +287,7 @@ public final class StreamPipeline: @unchecked Sendable {
                 metrics.applied.increment(by: appliedInBatch)
                 kafkaErrors.set(nil)
             }
+            pollItems()
             let now = monotonicMs
             if now - lastRefresh >= configuration.refreshIntervalMs || core.dirtyCount >= engineConfiguration.refreshBatchSize * 4 {
                 refresh(force: false)
@@ -386,15 +390,20 @@ public final class StreamPipeline: @unchecked Sendable {
     }
 
     private func deadLetter(_ message: borrowing KafkaMessageView, reason: String, detail: String) {
-        let source = "\(configuration.inputTopic)/\(message.partition)/\(message.offset)"
+        deadLetter(key: message.key, value: message.payload,
+                   source: "\(configuration.inputTopic)/\(message.partition)/\(message.offset)", reason: reason, detail: detail)
+    }
+
+    /// Produces a refused message (`source` = topic/partition/offset) to the dead-letter topic
+    /// with its reason, counts it and logs it at a bounded rate.
+    func deadLetter(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, source: String, reason: String, detail: String) {
         let headers = [
             KafkaHeader(name: "streamrec.reason", value: Array(reason.utf8)),
             KafkaHeader(name: "streamrec.detail", value: Array(detail.utf8)),
             KafkaHeader(name: "streamrec.source", value: Array(source.utf8)),
         ]
         do {
-            try producer.produce(topic: configuration.deadLetterTopic, key: message.key,
-                                 value: message.payload, headers: headers)
+            try producer.produce(topic: configuration.deadLetterTopic, key: key, value: value, headers: headers)
         } catch {
             logger.error("could not dead-letter \(source): \(error)")
         }
@@ -477,6 +486,7 @@ public final class StreamPipeline: @unchecked Sendable {
             logger.error("producer did not drain within \(configuration.shutdownTimeoutMs) ms; \(producer.outstandingCount) message(s) left")
         }
         checkpointAndCommit()
+        itemTopic?.follower.close()
         consumer.close()
         lock.lock()
         directoryLock = nil

@@ -28,6 +28,14 @@ struct ConfigurationTests {
         #expect(loaded.stateDirectory == defaults.stateDirectory)
         #expect(loaded.httpPort == defaults.httpPort)
         #expect(loaded.logLevel == defaults.logLevel)
+        #expect(loaded.pipeline.itemsTopic == "streamrec.items")
+        #expect(loaded.pipeline.itemsCatchUpTimeoutMs == defaults.pipeline.itemsCatchUpTimeoutMs)
+        #expect(loaded.engine.items.embeddingWidth == defaults.engine.items.embeddingWidth)
+        #expect(loaded.engine.items.maxAttributes == defaults.engine.items.maxAttributes)
+        #expect(loaded.engine.items.coldStartEvents == defaults.engine.items.coldStartEvents)
+        #expect(loaded.engine.items.projectionMinEvents == defaults.engine.items.projectionMinEvents)
+        #expect(loaded.engine.items.projectionLearningRate == defaults.engine.items.projectionLearningRate)
+        #expect(loaded.engine.items.rowsPerRound == defaults.engine.items.rowsPerRound)
     }
 
     @Test("environment overrides the file; librdkafka properties pass through unchanged")

@@ -1,0 +1,108 @@
+import Engine
+import Events
+import Foundation
+import Kafka
+
+/// The item topic (`kafka.items_topic`): read from the start to its end before any event is
+/// applied (readiness waits for it), then followed between input polls. Each record goes to
+/// the engine's catalog; a bad one goes to the dead-letter topic with its reason, as a bad
+/// event does (`streamrec.source` = `<items topic>/<partition>/<offset>`). A record with an empty
+/// value (a tombstone) forgets what the topic said of its key's item.
+extension StreamPipeline {
+    /// Most item records applied per loop iteration while following.
+    static let itemPollBatch = 1_000
+
+    /// Connects to the item topic and reads it to its end. Creates it (compacted) when missing
+    /// and the cluster allows; otherwise logs a warning and follows nothing.
+    func catchUpItems() throws {
+        guard let topic = configuration.itemsTopic else { return }
+        lock.lock()
+        stats.itemsCatchingUp = true
+        lock.unlock()
+        defer {
+            lock.lock()
+            stats.itemsCatchingUp = false
+            lock.unlock()
+        }
+        let follower = try ItemTopicFollower(topic: topic, bootstrapServers: configuration.bootstrapServers,
+                                             properties: configuration.kafkaProperties, groupId: configuration.groupId,
+                                             logSink: nil)
+        let decoder = ItemRecordDecoder(limits: engineConfiguration.items.recordLimits(events: engineConfiguration.eventLimits))
+        itemTopic = ItemTopicState(follower: follower, decoder: decoder)
+        var result = try follower.catchUp(timeoutMs: configuration.itemsCatchUpTimeoutMs) { p, record in
+            handleItemRecord(key: record.key ?? [], value: record.value ?? [], partition: p, offset: record.offset)
+        }
+        if result == nil {
+            do {
+                try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
+                                            properties: configuration.kafkaProperties,
+                                            topics: [(name: topic, partitions: 1)],
+                                            configs: [topic: ["cleanup.policy": "compact"]], timeoutMs: 5_000)
+                logger.info("created item topic \(topic) (1 partition, cleanup.policy=compact)")
+                result = try follower.catchUp(timeoutMs: configuration.itemsCatchUpTimeoutMs) { p, record in
+                    handleItemRecord(key: record.key ?? [], value: record.value ?? [], partition: p, offset: record.offset)
+                }
+            } catch {
+                logger.warning("item topic \(topic) does not exist and could not be created (\(error)): no item metadata is read; create it with cleanup.policy=compact and restart, or set kafka.items_topic: \"\"")
+            }
+        }
+        guard let result else { return }
+        let rate = result.seconds > 0 ? Double(result.records) / result.seconds : 0
+        lock.lock()
+        stats.itemRestoreRecords = result.records
+        stats.itemRestoreSeconds = result.seconds
+        let known = core.catalog.recordsApplied
+        lock.unlock()
+        logger.info("item topic \(topic): \(result.records) records from \(result.partitions) partition(s) read in \(String(format: "%.3f", result.seconds)) s (\(Int(rate)) items/s), \(known) applied")
+    }
+
+    /// Applies the item records that arrived since the last call (does not wait).
+    func pollItems() {
+        guard let follower = itemTopic?.follower else { return }
+        _ = follower.poll(maxMessages: Self.itemPollBatch) { message in
+            message.key.withMemoryRebound(to: UInt8.self) { key in
+                message.payload.withMemoryRebound(to: UInt8.self) { value in
+                    handleItemRecord(key: key, value: value, partition: message.partition, offset: message.offset)
+                }
+            }
+        }
+    }
+
+    /// Decodes and applies one item record, or dead-letters it.
+    private func handleItemRecord<K: Collection<UInt8>, V: Collection<UInt8>>(key: K, value: V, partition: Int32, offset: Int64) {
+        guard let state = itemTopic else { return }
+        let source = "\(state.follower.topic)/\(partition)/\(offset)"
+        var rejection: (reason: String, detail: String)?
+        lock.lock()
+        if value.isEmpty {
+            if key.isEmpty {
+                rejection = (EventDecodingError.Code.missingField.reason, "a tombstone (empty value) without a key names no item")
+            } else {
+                core.removeItemRecord(id: String(decoding: key, as: UTF8.self))
+                stats.itemRecords += 1
+            }
+        } else {
+            do {
+                let keyBytes = Array(key)
+                let record = try state.decoder.decode(Array(value), key: keyBytes.isEmpty ? nil : keyBytes)
+                do {
+                    try core.apply(itemRecord: record)
+                    stats.itemRecords += 1
+                } catch {
+                    rejection = (error.reason, error.description)
+                }
+            } catch {
+                rejection = (error.reason, error.description)
+            }
+        }
+        lock.unlock()
+        if let rejection {
+            let k = Array(key), v = Array(value)
+            k.withUnsafeBytes { kb in
+                v.withUnsafeBytes { vb in
+                    deadLetter(key: kb, value: vb, source: source, reason: rejection.reason, detail: rejection.detail)
+                }
+            }
+        }
+    }
+}
