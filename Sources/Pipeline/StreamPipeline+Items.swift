@@ -12,8 +12,9 @@ extension StreamPipeline {
     /// Most item records applied per loop iteration while following.
     static let itemPollBatch = 1_000
 
-    /// Connects to the item topic and reads it to its end. Creates it (compacted) when missing
-    /// and the cluster allows; otherwise logs a warning and follows nothing.
+    /// Connects to the item topic and reads it to its end. A missing topic is reported with a
+    /// warning and nothing is followed (creating it waits for a controller, which some clusters,
+    /// such as the mock, never answer).
     func catchUpItems() throws {
         guard let topic = configuration.itemsTopic else { return }
         lock.lock()
@@ -29,24 +30,14 @@ extension StreamPipeline {
                                              logSink: nil)
         let decoder = ItemRecordDecoder(limits: engineConfiguration.items.recordLimits(events: engineConfiguration.eventLimits))
         itemTopic = ItemTopicState(follower: follower, decoder: decoder)
-        var result = try follower.catchUp(timeoutMs: configuration.itemsCatchUpTimeoutMs) { p, record in
+        let found = try follower.catchUp(timeoutMs: configuration.itemsCatchUpTimeoutMs) { p, record in
             handleItemRecord(key: record.key ?? [], value: record.value ?? [], partition: p, offset: record.offset)
         }
-        if result == nil {
-            do {
-                try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
-                                            properties: configuration.kafkaProperties,
-                                            topics: [(name: topic, partitions: 1)],
-                                            configs: [topic: ["cleanup.policy": "compact"]], timeoutMs: 5_000)
-                logger.info("created item topic \(topic) (1 partition, cleanup.policy=compact)")
-                result = try follower.catchUp(timeoutMs: configuration.itemsCatchUpTimeoutMs) { p, record in
-                    handleItemRecord(key: record.key ?? [], value: record.value ?? [], partition: p, offset: record.offset)
-                }
-            } catch {
-                logger.warning("item topic \(topic) does not exist and could not be created (\(error)): no item metadata is read; create it with cleanup.policy=compact and restart, or set kafka.items_topic: \"\"")
-            }
+        guard let result = found else {
+            itemTopic = nil
+            logger.warning("item topic \(topic) does not exist: no item metadata is read; create it with cleanup.policy=compact and restart, or set kafka.items_topic: \"\"")
+            return
         }
-        guard let result else { return }
         let rate = result.seconds > 0 ? Double(result.records) / result.seconds : 0
         lock.lock()
         stats.itemRestoreRecords = result.records
