@@ -13,12 +13,13 @@ struct BenchCommandTests {
             "--movielens", "/nonexistent/u.data", "--python", "/nonexistent/python",
             "--latency-rate", "500", "--latency-seconds", "2.5",
             "--refresh-items", "2000", "--refresh-users", "256", "--session-updates", "50",
-            "--eviction-users", "2000", "--eviction-events", "500",
+            "--eviction-users", "2000", "--eviction-events", "500", "--item-records", "2000",
         ])
         #expect(status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         for key in ["update_events_per_s", "e2e_events_per_s", "latency_p50_ms", "latency_p99_ms",
-                    "refresh_users_per_s", "rss_bytes", "session_update_us_p50", "generated_update_events_per_s"] {
+                    "refresh_users_per_s", "rss_bytes", "session_update_us_p50", "generated_update_events_per_s",
+                    "items_restore_items_per_s", "items_first_start_items_per_s"] {
             let value = try #require(object[key] as? Double, "missing \(key) in \(out)")
             #expect(value > 0, "\(key) = \(value)")
         }
