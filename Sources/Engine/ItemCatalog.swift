@@ -51,7 +51,10 @@ public final class ItemCatalog {
     }
 
     /// Rows marked unavailable now.
-    public var unavailableCount: Int { unavailable.lazy.filter { $0 }.count }
+    public private(set) var unavailableCount = 0
+
+    /// Rows whose vector the projection wrote last (cold items placed from side information).
+    public var sideVectorCount: Int { sideRows.lazy.filter { self.sideVector[Int($0)] }.count }
 
     /// Rows with side information.
     public var sideInformationCount: Int { sideRows.count }
@@ -109,6 +112,7 @@ public final class ItemCatalog {
         fromTopic[r] = true
         recordTimestampMs[r] = record.timestampMs ?? .min
         let withdrawn = !unavailable[r] && !record.available
+        if unavailable[r] != !record.available { unavailableCount += record.available ? -1 : 1 }
         unavailable[r] = !record.available
         if withdrawn { pendingWithdrawn.append(row) }
         let hasSide = !indices.isEmpty || !embeddings[r].isEmpty

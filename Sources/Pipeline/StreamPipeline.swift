@@ -43,6 +43,7 @@ public final class StreamPipeline: @unchecked Sendable {
     let clock = ContinuousClock()
     private let startInstant: ContinuousClock.Instant
     var metrics: PipelineMetrics
+    let itemMetrics: ItemMetrics
     private let kafkaErrors = ErrorBox()
 
     // Guarded by `lock`.
@@ -81,6 +82,7 @@ public final class StreamPipeline: @unchecked Sendable {
                 metricsFactory: (any MetricsFactory)? = nil) throws {
         self.configuration = configuration
         self.metrics = PipelineMetrics(factory: metricsFactory ?? MetricsSystem.factory)
+        self.itemMetrics = ItemMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.engineConfiguration = engine
         self.logger = logger
         self.decoder = EventDecoder(limits: engine.eventLimits)
@@ -455,6 +457,7 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.onlineNDCG.record(core.metrics.ndcg)
         metrics.recordEvictions(core.evictedUsers)
         metrics.recordSession(core.sessionStatistics)
+        if itemTopic != nil { itemMetrics.record(stats: stats, catalog: core.catalog) }
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
         metrics.assignedPartitions.record(assigned.count)
         metrics.appliedOwned.record(assigned.reduce(Int64(0)) { $0 + ($1 < core.appliedByPartition.count ? core.appliedByPartition[$1] : 0) })

@@ -4,6 +4,7 @@ import Events
 import Foundation
 import Kafka
 import Pipeline
+import Prometheus
 import ServiceLifecycle
 import StreamRecTestKit
 import Testing
@@ -26,8 +27,11 @@ struct HTTPItemsTests {
         engine.topK = 5
         engine.debounceMs = 0
         let logger = quietLogger()
-        let pipeline = try StreamPipeline(configuration: configuration, engine: engine, logger: logger)
-        let api = RecommendationAPI(pipeline: pipeline, cache: ListCache(capacity: 1_000), intake: nil, metrics: nil,
+        let registry = PrometheusCollectorRegistry()
+        let pipeline = try StreamPipeline(configuration: configuration, engine: engine, logger: logger,
+                                          metricsFactory: MetricsBootstrap.factory(for: registry))
+        let api = RecommendationAPI(pipeline: pipeline, cache: ListCache(capacity: 1_000), intake: nil,
+                                    metrics: MetricsExposition(registry: registry),
                                     configuration: HTTPServiceConfiguration(port: 0, readyMaxLag: 0), logger: logger)
         let http = HTTPService(api: api, logger: logger)
         let service = PipelineService(pipeline: pipeline, logger: logger)
@@ -55,6 +59,16 @@ struct HTTPItemsTests {
         try kafka.sendItem(ItemRecord(item: "a2", available: false, attributes: ["taste-a"]))
         kafka.flush()
         #expect(try await HTTPAPITests.eventually { try await client.fetch("/v1/items/a2").json?["available"] as? Bool == false })
+
+        // The gauges (refreshed once a second): 24 cluster items, `plain` and `a2`'s second record.
+        let described = stream.itemRecords.count + 2
+        #expect(try await HTTPAPITests.eventually {
+            let samples = try MetricsTextParser.parse(try await client.fetch("/metrics").text)
+            return samples.total("streamrec_item_records") == Double(described) && samples.total("streamrec_items_unavailable") == 1
+        })
+        let samples = try MetricsTextParser.parse(try await client.fetch("/metrics").text)
+        #expect(samples.total("streamrec_items_side_vectors") == 0)
+        #expect(samples.total("streamrec_item_catch_up_seconds") != nil)
 
         let user = "c0u0"
         let onlyB = try await client.fetch("/v1/users/\(user)/recommendations?attribute=taste-b")

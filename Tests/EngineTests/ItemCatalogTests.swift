@@ -79,6 +79,41 @@ struct ItemCatalogTests {
         #expect(Double(holders[1]) <= 0.2 * Double(users[1]))
     }
 
+    @Test("a new item with only an embedding near a cluster's embeddings is ranked for that cluster's users")
+    func coldStartFromEmbedding() throws {
+        let stream = ClusterStream()
+        var configuration = EngineConfiguration()
+        configuration.topK = 5
+        configuration.model.seed = 3
+        configuration.items.embeddingWidth = 4
+        let core = RecommenderCore(configuration: configuration)
+        // Cluster a's items point along the first axis, cluster b's along the second, with a
+        // per-item wobble on the other two.
+        for (c, items) in stream.clusterItems.enumerated() {
+            for (n, item) in items.enumerated() {
+                let wobble = Float(n % 4) * 0.05
+                let embedding: [Float] = c == 0 ? [1, 0, wobble, 0.1] : [0, 1, 0.1, wobble]
+                try core.apply(itemRecord: ItemRecord(item: item, embedding: embedding))
+            }
+        }
+        for (i, event) in stream.events.enumerated() {
+            try core.apply(event, source: EventSource(partition: 0, offset: Int64(i)))
+        }
+        for _ in 0..<60 { core.refresh(nowMs: 0, wallClockMs: 0) { _ in } }
+        try core.apply(itemRecord: ItemRecord(item: "e-new", embedding: [0.9, 0.05, 0.1, 0.05]))
+        #expect(core.itemInfo("e-new")?.vector == .sideInformation)
+        #expect(core.itemInfo("e-new")?.embeddingWidth == 4)
+        var holders = [0, 0], users = [0, 0]
+        for (user, cluster) in stream.clusterOf {
+            let list = try #require(core.currentList(for: user, k: 5, wallClockMs: 0))
+            users[cluster] += 1
+            if list.items.contains(where: { $0.item == "e-new" }) { holders[cluster] += 1 }
+        }
+        print("e-new in the lists of \(holders[0])/\(users[0]) cluster-a users, \(holders[1])/\(users[1]) cluster-b users")
+        #expect(Double(holders[0]) >= 0.9 * Double(users[0]))
+        #expect(Double(holders[1]) <= 0.2 * Double(users[1]))
+    }
+
     @Test("an item described with an attribute no trained item carries is not recommended until it has events")
     func unplacedSideInformationIsBlocked() throws {
         let (core, stream, _) = try Self.trainedCore()
