@@ -70,6 +70,11 @@ struct HTTPItemsTests {
         #expect(samples.total("streamrec_items_side_vectors") == 0)
         #expect(samples.total("streamrec_item_catch_up_seconds") != nil)
 
+        let similar = try await client.fetch("/v1/items/a1/similar?k=30")
+        let neighbours = (similar.json?["items"] as? [[String: Any]])?.compactMap { $0["item"] as? String } ?? []
+        #expect(neighbours.count == stream.itemRecords.count - 2, "\(neighbours)")
+        #expect(!neighbours.contains("a2") && !neighbours.contains("a1"))
+
         let user = "c0u0"
         let onlyB = try await client.fetch("/v1/users/\(user)/recommendations?attribute=taste-b")
         #expect(onlyB.status == 200)
