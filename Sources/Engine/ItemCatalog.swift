@@ -36,6 +36,11 @@ public final class ItemCatalog {
     var cursor = 0
     /// Rows that became unavailable since the last refresh round (their lists are redone).
     var pendingWithdrawn: [Int32] = []
+    /// Whether a withdrawal waits for the next refresh round.
+    public var hasPendingWithdrawals: Bool { !pendingWithdrawn.isEmpty }
+    /// When set, a withdrawal re-ranks only the users of these input partitions (the ones this
+    /// instance owns: a suspended partition's users belong to another instance now); nil: all.
+    public var withdrawalPartitions: Set<Int32>?
     /// Records of items without a row (nothing the engine uses), by id.
     public private(set) var metadataOnly: [String: ItemRecord] = [:]
     /// Item records applied since the state began (tombstones included).

@@ -111,8 +111,9 @@ extension RecommenderCore {
         catalog.updateBlocked(row, cold: cold)
     }
 
-    /// Queues every user whose last list holds an item withdrawn since the last round, past the
-    /// debounce interval, so the round re-ranks and publishes them. Returns how many.
+    /// Queues every user whose last list holds an item withdrawn since the last round (of the
+    /// `catalog.withdrawalPartitions`, when set), past the debounce interval, so the round
+    /// re-ranks and publishes them. Returns how many.
     @discardableResult
     func withdrawPending() -> Int {
         guard !catalog.pendingWithdrawn.isEmpty else { return 0 }
@@ -120,7 +121,9 @@ extension RecommenderCore {
         catalog.pendingWithdrawn.removeAll()
         guard !withdrawn.isEmpty else { return 0 }
         var queued = 0
+        let scope = catalog.withdrawalPartitions
         for u in 0..<table.count where !table.lastList[u].isEmpty {
+            if let scope, !scope.contains(table.lastSource[u].partition) { continue }
             guard table.lastList[u].contains(where: { withdrawn.contains($0) }) else { continue }
             table.lastPublishedMs[u] = .min
             if !table.isDirty[u] {

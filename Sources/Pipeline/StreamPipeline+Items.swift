@@ -47,6 +47,14 @@ extension StreamPipeline {
         logger.info("item topic \(topic): \(result.records) records from \(result.partitions) partition(s) read in \(String(format: "%.3f", result.seconds)) s (\(Int(rate)) items/s), \(known) applied")
     }
 
+    /// Limits a pending withdrawal to the users of the partitions this instance owns now (call
+    /// with the lock held, before the refresh round).
+    func scopeWithdrawals() {
+        guard core.catalog.hasPendingWithdrawals else { return }
+        core.catalog.withdrawalPartitions = configuration.useConsumerGroup
+            ? Set(partitions.indices.filter { partitions[$0].assigned }.map(Int32.init)) : nil
+    }
+
     /// Applies the item records that arrived since the last call (does not wait).
     func pollItems() {
         guard let follower = itemTopic?.follower else { return }

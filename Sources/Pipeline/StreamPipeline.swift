@@ -427,6 +427,7 @@ public final class StreamPipeline: @unchecked Sendable {
         var lists: [RecommendationList] = []
         let started = clock.now
         lock.lock()
+        scopeWithdrawals()
         core.refresh(nowMs: monotonicMs, wallClockMs: Self.wallClockMs, force: force) { lists.append($0) }
         lock.unlock()
         if !lists.isEmpty { metrics.refreshLatency.recordNanoseconds(Self.nanoseconds(clock.now - started)) }

@@ -57,6 +57,19 @@ struct ItemCatalogTests {
         #expect(back == holders)
     }
 
+    @Test("a withdrawal re-ranks only the users of the partitions in scope")
+    func withdrawalScope() throws {
+        let (core, _, latest) = try Self.trainedCore()
+        let target = try #require(latest.values.first?.first)
+        // Every user's events came from partition 0: with only partition 1 in scope, nobody moves.
+        core.catalog.withdrawalPartitions = [1]
+        try core.apply(itemRecord: ItemRecord(item: target, available: false))
+        var republished = 0
+        core.refresh(nowMs: 0, wallClockMs: 0) { _ in republished += 1 }
+        #expect(republished == 0)
+        #expect(!core.catalog.hasPendingWithdrawals)
+    }
+
     @Test("a new item carrying a cluster's attribute is ranked for that cluster's users before its first event")
     func coldStartFromAttributes() throws {
         let (core, stream, _) = try Self.trainedCore()
