@@ -30,8 +30,13 @@ extension StreamPipeline {
                                              logSink: nil)
         let decoder = ItemRecordDecoder(limits: engineConfiguration.items.recordLimits(events: engineConfiguration.eventLimits))
         itemTopic = ItemTopicState(follower: follower, decoder: decoder)
-        let found = try follower.catchUp(timeoutMs: configuration.itemsCatchUpTimeoutMs) { p, record in
-            handleItemRecord(key: record.key ?? [], value: record.value ?? [], partition: p, offset: record.offset)
+        let found: ItemTopicFollower.CatchUp?
+        do {
+            found = try follower.catchUp(timeoutMs: configuration.itemsCatchUpTimeoutMs) { p, record in
+                handleItemRecord(key: record.key ?? [], value: record.value ?? [], partition: p, offset: record.offset)
+            }
+        } catch {
+            throw PipelineError("could not read the item topic \(topic) to its end (\(error)); kafka.items_catch_up_timeout_ms is \(configuration.itemsCatchUpTimeoutMs)")
         }
         guard let result = found else {
             itemTopic = nil
