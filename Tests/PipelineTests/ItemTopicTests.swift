@@ -18,6 +18,24 @@ struct ItemTopicTests {
         return engine
     }
 
+    /// Waits (without holding a thread of the concurrency pool, which the HTTP tests' servers
+    /// need) until `condition` holds or `timeout` seconds pass; returns whether it held.
+    static func eventually(_ timeout: Double = 30, _ condition: () -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+
+    /// Runs blocking work (Kafka reads, a pipeline's drain) on a thread of its own.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
     /// The latest list of each user among `records` (records of one user share a partition).
     static func latest(_ records: [OutputRecord]) -> [String: ParsedList] {
         var out: [String: ParsedList] = [:]
@@ -28,7 +46,7 @@ struct ItemTopicTests {
     }
 
     @Test("an item made unavailable leaves every list on the output topic that held it, in one round")
-    func unavailableLeavesEveryList() throws {
+    func unavailableLeavesEveryList() async throws {
         let kafka = try KafkaTestHarness(partitions: 2)
         var configuration = kafka.pipelineConfiguration(group: "items-withdraw", useGroup: false)
         configuration.itemsTopic = kafka.items
@@ -39,9 +57,9 @@ struct ItemTopicTests {
         kafka.flush()
         let users = stream.clusterOf.count
         // Every user's last event was applied and their list published (after the debounce).
-        #expect(runner.wait(timeout: 60) { $0.applied == Int64(stream.events.count) })
-        #expect(runner.wait(timeout: 30) { _ in pipeline.withCore { $0.dirtyCount == 0 } })
-        let before = try kafka.readAll(kafka.output, partitions: kafka.partitions)
+        #expect(await Self.eventually(60) { runner.pipeline.statsSnapshot().applied == Int64(stream.events.count) })
+        #expect(await Self.eventually(30) { pipeline.withCore { $0.dirtyCount == 0 } })
+        let before = try await Self.offPool { try kafka.readAll(kafka.output, partitions: kafka.partitions) }
         let shown = Self.latest(before)
         #expect(shown.count == users)
         let counts = Dictionary(shown.values.flatMap(\.items).map { ($0, 1) }, uniquingKeysWith: +)
@@ -51,10 +69,10 @@ struct ItemTopicTests {
 
         try kafka.sendItem(ItemRecord(item: target, available: false))
         kafka.flush()
-        #expect(runner.wait(timeout: 30) { $0.itemRecords == 1 && $0.listsPublished == published + Int64(holders.count) })
-        let after = try kafka.readAll(kafka.output, partitions: kafka.partitions)
+        #expect(await Self.eventually(30) { runner.pipeline.statsSnapshot().itemRecords == 1 && runner.pipeline.statsSnapshot().listsPublished == published + Int64(holders.count) })
+        let after = try await Self.offPool { try kafka.readAll(kafka.output, partitions: kafka.partitions) }
         let stats = pipeline.statsSnapshot()
-        try runner.stop()
+        try await Self.offPool { try runner.stop() }
 
         // Exactly one new list per holder, none of them with the item; nobody else republished.
         let old = Set(before.map { "\($0.partition)/\($0.offset)" })
@@ -74,7 +92,7 @@ struct ItemTopicTests {
     }
 
     @Test("a new item sharing a taste cluster's attribute is recommended to that cluster before its first event")
-    func coldStartItemReachesItsCluster() throws {
+    func coldStartItemReachesItsCluster() async throws {
         let kafka = try KafkaTestHarness(partitions: 2)
         let stream = ClusterStream()
         // The catalog is on the topic before the daemon starts: the catch-up reads it.
@@ -84,17 +102,17 @@ struct ItemTopicTests {
         configuration.itemsTopic = kafka.items
         let pipeline = try StreamPipeline(configuration: configuration, engine: Self.engine(debounceMs: 0), logger: quietLogger())
         let runner = PipelineRunner(pipeline)
-        #expect(runner.wait(timeout: 30) { $0.itemRestoreRecords == stream.itemRecords.count && $0.assigned })
+        #expect(await Self.eventually(30) { runner.pipeline.statsSnapshot().itemRestoreRecords == stream.itemRecords.count && runner.pipeline.statsSnapshot().assigned })
         for event in stream.events { try kafka.send(event) }
         kafka.flush()
-        #expect(runner.wait(timeout: 60) { $0.applied == Int64(stream.events.count) })
+        #expect(await Self.eventually(60) { runner.pipeline.statsSnapshot().applied == Int64(stream.events.count) })
         // The projection has taken 30 steps per described item (refresh rounds run while idle).
         let described = stream.itemRecords.count
-        #expect(runner.wait(timeout: 60) { _ in pipeline.withCore { $0.catalog.projection.steps >= Int64(described * 30) } })
+        #expect(await Self.eventually(60) { pipeline.withCore { $0.catalog.projection.steps >= Int64(described * 30) } })
 
         try kafka.sendItem(ItemRecord(item: "a-new", attributes: [ClusterStream.attributes[0], "sku-a-new"]))
         kafka.flush()
-        #expect(runner.wait(timeout: 30) { $0.itemRecords == Int64(described + 1) })
+        #expect(await Self.eventually(30) { runner.pipeline.statsSnapshot().itemRecords == Int64(described + 1) })
         // Each user clicks an item they already know: their lists are ranked again.
         var ts: Int64 = 1_800_000_000_000
         for user in stream.clusterOf.keys.sorted() {
@@ -103,14 +121,14 @@ struct ItemTopicTests {
         }
         kafka.flush()
         let total = stream.events.count + stream.clusterOf.count
-        #expect(runner.wait(timeout: 60) { $0.applied == Int64(total) })
-        #expect(runner.wait(timeout: 30) { _ in pipeline.withCore { $0.dirtyCount == 0 } })
+        #expect(await Self.eventually(60) { runner.pipeline.statsSnapshot().applied == Int64(total) })
+        #expect(await Self.eventually(30) { pipeline.withCore { $0.dirtyCount == 0 } })
         let info = pipeline.withCore { $0.itemInfo("a-new") }
-        try runner.stop()
+        try await Self.offPool { try runner.stop() }
         #expect(info?.interactions == 0)
         #expect(info?.vector == .sideInformation)
 
-        let lists = Self.latest(try kafka.readAll(kafka.output, partitions: kafka.partitions))
+        let lists = Self.latest(try await Self.offPool { try kafka.readAll(kafka.output, partitions: kafka.partitions) })
         var holders = [0, 0], users = [0, 0]
         for (user, cluster) in stream.clusterOf {
             let list = try #require(lists[user], "\(user) has no list")
@@ -139,7 +157,7 @@ struct ItemTopicTests {
     ]
 
     @Test("bad item records land in the dead-letter topic with their reasons, during the catch-up and after")
-    func badRecordsAreDeadLettered() throws {
+    func badRecordsAreDeadLettered() async throws {
         let kafka = try KafkaTestHarness(partitions: 1)
         let half = Self.badRecords.count / 2
         // Half before the start (read by the catch-up), half while the topic is followed.
@@ -153,22 +171,22 @@ struct ItemTopicTests {
         engine.items.maxAttributes = 3
         let pipeline = try StreamPipeline(configuration: configuration, engine: engine, logger: quietLogger())
         let runner = PipelineRunner(pipeline)
-        #expect(runner.wait(timeout: 30) { $0.assigned && $0.itemRestoreRecords == half + 1 })
+        #expect(await Self.eventually(30) { runner.pipeline.statsSnapshot().assigned && runner.pipeline.statsSnapshot().itemRestoreRecords == half + 1 })
         for bad in Self.badRecords.dropFirst(half) { try kafka.sendItemRaw(key: bad.key, value: Array(bad.value.utf8)) }
         try kafka.sendItem(ItemRecord(item: "good2", available: false))
         kafka.flush()
         let count = Int64(Self.badRecords.count)
-        #expect(runner.wait(timeout: 30) { $0.itemRecords == 2 && $0.deadLetteredTotal == count })
+        #expect(await Self.eventually(30) { runner.pipeline.statsSnapshot().itemRecords == 2 && runner.pipeline.statsSnapshot().deadLetteredTotal == count })
         let good1 = pipeline.withCore { $0.itemInfo("good1") }
         let good2Unavailable = pipeline.withCore { $0.isUnavailable(item: "good2") }
         let stats = pipeline.statsSnapshot()
-        try runner.stop()
+        try await Self.offPool { try runner.stop() }
         #expect(stats.deadLetteredTotal == count)
         #expect(good1?.embeddingWidth == 4)
         #expect(good1?.attributes == ["t"])
         #expect(good2Unavailable)
 
-        let letters = try kafka.readAll(kafka.deadLetter, partitions: 1)
+        let letters = try await Self.offPool { try kafka.readAll(kafka.deadLetter, partitions: 1) }
         #expect(letters.count == Self.badRecords.count)
         let expected = Dictionary(uniqueKeysWithValues: Self.badRecords.map { ($0.value, $0.reason) })
         var sources = Set<String>()
@@ -186,7 +204,7 @@ struct ItemTopicTests {
     }
 
     @Test("a restart reads the whole item topic again before applying events")
-    func restartRestoresCatalog() throws {
+    func restartRestoresCatalog() async throws {
         let kafka = try KafkaTestHarness(partitions: 1, itemPartitions: 2)
         let n = 5_000
         for i in 0..<n {
@@ -201,10 +219,10 @@ struct ItemTopicTests {
         for run in 0..<2 {
             let pipeline = try StreamPipeline(configuration: configuration, engine: Self.engine(), logger: quietLogger())
             let runner = PipelineRunner(pipeline)
-            #expect(runner.wait(timeout: 60) { $0.assigned })
+            #expect(await Self.eventually(60) { runner.pipeline.statsSnapshot().assigned })
             let stats = pipeline.statsSnapshot()
             let (unavailable, rows) = pipeline.withCore { ($0.catalog.unavailableCount, $0.items.count) }
-            try runner.stop()
+            try await Self.offPool { try runner.stop() }
             print("item topic restore, run \(run): \(stats.itemRestoreRecords) records in \(String(format: "%.3f", stats.itemRestoreSeconds)) s (\(Int(Double(stats.itemRestoreRecords) / max(stats.itemRestoreSeconds, 1e-9))) items/s)")
             #expect(stats.itemRestoreRecords == n)
             #expect(stats.itemRecords == Int64(n))
