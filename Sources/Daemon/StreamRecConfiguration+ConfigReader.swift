@@ -102,23 +102,23 @@ extension StreamRecConfiguration {
 
     // MARK: - The keys
 
-    private typealias Setter = @Sendable (inout StreamRecConfiguration, String) throws -> Void
+    typealias Setter = @Sendable (inout StreamRecConfiguration, String) throws -> Void
 
-    private static func int(_ s: String) throws -> Int {
+    static func int(_ s: String) throws -> Int {
         guard let v = Int(s.trimmingCharacters(in: .whitespaces)) else { throw ConfigurationError("'\(s)' is not an integer") }
         return v
     }
-    private static func positiveInt(_ s: String) throws -> Int {
+    static func positiveInt(_ s: String) throws -> Int {
         let v = try int(s)
         guard v > 0 else { throw ConfigurationError("must be positive, got \(v)") }
         return v
     }
-    private static func double(_ s: String) throws -> Double {
+    static func double(_ s: String) throws -> Double {
         guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v.isFinite else { throw ConfigurationError("'\(s)' is not a number") }
         return v
     }
-    private static func float(_ s: String) throws -> Float { Float(try double(s)) }
-    private static func bool(_ s: String) throws -> Bool {
+    static func float(_ s: String) throws -> Float { Float(try double(s)) }
+    static func bool(_ s: String) throws -> Bool {
         switch s.lowercased() {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
@@ -126,7 +126,10 @@ extension StreamRecConfiguration {
         }
     }
 
-    private static let setters: [String: Setter] = [
+    /// Every key: these and the `items.*` keys (`StreamRecConfiguration+Items.swift`).
+    private static let setters: [String: Setter] = baseSetters.merging(itemSetters) { first, _ in first }
+
+    private static let baseSetters: [String: Setter] = [
         "kafka.bootstrap_servers": { $0.pipeline.bootstrapServers = $1 },
         "kafka.group_id": { $0.pipeline.groupId = $1 },
         "kafka.input_topic": { $0.pipeline.inputTopic = $1 },

@@ -45,5 +45,6 @@ public struct StreamRecConfiguration: Sendable {
         pipeline.stateDirectory = "/var/lib/streamrec"
         // The daemon trains its session model unless `session.enabled: false`.
         engine.session.learning.enabled = true
+        pipeline.itemsTopic = "streamrec.items"
     }
 }

@@ -40,6 +40,8 @@ public struct EngineConfiguration: Sendable {
     public var metricK = 10
     /// The session model and the bounds of the per-user session state (none by default).
     public var session = SessionEngineConfiguration()
+    /// What is done with the item topic's records: embedding width, cold start from side information.
+    public var items = ItemCatalogConfiguration()
 
     /// Creates the default configuration.
     public init() {}

@@ -4,7 +4,8 @@ import Linalg
 import Models
 
 /// Turns users into ranked lists: one sgemm per batch of personal users against the item
-/// matrix, item biases added, seen items masked, partial top-K; popularity for cold users.
+/// matrix, item biases added, seen and blocked (unavailable) items masked, partial top-K;
+/// popularity for cold users.
 ///
 /// Without a session model, personal users go through `ScoringLane`s (item tiles that stay in
 /// cache, top-K fused with scoring); a large refresh splits them over `lanes` threads, each
@@ -80,12 +81,15 @@ final class ListScorer {
         sessionScores?.deallocate()
     }
 
-    /// Ranks `users` and hands each list, best first, to `body`.
-    func rank(users: [Int32], core: RecommenderCore, k: Int? = nil,
+    /// Ranks `users` and hands each list, best first, to `body`. Items whose `mask` entry is
+    /// true (default: the catalog's `blocked`, the unavailable items) are never selected.
+    func rank(users: [Int32], core: RecommenderCore, k: Int? = nil, mask: [Bool]? = nil,
               _ body: (Int32, [(index: Int, score: Float)]) -> Void) {
         let k = min(k ?? topK, selector.capacity - 64)
         let itemCount = core.items.count
         guard itemCount > 0 else { return }
+        core.catalog.ensureRows(itemCount)
+        let blocked = mask ?? core.catalog.blocked
 
         var personal: [Int32] = []
         personal.reserveCapacity(users.count)
@@ -101,9 +105,9 @@ final class ListScorer {
             let popular = core.popularity.withScores { selector.select($0, k: reach) }
             for user in cold {
                 let seen = core.table.seen[Int(user)]
-                var list = Array(popular.lazy.filter { !seen.contains(Int32($0.index)) }.prefix(k))
+                var list = Array(popular.lazy.filter { !blocked[$0.index] && !seen.contains(Int32($0.index)) }.prefix(k))
                 if list.count < k && popular.count == reach {
-                    list = core.popularity.withScores { selector.select($0, k: k) { seen.contains(Int32($0)) } }
+                    list = core.popularity.withScores { selector.select($0, k: k) { blocked[$0] || seen.contains(Int32($0)) } }
                 }
                 body(user, list)
             }
@@ -112,22 +116,22 @@ final class ListScorer {
         guard !personal.isEmpty else { return }
         guard let session = core.session else {
             if fullRowsOnly {
-                BLAS.withThreads(1) { rankFullRows(personal, core: core, session: nil, k: k, body) }
+                BLAS.withThreads(1) { rankFullRows(personal, core: core, session: nil, k: k, blocked: blocked, body) }
             } else {
-                rankTiled(personal, core: core, k: k, body)
+                rankTiled(personal, core: core, k: k, blocked: blocked, body)
             }
             return
         }
         let work = personal.count * max(itemCount, session.model.itemCount)
         if work < parallelMinScores {
-            BLAS.withThreads(1) { rankFullRows(personal, core: core, session: session, k: k, body) }
+            BLAS.withThreads(1) { rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body) }
         } else {
-            rankFullRows(personal, core: core, session: session, k: k, body)
+            rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body)
         }
     }
 
     /// Personal users without a session model: through the lanes, split over threads when large.
-    private func rankTiled(_ personal: [Int32], core: RecommenderCore, k: Int,
+    private func rankTiled(_ personal: [Int32], core: RecommenderCore, k: Int, blocked: [Bool],
                            _ body: (Int32, [(index: Int, score: Float)]) -> Void) {
         let model = core.model
         let itemCount = core.items.count
@@ -139,9 +143,10 @@ final class ListScorer {
         let slices = (0..<used).map { i in personal[min(personal.count, i * per)..<min(personal.count, (i + 1) * per)] }
         BLAS.withThreads(1) {
             if used == 1 {
-                lanes[0].rank(users: slices[0], model: model, seen: seen, itemCount: itemCount, k: k)
+                lanes[0].rank(users: slices[0], model: model, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
             } else {
-                let shared = LaneWork(lanes: lanes, slices: slices, model: model, seen: seen, itemCount: itemCount, k: k)
+                let shared = LaneWork(lanes: lanes, slices: slices, model: model, seen: seen, blocked: blocked,
+                                      itemCount: itemCount, k: k)
                 DispatchQueue.concurrentPerform(iterations: used) { shared.run($0) }
             }
         }
@@ -153,7 +158,7 @@ final class ListScorer {
     /// Personal users with a session model: whole score rows (MF and session scores are fused
     /// per item before selection).
     private func rankFullRows(_ personal: [Int32], core: RecommenderCore, session: SessionTracker?, k: Int,
-                              _ body: (Int32, [(index: Int, score: Float)]) -> Void) {
+                              blocked: [Bool], _ body: (Int32, [(index: Int, score: Float)]) -> Void) {
         let model = core.model
         let itemCount = core.items.count
         let sessionItems = session?.model.itemCount ?? 0
@@ -194,7 +199,7 @@ final class ListScorer {
                 if let session, session.hasWindow(user), let out = sessionScores {
                     let ranked = fused(row: row, user: user, itemCount: itemCount, session: session,
                                        sessionRow: out + row * sessionItems, mfPersonal: core.isPersonal(Int32(user)),
-                                       core: core, k: k)
+                                       core: core, k: k, blocked: blocked)
                     body(personal[start + row], ranked)
                     continue
                 }
@@ -202,7 +207,7 @@ final class ListScorer {
                 let offset = explicit ? model.globalMean + model.userBias[user] : model.userBias[user]
                 let line = scores + row * itemCount
                 for item in core.table.seen[user] { line[Int(item)] = -.infinity }
-                var ranked = selector.select(UnsafeBufferPointer(start: line, count: itemCount), k: k)
+                var ranked = selector.select(UnsafeBufferPointer(start: line, count: itemCount), k: k) { blocked[$0] }
                 if offset != 0 { for j in ranked.indices { ranked[j].score += offset } }
                 body(personal[start + row], ranked)
             }
@@ -213,7 +218,7 @@ final class ListScorer {
     /// Fuses one batch row's MF scores with its session scores mapped to engine items, masks the
     /// user's seen items and selects the top k.
     private func fused(row: Int, user: Int, itemCount: Int, session: SessionTracker, sessionRow: UnsafeMutablePointer<Float>,
-                       mfPersonal: Bool, core: RecommenderCore, k: Int) -> [(index: Int, score: Float)] {
+                       mfPersonal: Bool, core: RecommenderCore, k: Int, blocked: [Bool]) -> [(index: Int, score: Float)] {
         let map = session.itemMap
         let known = Int32(session.model.itemCount)
         mappedRow.withUnsafeMutableBufferPointer { mapped in
@@ -230,7 +235,7 @@ final class ListScorer {
                                     session: UnsafeBufferPointer(rebasing: mapped[0..<itemCount]), into: target)
             }
             for item in core.table.seen[user] { target[Int(item)] = -.infinity }
-            return selector.select(UnsafeBufferPointer(target), k: k)
+            return selector.select(UnsafeBufferPointer(target), k: k) { blocked[$0] }
         }
     }
 
@@ -258,20 +263,23 @@ private final class LaneWork: @unchecked Sendable {
     let slices: [ArraySlice<Int32>]
     let model: OnlineMF
     let seen: [Set<Int32>]
+    let blocked: [Bool]
     let itemCount: Int
     let k: Int
 
-    init(lanes: [ScoringLane], slices: [ArraySlice<Int32>], model: OnlineMF, seen: [Set<Int32>], itemCount: Int, k: Int) {
+    init(lanes: [ScoringLane], slices: [ArraySlice<Int32>], model: OnlineMF, seen: [Set<Int32>], blocked: [Bool],
+         itemCount: Int, k: Int) {
         self.lanes = lanes
         self.slices = slices
         self.model = model
         self.seen = seen
+        self.blocked = blocked
         self.itemCount = itemCount
         self.k = k
     }
 
     /// Ranks slice `i` on lane `i`.
     func run(_ i: Int) {
-        lanes[i].rank(users: slices[i], model: model, seen: seen, itemCount: itemCount, k: k)
+        lanes[i].rank(users: slices[i], model: model, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
     }
 }

@@ -61,7 +61,9 @@ public final class RecommenderCore {
     public var tracksChanges = false
     /// Per-user session windows and vectors, when a session model is configured.
     let session: SessionTracker?
-    private let scorer: ListScorer
+    /// What the item topic says of each item, and the ranking mask made from it.
+    public let catalog: ItemCatalog
+    let scorer: ListScorer
     private let weights: TypeWeights
 
     /// Creates an empty state.
@@ -80,6 +82,7 @@ public final class RecommenderCore {
         self.scorer = ListScorer(topK: configuration.topK, factors: configuration.model.factors,
                                  batchSize: configuration.refreshBatchSize)
         self.weights = TypeWeights(configuration)
+        self.catalog = ItemCatalog(configuration: configuration.items, factors: model.factors)
     }
 
     /// Number of users waiting for a refresh.
@@ -150,6 +153,7 @@ public final class RecommenderCore {
             let now = wallClockMs > 0 ? min(latestEventMs, wallClockMs) : latestEventMs
             session?.sweepIdle(nowMs: now, users: users, rowLimit: Self.sessionSweepRows)
         }
+        catalogRound()
         guard !dirtyQueue.isEmpty, items.count > 0 else { return 0 }
         var ready: [Int32] = []
         var waiting: [Int32] = []

@@ -36,9 +36,10 @@ final class ScoringLane {
         tile.deallocate()
     }
 
-    /// Ranks `users` (all personal, no session) into `results`, best first, `k` items each.
-    /// Reads the model and the seen sets only, so lanes may run on separate threads.
-    func rank(users: ArraySlice<Int32>, model: OnlineMF, seen: [Set<Int32>], itemCount: Int, k: Int) {
+    /// Ranks `users` (all personal, no session) into `results`, best first, `k` items each,
+    /// skipping seen items and items whose `blocked` entry is true. Reads the model, the seen
+    /// sets and the mask only, so lanes may run on separate threads.
+    func rank(users: ArraySlice<Int32>, model: OnlineMF, seen: [Set<Int32>], blocked: [Bool], itemCount: Int, k: Int) {
         results.removeAll(keepingCapacity: true)
         let d = factors
         let explicit = model.configuration.feedback == .explicit
@@ -63,7 +64,7 @@ final class ScoringLane {
                 for row in 0..<m {
                     let userSeen = seen[Int(users[start + row])]
                     selectors[row].feed(UnsafeBufferPointer(start: tile + row * n, count: n), startIndex: first) {
-                        userSeen.contains(Int32($0))
+                        blocked[$0] || userSeen.contains(Int32($0))
                     }
                 }
                 first += n

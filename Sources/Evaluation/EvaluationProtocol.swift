@@ -8,13 +8,16 @@ public enum EvaluationProtocol: String, Sendable, Codable, CaseIterable {
     case lto
     /// Events in time order, each scored before it is learned (test-then-train).
     case prequential
+    /// New items: a share of the items held out of training, each user's first of them ranked
+    /// among the new items (`ColdStartProtocol`).
+    case coldstart
 
     /// The model evaluated when none is named: a rating model where ratings are scored (kfold,
     /// prequential: `biasedmf`), a ranking model for the leave-out rankings (loo, lto: `bmf`).
     public var defaultModel: String {
         switch self {
         case .kfold, .prequential: "biasedmf"
-        case .loo, .lto: "bmf"
+        case .loo, .lto, .coldstart: "bmf"
         }
     }
 }

@@ -16,6 +16,9 @@ public struct EvaluationRequest: Sendable {
     public var seed: UInt64
     /// Hyper-parameter and protocol overrides (see ``ModelOptions``), applied to every model.
     public var options: [String: String]
+    /// S3-Rec attribute file (`*_item2attributes.json`): factor models give items with too few
+    /// training events vectors projected from their attributes (nil: attributes unused).
+    public var itemAttributesPath: String?
 
     /// Creates a request; defaults: auto format, K = 5, 10, 20, five folds, seed 42, no options.
     public init(datasetPath: String, format: DatasetFormat = .auto, protocol evaluationProtocol: EvaluationProtocol,

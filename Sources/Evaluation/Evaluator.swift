@@ -15,19 +15,21 @@ public enum Evaluator {
         }
         progress(Progress(stage: "loading \(request.datasetPath)", completed: 0, total: 0))
         let data = try DatasetLoader.load(path: request.datasetPath, format: request.format)
+        let attributes = try request.itemAttributesPath.map { try ItemAttributes.load(path: $0) }
         return try request.models.map { model in
-            try run(model: model, on: data, request: request, options: options, progress: progress)
+            try run(model: model, on: data, request: request, options: options, attributes: attributes, progress: progress)
         }
     }
 
-    /// Runs one model on already loaded data.
-    public static func run(model: String, on data: Interactions, request: EvaluationRequest,
+    /// Runs one model on already loaded data (with `attributes`: see ``EvaluationRequest/itemAttributesPath``).
+    public static func run(model: String, on data: Interactions, request: EvaluationRequest, attributes: ItemAttributes? = nil,
                            progress: (Progress) -> Void = { _ in }) throws -> EvaluationResult {
-        try run(model: model, on: data, request: request, options: try ModelOptions(request.options), progress: progress)
+        try run(model: model, on: data, request: request, options: try ModelOptions(request.options), attributes: attributes,
+                progress: progress)
     }
 
     static func run(model: String, on data: Interactions, request: EvaluationRequest, options: ModelOptions,
-                    progress: (Progress) -> Void) throws -> EvaluationResult {
+                    attributes: ItemAttributes? = nil, progress: (Progress) -> Void) throws -> EvaluationResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let outcome: (metrics: [String: Double], series: [String: [Double]])
         switch request.evaluationProtocol {
@@ -36,7 +38,11 @@ public enum Evaluator {
             outcome = try RatingProtocol.run(data, model: model, folds: request.folds, seed: request.seed, options: options, progress: progress)
         case .loo, .lto:
             outcome = try RankingProtocol.run(data, model: model, holdOut: request.evaluationProtocol == .loo ? 1 : 2,
-                                              kList: request.kList, seed: request.seed, options: options, progress: progress)
+                                              kList: request.kList, seed: request.seed, options: options,
+                                              attributes: attributes, progress: progress)
+        case .coldstart:
+            outcome = try ColdStartProtocol.run(data, model: model, kList: request.kList, seed: request.seed, options: options,
+                                                attributes: attributes, progress: progress)
         case .prequential:
             outcome = try PrequentialProtocol.run(data, model: model, kList: request.kList, seed: request.seed,
                                                   options: options, progress: progress)

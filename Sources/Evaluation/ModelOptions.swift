@@ -4,7 +4,9 @@
 /// `adaptive` (0/1), `biases` (0/1), `alpha`, `iters`, `k` (neighbours), `shrink`, `weights`
 /// (`binary` or `value`), `seed`, `window`, `sampled`, `validation` (0/1), `layers` (e.g. `64-32-16`),
 /// `batch`, `mix` (parts of a prequential blend, e.g. `biasedmf+svdpp+itemknn`), `wlr` (its weight step),
-/// `ubshrink` (user-bias shrinkage of the online item kNN). Unknown keys are an error so typos do not pass silently.
+/// `ubshrink` (user-bias shrinkage of the online item kNN), `aepochs`, `alr`, `acold` (the attribute
+/// projection's passes, step, and the training events below which an item takes its projected vector),
+/// `newitems` (percent of items held out by the coldstart protocol). Unknown keys are an error so typos do not pass silently.
 public struct ModelOptions: Sendable, Equatable {
     /// The raw pairs.
     public var values: [String: String]
@@ -12,7 +14,8 @@ public struct ModelOptions: Sendable, Equatable {
     static let known: Set<String> = ["factors", "lr", "reg", "breg", "init", "epochs", "decay", "neg", "negw", "adaptive",
                                      "biases", "alpha", "iters", "k", "shrink", "weights", "seed", "window", "sampled",
                                      "validation", "layers", "batch", "logconf", "eps", "recency", "rank", "boost", "bshrink", "flr", "replay", "foldin", "yreg", "rboost", "ureplay",
-                                     "hidden", "embedding", "dropout", "slr", "sepochs", "patience", "loss", "mf", "fusion", "fitusers", "mix", "wlr", "ubshrink"]
+                                     "hidden", "embedding", "dropout", "slr", "sepochs", "patience", "loss", "mf", "fusion", "fitusers", "mix", "wlr", "ubshrink",
+                                     "aepochs", "alr", "acold", "newitems"]
 
     /// Wraps pairs; throws ``EvaluationError`` (`invalidOption`) for an unknown key.
     public init(_ values: [String: String]) throws {

@@ -9,7 +9,7 @@ import Models
 /// and sets earlier items' scores to 0; we exclude them, which never lowers a target's rank.
 enum RankingProtocol {
     static func run(_ data: Interactions, model: String, holdOut: Int, kList: [Int], seed: UInt64,
-                    options: ModelOptions, progress: (Progress) -> Void)
+                    options: ModelOptions, attributes: ItemAttributes? = nil, progress: (Progress) -> Void)
         throws -> (metrics: [String: Double], series: [String: [Double]]) {
         var data = data
         if try options.bool("validation", false) {
@@ -22,6 +22,18 @@ enum RankingProtocol {
         let fitted = try ModelCatalog.fit(model, data: data.rows(split.train), options: options, seed: seed) { p in
             lossSeries.append(p.loss)
             progress(Progress(stage: "\(model) training", completed: p.epoch, total: p.epochs, message: "loss \(p.loss)"))
+        }
+        if let attributes {
+            // Items with fewer than `acold` training events take vectors projected from their attributes.
+            guard let mf = fitted as? OnlineMF else {
+                throw EvaluationError(.unsupported, "--item-attributes works with the factor models bmf, bpr and biasedmf, not \(model)")
+            }
+            var counts = [Int](repeating: 0, count: data.items)
+            for k in split.train { counts[Int(data.item[k])] += 1 }
+            let outcome = try SideInformationFit.apply(attributes, to: mf, itemIds: data.itemIds, trainCounts: counts,
+                                                       coldEvents: try options.int("acold", 1), options: options)
+            progress(Progress(stage: "attributes: projection fitted on \(outcome.taught) items, \(outcome.placed) items placed",
+                              completed: 0, total: 0))
         }
         let metrics = try score(fitted, data: data, split: split, kList: kList, seed: seed,
                                 sampled: try options.int("sampled", 0), progress: progress)

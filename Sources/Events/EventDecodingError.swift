@@ -6,7 +6,7 @@ public struct EventDecodingError: Error, CustomStringConvertible, Sendable, Hash
         fileprivate enum Base: String, CaseIterable {
             case oversized, not_json, invalid_utf8, not_object, too_deep, missing_field, wrong_type,
                 empty_id, id_too_long, unknown_type, missing_value, rating_out_of_range, non_finite,
-                bad_timestamp, duplicate_field
+                bad_timestamp, duplicate_field, embedding_width, too_many_attributes, key_mismatch
         }
         fileprivate let base: Base
 
@@ -40,6 +40,12 @@ public struct EventDecodingError: Error, CustomStringConvertible, Sendable, Hash
         public static let badTimestamp = Code(base: .bad_timestamp)
         /// A known field appears twice.
         public static let duplicateField = Code(base: .duplicate_field)
+        /// An item record's `embedding` does not have the configured width (`items.embedding_width`).
+        public static let embeddingWidth = Code(base: .embedding_width)
+        /// An item record has more attributes than `ItemRecordLimits.maxAttributes`.
+        public static let tooManyAttributes = Code(base: .too_many_attributes)
+        /// An item record's Kafka key is not its `item` field.
+        public static let keyMismatch = Code(base: .key_mismatch)
 
         /// Every code, in a fixed order.
         public static var allCodes: [Code] { Base.allCases.map { Code(base: $0) } }
@@ -87,6 +93,9 @@ public struct EventDecodingError: Error, CustomStringConvertible, Sendable, Hash
         case .non_finite: return field == nil ? "message contains NaN or Infinity\(at)" : "field \(f) is not a finite number"
         case .bad_timestamp: return "field \(f) is not a non-negative integer of epoch milliseconds"
         case .duplicate_field: return "field \(f) appears more than once"
+        case .embedding_width: return "field \(f) does not have the configured number of floats (items.embedding_width)"
+        case .too_many_attributes: return "field \(f) has more strings than the configured limit (items.max_attributes)"
+        case .key_mismatch: return "the record's key is not its 'item' field (the item topic is keyed by item id)"
         }
     }
 }

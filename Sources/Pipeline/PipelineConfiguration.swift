@@ -14,6 +14,11 @@ public struct PipelineConfiguration: Sendable {
     /// Compacted topic of per-partition user state (`kafka.changelog_topic`): nil means
     /// `<groupId>.state`, the empty string turns the changelog off. Used with a consumer group.
     public var changelogTopicSetting: String?
+    /// Compacted topic of item records (`kafka.items_topic`, key = item id): read from the start
+    /// by every instance and followed; nil reads none.
+    public var itemsTopic: String?
+    /// Longest time the initial read of the item topic may take, in milliseconds.
+    public var itemsCatchUpTimeoutMs: Int32 = 120_000
     /// Longest time a restore of one partition from the changelog may take, in milliseconds.
     public var restoreTimeoutMs: Int32 = 120_000
     /// Extra librdkafka properties passed through unchanged (security, tuning).

@@ -51,6 +51,14 @@ public struct PipelineStats: Sendable {
     public var changelogRounds: Int64 = 0
     /// See `changelogRounds`.
     public var changelogBytes: Int64 = 0
+    /// Item-topic records applied (tombstones included; the dead-lettered ones are in `deadLettered`).
+    public var itemRecords: Int64 = 0
+    /// Whether the initial read of the item topic is under way (not ready while it is).
+    public var itemsCatchingUp = false
+    /// Records the initial read of the item topic found, and the seconds it took.
+    public var itemRestoreRecords = 0
+    /// See `itemRestoreRecords`.
+    public var itemRestoreSeconds = 0.0
     /// Total dead-lettered messages.
     public var deadLetteredTotal: Int64 { deadLettered.values.reduce(0, +) }
 

@@ -43,6 +43,7 @@ public final class StreamPipeline: @unchecked Sendable {
     let clock = ContinuousClock()
     private let startInstant: ContinuousClock.Instant
     var metrics: PipelineMetrics
+    let itemMetrics: ItemMetrics
     private let kafkaErrors = ErrorBox()
 
     // Guarded by `lock`.
@@ -64,6 +65,8 @@ public final class StreamPipeline: @unchecked Sendable {
     var deliveryEpoch: UInt32 = 1
     /// The round sealed and waiting for its deliveries (pipeline thread only).
     var pendingRound: Round?
+    /// The item topic's follower and decoder (nil: no item topic, or before `run()`).
+    var itemTopic: ItemTopicState?
 
     /// Called once, on the pipeline thread, after the first partitions are assigned.
     public var onReady: (@Sendable () -> Void)?
@@ -85,6 +88,7 @@ public final class StreamPipeline: @unchecked Sendable {
                 metricsFactory: (any MetricsFactory)? = nil) throws {
         self.configuration = configuration
         self.metrics = PipelineMetrics(factory: metricsFactory ?? MetricsSystem.factory)
+        self.itemMetrics = ItemMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.engineConfiguration = engine
         self.logger = logger
         self.decoder = EventDecoder(limits: engine.eventLimits)
@@ -268,6 +272,7 @@ public final class StreamPipeline: @unchecked Sendable {
     /// Consumes until `stop()`; then publishes pending lists, flushes the producer, checkpoints,
     /// commits offsets and closes the consumer. Blocks the calling thread.
     public func run() throws {
+        try catchUpItems()
         try startConsuming()
         var lastRefresh = monotonicMs
         var lastCheckpoint = monotonicMs
@@ -290,6 +295,7 @@ public final class StreamPipeline: @unchecked Sendable {
                 metrics.applied.increment(by: appliedInBatch)
                 kafkaErrors.set(nil)
             }
+            pollItems()
             let now = monotonicMs
             if now - lastRefresh >= configuration.refreshIntervalMs || core.dirtyCount >= engineConfiguration.refreshBatchSize * 4 {
                 refresh(force: false)
@@ -392,15 +398,20 @@ public final class StreamPipeline: @unchecked Sendable {
     }
 
     private func deadLetter(_ message: borrowing KafkaMessageView, reason: String, detail: String) {
-        let source = "\(configuration.inputTopic)/\(message.partition)/\(message.offset)"
+        deadLetter(key: message.key, value: message.payload,
+                   source: "\(configuration.inputTopic)/\(message.partition)/\(message.offset)", reason: reason, detail: detail)
+    }
+
+    /// Produces a refused message (`source` = topic/partition/offset) to the dead-letter topic
+    /// with its reason, counts it and logs it at a bounded rate.
+    func deadLetter(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, source: String, reason: String, detail: String) {
         let headers = [
             KafkaHeader(name: "streamrec.reason", value: Array(reason.utf8)),
             KafkaHeader(name: "streamrec.detail", value: Array(detail.utf8)),
             KafkaHeader(name: "streamrec.source", value: Array(source.utf8)),
         ]
         do {
-            try producer.produce(topic: configuration.deadLetterTopic, key: message.key,
-                                 value: message.payload, headers: headers, tag: deliveryEpoch)
+            try producer.produce(topic: configuration.deadLetterTopic, key: key, value: value, headers: headers, tag: deliveryEpoch)
         } catch {
             logger.error("could not dead-letter \(source): \(error)")
         }
@@ -422,6 +433,7 @@ public final class StreamPipeline: @unchecked Sendable {
         var lists: [RecommendationList] = []
         let started = clock.now
         lock.lock()
+        scopeWithdrawals()
         core.refresh(nowMs: monotonicMs, wallClockMs: Self.wallClockMs, force: force) { lists.append($0) }
         lock.unlock()
         if !lists.isEmpty { metrics.refreshLatency.recordNanoseconds(Self.nanoseconds(clock.now - started)) }
@@ -453,6 +465,7 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.recordEvictions(core.evictedUsers)
         metrics.recordSession(core.sessionStatistics)
         metrics.sessionLearning.record(core.sessionLearningStatistics, wallClockMs: Int64(Date().timeIntervalSince1970 * 1000))
+        if itemTopic != nil { itemMetrics.record(stats: stats, catalog: core.catalog) }
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
         metrics.assignedPartitions.record(assigned.count)
         metrics.appliedOwned.record(assigned.reduce(Int64(0)) { $0 + ($1 < core.appliedByPartition.count ? core.appliedByPartition[$1] : 0) })
@@ -484,6 +497,7 @@ public final class StreamPipeline: @unchecked Sendable {
             logger.error("producer did not drain within \(configuration.shutdownTimeoutMs) ms; \(producer.outstandingCount) message(s) left")
         }
         checkpointAndCommit()
+        itemTopic?.follower.close()
         consumer.close()
         lock.lock()
         directoryLock = nil

@@ -10,13 +10,17 @@ import Pipeline
 public final class KafkaTestHarness: @unchecked Sendable {
     public let cluster: MockCluster
     public let input = "events", output = "recommendations", deadLetter = "dead-letter"
+    /// The item topic (one partition unless `itemPartitions` says otherwise); pipelines read it
+    /// only when their configuration names it (`itemsTopic`).
+    public let items = "items"
     public let partitions: Int32
     public let producer: KafkaProducer
 
     /// Starts a mock cluster of `brokers` brokers with the input, output and dead-letter topics.
-    public init(partitions: Int32 = 3, deadLetterPartitions: Int32 = 1, brokers: Int = 1) throws {
+    public init(partitions: Int32 = 3, deadLetterPartitions: Int32 = 1, brokers: Int = 1, itemPartitions: Int32 = 1) throws {
         self.partitions = partitions
         cluster = try MockCluster(brokerCount: brokers)
+        try cluster.createTopic(items, partitions: itemPartitions)
         try cluster.createTopic(input, partitions: partitions)
         try cluster.createTopic(output, partitions: partitions)
         try cluster.createTopic(deadLetter, partitions: deadLetterPartitions)
@@ -51,6 +55,16 @@ public final class KafkaTestHarness: @unchecked Sendable {
     /// Produces raw bytes.
     public func sendRaw(key: String, value: [UInt8]) throws {
         try producer.produce(topic: input, key: Array(key.utf8), value: value)
+    }
+
+    /// Produces one item record (schema v1 JSON) to the item topic, keyed by item id.
+    public func sendItem(_ record: ItemRecord) throws {
+        try producer.produce(topic: items, key: Array(record.item.utf8), value: ItemRecordEncoder.json(record))
+    }
+
+    /// Produces raw bytes to the item topic.
+    public func sendItemRaw(key: String, value: [UInt8]) throws {
+        try producer.produce(topic: items, key: Array(key.utf8), value: value)
     }
 
     /// Waits for the producer to deliver.

@@ -26,6 +26,7 @@ struct BenchCommand: ParsableCommand {
         revocation to the new owner's first list). \
         Eviction: the longest single apply with the user table full at --eviction-users users \
         (every timed event is a new user, so rows are freed by evicting idle users). \
+        Items: the catch-up of an item topic of --item-records records at a start and a restart (items/s). \
         --only picks parts. \
         Build with -c release; figures go to standard output (--json: one object), progress to standard error.
         """
@@ -91,13 +92,17 @@ struct BenchCommand: ParsableCommand {
     var evictionEvents = 500_000
     @Option(help: "Factors of the eviction run (the stall does not depend on them; fewer keep memory low).")
     var evictionFactors = 16
+    @Option(help: "Item records on the item topic of the items run.")
+    var itemRecords = 200_000
+    @Option(help: "Partitions of the item topic of the items run.")
+    var itemPartitions: Int32 = 4
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
     @Flag(help: "Print the end-to-end run's progress every second.")
     var progress = false
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
-    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, session-e2e, session-train, eviction, group).",
+    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, session-e2e, session-train, eviction, group, items).",
             transform: BenchPart.parseList)
     var only: Set<BenchPart>?
     @Flag(help: "Latency run: also print where the time goes (send -> refresh -> produce -> arrival).")
@@ -126,7 +131,7 @@ struct BenchCommand: ParsableCommand {
         if let only { return only.contains(part) }
         switch part {
         case .update, .river, .refresh, .session, .eviction, .sessionTrain: return !onlyEndToEnd
-        case .e2e, .latency, .group, .sessionE2E: return !skipEndToEnd
+        case .e2e, .latency, .group, .sessionE2E, .items: return !skipEndToEnd
         }
     }
 
@@ -240,6 +245,15 @@ struct BenchCommand: ParsableCommand {
             report.set("group_restored_users", Double(group.restoredUsers))
             report.set("group_handoff_seconds", group.handoffSeconds)
             report.note("group: \(groupUsers) users x \(groupEventsPerUser) events, \(groupPartitions) partitions, one member catching up the backlog with the changelog on and off, then a second member joins while events trickle in; hand-off = revocation on the first member to the first list published by the second")
+        }
+
+        if runs(.items) {
+            benchLog("items: \(itemRecords) item records on \(itemPartitions) partitions, read at a start and at a restart ...")
+            let r = try BenchItems.run(records: itemRecords, partitions: itemPartitions, starts: 2, engine: engine, logger: logger)
+            report.set("items_restore_items_per_s", r.itemsPerSecond.last ?? 0)
+            report.set("items_first_start_items_per_s", r.itemsPerSecond.first ?? 0)
+            report.note("items: \(r.records) item records (2 attributes each, every tenth unavailable) on \(itemPartitions) partitions read to their end before any event; \(r.rows) catalog rows, \(r.unavailable) unavailable")
+            benchLog(String(format: "items: catch-up %.0f items/s at the first start, %.0f at the restart", r.itemsPerSecond.first ?? 0, r.itemsPerSecond.last ?? 0))
         }
 
         if let memory = ProcessMemory.current() { report.set("rss_bytes", Double(memory.residentBytes)) }

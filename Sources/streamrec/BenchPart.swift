@@ -24,6 +24,8 @@ enum BenchPart: String, CaseIterable, Sendable {
     case group
     /// Longest single-event stall with the user table full (every new user evicts).
     case eviction
+    /// Catch-up of the item topic at start (items/s), on the mock cluster.
+    case items
 
     /// Parses `update,latency`-style lists; throws naming the unknown part.
     static func parseList(_ text: String) throws -> Set<BenchPart> {

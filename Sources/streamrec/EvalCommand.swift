@@ -12,7 +12,9 @@ struct EvalCommand: ParsableCommand {
         each user out by time; full ranking over the items the user has not interacted with, or 99 \
         sampled negatives with --set sampled=99: HR, NDCG, Precision, Recall, MRR at each K, \
         coverage), prequential (time order, each event scored before it is learned: RMSE, MAE, \
-        HR@10, NDCG@10 over time windows; online models: \(ModelCatalog.onlineNames.sorted().joined(separator: ", ")), \
+        HR@10, NDCG@10 over time windows), coldstart (a seeded share of the items, --set newitems=10 percent, \
+        held out of training; each user's first of them ranked among the new items: bmf and pop, with or without \
+        --item-attributes; online models: \(ModelCatalog.onlineNames.sorted().joined(separator: ", ")), \
         where blend mixes online learners, --set mix=biasedmf+svdpp+itemknn). The table goes to stdout (or one JSON object per model \
         with --json); --out-dir also writes results.json, results.csv and a plot per series (SVG). \
         The seed is printed so a run repeats. Models: \(ModelCatalog.names.joined(separator: ", ")).
@@ -23,7 +25,7 @@ struct EvalCommand: ParsableCommand {
     var input: String
     @Option(help: "File format: \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: String = DatasetFormat.auto.rawValue
-    @Option(name: .customLong("protocol"), help: "kfold, loo, lto or prequential.")
+    @Option(name: .customLong("protocol"), help: "kfold, loo, lto, prequential or coldstart.")
     var evaluationProtocol: String = "loo"
     @Option(name: .customLong("model"), help: ArgumentHelp(
         "Model to evaluate (repeatable, or comma-separated; default per protocol: \(EvaluationProtocol.allCases.map { "\($0.rawValue) \($0.defaultModel)" }.joined(separator: ", "))).",
@@ -39,6 +41,8 @@ struct EvalCommand: ParsableCommand {
     var overrides: [String] = []
     @Option(help: "Directory for results.json, results.csv and SVG plots.")
     var outDir: String?
+    @Option(help: "S3-Rec attribute file (*_item2attributes.json): bmf/bpr/biasedmf give items with fewer than acold (default 1) training events vectors projected from their attributes; the coldstart protocol uses it too.")
+    var itemAttributes: String?
     @Flag(help: "Print one JSON object per model evaluated on stdout.")
     var json = false
 
@@ -61,15 +65,19 @@ struct EvalCommand: ParsableCommand {
         guard !kList.isEmpty, kList.allSatisfy({ $0 > 0 }) else { throw ValidationError("--k expects positive integers, e.g. 5,10,20") }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
         guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("no such file: \(input)") }
+        if let itemAttributes, !FileManager.default.fileExists(atPath: itemAttributes) {
+            throw ValidationError("no such file: \(itemAttributes) (--item-attributes)")
+        }
     }
 
     var kList: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() throws {
-        let request = EvaluationRequest(datasetPath: input, format: DatasetFormat(rawValue: format) ?? .auto,
+        var request = EvaluationRequest(datasetPath: input, format: DatasetFormat(rawValue: format) ?? .auto,
                                         protocol: EvaluationProtocol(rawValue: evaluationProtocol) ?? .loo,
                                         models: modelNames, kList: kList, folds: folds, seed: seed,
                                         options: try parseOptionPairs(overrides))
+        request.itemAttributesPath = itemAttributes
         printError("eval \(evaluationProtocol) on \(input): models \(modelNames.joined(separator: ", ")), seed \(seed)")
         var bar: ProgressBar?
         var stage = ""

@@ -33,6 +33,14 @@ struct ConfigurationTests {
         #expect(learning.trainEveryEvents == builtIn.trainEveryEvents && learning.trainIntervalSeconds == builtIn.trainIntervalSeconds)
         #expect(learning.replayMaxBytes == builtIn.replayMaxBytes && learning.maxExamplesPerRound == builtIn.maxExamplesPerRound)
         #expect(learning.validationUsers == builtIn.validationUsers)
+        #expect(loaded.pipeline.itemsTopic == "streamrec.items")
+        #expect(loaded.pipeline.itemsCatchUpTimeoutMs == defaults.pipeline.itemsCatchUpTimeoutMs)
+        #expect(loaded.engine.items.embeddingWidth == defaults.engine.items.embeddingWidth)
+        #expect(loaded.engine.items.maxAttributes == defaults.engine.items.maxAttributes)
+        #expect(loaded.engine.items.coldStartEvents == defaults.engine.items.coldStartEvents)
+        #expect(loaded.engine.items.projectionMinEvents == defaults.engine.items.projectionMinEvents)
+        #expect(loaded.engine.items.projectionLearningRate == defaults.engine.items.projectionLearningRate)
+        #expect(loaded.engine.items.rowsPerRound == defaults.engine.items.rowsPerRound)
     }
 
     @Test("session training keys set the learner; out-of-range values are refused with the key named")

@@ -142,6 +142,6 @@ struct EventDecoderTests {
     func descriptions() {
         #expect(EventDecodingError(.missingField, field: "user").description == "field 'user' is missing")
         #expect(EventDecodingError(.ratingOutOfRange, field: "value").reason == "rating_out_of_range")
-        #expect(EventDecodingError.Code.allCodes.count == 15)
+        #expect(EventDecodingError.Code.allCodes.count == 18)
     }
 }

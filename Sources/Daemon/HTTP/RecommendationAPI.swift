@@ -16,6 +16,7 @@ import Pipeline
 ///   `streamrec-list: published|computed`. A user of a partition this instance does not own
 ///   (another member of the group does) gets 404 with the partition in `streamrec-partition`.
 /// - `GET /v1/items/{id}/similar?k=`: nearest items by cosine of the item factors.
+/// - `GET /v1/items/{id}` and the `?attribute=`/`?exclude=` list filters: see `RecommendationAPI+Items`.
 /// - `POST /v1/events`: events (one JSON object, or JSON lines) produced to the input topic; 202.
 ///
 /// With `configuration.authToken` set, every `/v1` path needs `Authorization: Bearer <token>`
@@ -67,7 +68,13 @@ public struct RecommendationAPI: Sendable {
             return JSONResponse.bytes(metrics.render(), contentType: MetricsExposition.contentType)
         }
         router.get("/v1/users/:id/recommendations") { request, context in
-            try recommendations(user: try context.parameters.require("id"), k: try k(request, default: pipeline.engineConfiguration.topK))
+            let user = try context.parameters.require("id")
+            let k = try k(request, default: pipeline.engineConfiguration.topK)
+            if let filter = try listFilter(request) { return try filteredRecommendations(user: user, k: k, filter: filter) }
+            return try recommendations(user: user, k: k)
+        }
+        router.get("/v1/items/:id") { _, context in
+            try item(try context.parameters.require("id"))
         }
         router.get("/v1/items/:id/similar") { request, context in
             try similar(item: try context.parameters.require("id"), k: try k(request, default: 10))
