@@ -182,3 +182,11 @@ extension RecommenderCore {
         }
     }
 }
+
+extension RecommenderCore {
+    /// Stops the session trainer, cutting a round in progress short, and waits for its thread
+    /// to return (call before the process exits).
+    public func stopSessionTraining() {
+        session?.learningState.learner?.stopAndWait()
+    }
+}

@@ -21,6 +21,7 @@ final class SessionLearner: @unchecked Sendable {
     private var busy = false
     private var stopping = false
     private var started = false
+    private var exited = false
     private var stats = Totals()
 
     /// What the thread has done, under the lock.
@@ -93,6 +94,23 @@ final class SessionLearner: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Stops the thread, cutting the round in progress short at its next batch, and waits until
+    /// it has returned (before the process exits: OpenBLAS frees its buffers at exit, under a
+    /// round still running).
+    func stopAndWait() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while started && !exited { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Whether a stop was asked (read by the training round between batches).
+    private var isStopping: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return stopping
+    }
+
     private func loop() {
         #if canImport(Glibc)
         // Below the pipeline: nice 10 for this thread only (Linux threads have their own nice value).
@@ -101,13 +119,13 @@ final class SessionLearner: @unchecked Sendable {
         while true {
             condition.lock()
             while pending == nil && !stopping { condition.wait() }
-            if stopping { condition.unlock(); return }
+            if stopping { exited = true; condition.broadcast(); condition.unlock(); return }
             let round = pending!
             pending = nil
             condition.unlock()
 
             let cpu0 = Self.threadCPUSeconds()
-            let outcome = Result { try Self.train(round) }
+            let outcome = Result { try Self.train(round, shouldStop: { [self] in isStopping }) }
             let cpu = Self.threadCPUSeconds() - cpu0
 
             condition.lock()
@@ -144,7 +162,7 @@ final class SessionLearner: @unchecked Sendable {
 
     /// One round, on the calling thread: the warm start grown to the vocabulary (or a new model),
     /// one pass of training, the fusion refitted on the held-out events, the serving tables built.
-    static func train(_ round: SessionRound) throws -> SessionModelUpdate {
+    static func train(_ round: SessionRound, shouldStop: () -> Bool = { false }) throws -> SessionModelUpdate {
         let learning = round.learning
         let clock = ContinuousClock()
         let t0 = clock.now
@@ -164,7 +182,8 @@ final class SessionLearner: @unchecked Sendable {
         }
         let trainer = try SessionTrainer(configuration: start.configuration.with(training: c))
         let result = try trainer.trainRound(from: start, sequences: round.sequences, maxExamples: learning.maxExamplesPerRound,
-                                            seed: UInt64(bitPattern: round.version) &* 0x9E37_79B9)
+                                            seed: UInt64(bitPattern: round.version) &* 0x9E37_79B9,
+                                            shouldStop: shouldStop)
         let model = result.model
         var fusion = round.fusion
         var ndcg: Double?

@@ -492,6 +492,10 @@ public final class StreamPipeline: @unchecked Sendable {
 
     private func drain() {
         logger.info("draining: publishing pending lists, flushing the producer, checkpointing, committing")
+        // The session trainer stops first (a round in progress is cut short at its next batch).
+        lock.lock()
+        core.stopSessionTraining()
+        lock.unlock()
         refresh(force: true)
         if !producer.flush(timeoutMs: configuration.shutdownTimeoutMs) {
             logger.error("producer did not drain within \(configuration.shutdownTimeoutMs) ms; \(producer.outstandingCount) message(s) left")

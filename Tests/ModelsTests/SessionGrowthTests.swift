@@ -55,4 +55,27 @@ struct SessionGrowthTests {
             try trainer.trainRound(from: start.grown(toItems: 13, seed: 0), sequences: sequences, maxExamples: 10, seed: 0)
         }
     }
+
+    @Test("a round asked to stop ends at the next batch with .cancelled, having asked once per batch")
+    func roundStops() throws {
+        let c = SessionModelConfiguration(itemCount: 12, embeddingDimension: 8, hiddenSize: 6, windowLength: 4,
+                                          dropout: 0, learningRate: 0.02, batchSize: 16, seed: 2)
+        let start = try BiGRUSessionModel(configuration: c)
+        let sequences = (0..<40).map { u in (0..<6).map { SessionStep(item: Int32((u + $0) % 12), type: 0, timestampMs: Int64($0) * 1_000) } }
+        let trainer = try SessionTrainer(configuration: c)
+        var asked = 0
+        #expect {
+            try trainer.trainRound(from: start, sequences: sequences, maxExamples: 10_000, seed: 1,
+                                   shouldStop: { asked += 1; return asked == 3 })
+        } throws: { ($0 as? SessionModelError)?.code == .cancelled }
+        #expect(asked == 3)
+        // Not asked to stop: every batch is asked about and the round finishes (200 examples:
+        // window lengths 1, 2 and 3 hold 40 each, 3 batches of at most 16; length 4, the window,
+        // holds 80, 5 batches).
+        asked = 0
+        let result = try trainer.trainRound(from: start, sequences: sequences, maxExamples: 10_000, seed: 1,
+                                            shouldStop: { asked += 1; return false })
+        #expect(result.examples == 200)
+        #expect(asked == 14)
+    }
 }

@@ -3,13 +3,15 @@ public struct SessionModelError: Error, Sendable, Equatable, CustomStringConvert
     /// What went wrong, broadly; new codes may be added.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Value: Sendable, Hashable {
-            case invalidConfiguration, invalidInput, badMagic, unsupportedVersion, truncated, corrupt, io
+            case invalidConfiguration, invalidInput, badMagic, unsupportedVersion, truncated, corrupt, io, cancelled
         }
         fileprivate let value: Value
         /// The configuration has a field out of range.
         public static let invalidConfiguration = Code(value: .invalidConfiguration)
         /// Training or inference input is out of range (item id, empty data).
         public static let invalidInput = Code(value: .invalidInput)
+        /// A training round was stopped before it finished.
+        public static let cancelled = Code(value: .cancelled)
         /// Serialized bytes do not start with the session model magic.
         public static let badMagic = Code(value: .badMagic)
         /// Serialized bytes carry a format version this build cannot read.

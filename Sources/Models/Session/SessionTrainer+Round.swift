@@ -15,9 +15,10 @@ extension SessionTrainer {
     /// be this trainer's `configuration.itemCount`): every prefix of every sequence is an example,
     /// at most `maxExamples` of them (a seeded random choice when there are more), batched by
     /// window length as in `train`. Adam starts from zero moments. Throws on an item outside the
-    /// model or when no sequence has two steps.
+    /// model or when no sequence has two steps, and with `.cancelled` when `shouldStop` says so
+    /// (asked before each batch).
     public func trainRound(from start: BiGRUSessionModel, sequences: [[SessionStep]], maxExamples: Int,
-                           seed: UInt64) throws -> RoundResult {
+                           seed: UInt64, shouldStop: () -> Bool = { false }) throws -> RoundResult {
         let c = configuration
         guard start.itemCount == c.itemCount, start.layout.total == SessionParameterLayout(c).total else {
             throw SessionModelError(.invalidInput, "warm start has \(start.itemCount) items, the round \(c.itemCount)")
@@ -63,6 +64,7 @@ extension SessionTrainer {
         batches.shuffle(using: &rng)
         var lossSum = 0.0
         for batch in batches {
+            if shouldStop() { throw SessionModelError(.cancelled, "training round stopped") }
             let members = groups[batch.group][batch.start..<(batch.start + batch.count)]
             graph.prepare(batch: batch.count, steps: max(1, batch.group))
             for (b, e) in members.enumerated() {
