@@ -6,4 +6,12 @@ public enum SessionLoss: Sendable, Codable, Equatable {
     case sampledSoftmax(negatives: Int)
     /// Bayesian personalised ranking: the target against `negatives` uniformly sampled items.
     case bpr(negatives: Int)
+
+    /// Items sampled per batch as negatives (0 for the full softmax).
+    public var negativeCount: Int {
+        switch self {
+        case .fullSoftmax: 0
+        case .sampledSoftmax(let n), .bpr(let n): n
+        }
+    }
 }

@@ -42,25 +42,13 @@ extension SessionTrainer {
         for e in examples { groups[min(Int(e.1), c.windowLength)].append(e) }
 
         let model = start.copy()
-        let negativeCount: Int
-        switch c.loss {
-        case .fullSoftmax: negativeCount = 0
-        case .sampledSoftmax(let n), .bpr(let n): negativeCount = n
-        }
+        let negativeCount = c.loss.negativeCount
         let graph = SessionBatchGraph(model: model, maxBatch: c.batchSize, maxNegatives: negativeCount)
         let adam = SessionAdam(count: model.parameterCount, learningRate: c.learningRate, l2: c.l2)
         let gradient = UnsafeMutablePointer<Float>.allocate(capacity: model.parameterCount)
         defer { gradient.deallocate() }
         var negatives = [Int32](repeating: 0, count: negativeCount)
-        var batches: [(group: Int, start: Int, count: Int)] = []
-        for g in 0..<groups.count where !groups[g].isEmpty {
-            var s = 0
-            while s < groups[g].count {
-                let n = min(c.batchSize, groups[g].count - s)
-                batches.append((g, s, n))
-                s += n
-            }
-        }
+        var batches = Self.batches(of: groups, size: c.batchSize)
         batches.shuffle(using: &rng)
         var lossSum = 0.0
         for batch in batches {

@@ -42,11 +42,7 @@ public final class SessionTrainer {
             }
         }
         let model = try BiGRUSessionModel(configuration: c)
-        let negativeCount: Int
-        switch c.loss {
-        case .fullSoftmax: negativeCount = 0
-        case .sampledSoftmax(let n), .bpr(let n): negativeCount = n
-        }
+        let negativeCount = c.loss.negativeCount
         let graph = SessionBatchGraph(model: model, maxBatch: c.batchSize, maxNegatives: negativeCount)
         let adam = SessionAdam(count: model.parameterCount, learningRate: c.learningRate, l2: c.l2)
         let gradient = UnsafeMutablePointer<Float>.allocate(capacity: model.parameterCount)
@@ -73,16 +69,8 @@ public final class SessionTrainer {
         let started = clock.now
         for epoch in 1...c.epochs {
             // Shuffle within each length group, cut batches, shuffle the batch order.
-            var batches: [(group: Int, start: Int, count: Int)] = []
-            for g in 0..<groups.count where !groups[g].isEmpty {
-                groups[g].shuffle(using: &rng)
-                var s = 0
-                while s < groups[g].count {
-                    let n = min(c.batchSize, groups[g].count - s)
-                    batches.append((g, s, n))
-                    s += n
-                }
-            }
+            for g in 0..<groups.count where !groups[g].isEmpty { groups[g].shuffle(using: &rng) }
+            var batches = Self.batches(of: groups, size: c.batchSize)
             batches.shuffle(using: &rng)
             var lossSum = 0.0
             for batch in batches {
@@ -120,5 +108,19 @@ public final class SessionTrainer {
             if metrics != nil && sinceBest >= max(1, c.patience) { break }
         }
         return best
+    }
+
+    /// Consecutive batches of at most `size` examples cut from each non-empty group, in group order.
+    static func batches(of groups: [[(Int32, Int32)]], size: Int) -> [(group: Int, start: Int, count: Int)] {
+        var out: [(group: Int, start: Int, count: Int)] = []
+        for g in 0..<groups.count where !groups[g].isEmpty {
+            var s = 0
+            while s < groups[g].count {
+                let n = min(size, groups[g].count - s)
+                out.append((g, s, n))
+                s += n
+            }
+        }
+        return out
     }
 }
