@@ -74,17 +74,7 @@ public struct EventDecoder: Sendable {
                                         pending: &pending)
                     }
                 }
-                s.skipWhitespace()
-                let b = s.current
-                if b == 0x2C {
-                    s.pos += 1
-                    s.skipWhitespace()
-                } else if b == 0x7D {
-                    s.pos += 1
-                    break
-                } else {
-                    throw s.error(.notJSON)
-                }
+                if try s.endOfMember() { break }
             }
         }
         s.skipWhitespace()

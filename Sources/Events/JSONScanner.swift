@@ -57,6 +57,22 @@ struct JSONScanner {
         }
     }
 
+    /// After an object member's value: consumes a `,` (and the white space after it) and
+    /// returns false, or consumes the closing `}` and returns true; anything else is not JSON.
+    @inline(__always)
+    mutating func endOfMember() throws(Failure) -> Bool {
+        skipWhitespace()
+        let b = current
+        if b == 0x2C {
+            pos += 1
+            skipWhitespace()
+            return false
+        }
+        guard b == 0x7D else { throw error(.notJSON) }
+        pos += 1
+        return true
+    }
+
     /// Consumes `b` (after optional whitespace) or fails with `not_json`.
     @inline(__always)
     mutating func expect(_ b: UInt8) throws(Failure) {
