@@ -90,6 +90,17 @@ extension RecommenderCore {
             w.append(UInt32(appliedByPartition.count))
             for n in appliedByPartition { w.append(n) }
         }
+        if let itemSharing {
+            // Which item-update batches the state holds (its own included), by author.
+            writer.addSection(Self.sharingSection) { w in
+                let sorted = itemSharing.appliedSequence.sorted { $0.key < $1.key }
+                w.append(UInt32(sorted.count))
+                for (author, sequence) in sorted {
+                    w.append(author)
+                    w.append(sequence)
+                }
+            }
+        }
         writer.addSection(Self.checkpointSections.offsets) { w in
             let sorted = offsets.sorted { $0.key < $1.key }
             w.append(UInt32(sorted.count))

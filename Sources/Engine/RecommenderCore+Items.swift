@@ -104,6 +104,7 @@ extension RecommenderCore {
                 let bias = catalog.projection.predict(attributes: catalog.attributes[r], embedding: catalog.embeddings[r], into: out)
                 model.setItem(row, factors: out, bias: bias)
             }
+            itemSharing?.adoptRow(row, from: model)
             catalog.sideVector[r] = true
         } else if !cold || !catalog.hasSideInformation(row) {
             catalog.sideVector[r] = false

@@ -63,6 +63,8 @@ public final class RecommenderCore {
     let session: SessionTracker?
     /// What the item topic says of each item, and the ranking mask made from it.
     public let catalog: ItemCatalog
+    /// Item state shared with other instances (nil: this instance's items are its own).
+    public internal(set) var itemSharing: ItemShareLedger?
     let scorer: ListScorer
     private let weights: TypeWeights
 
@@ -112,6 +114,7 @@ public final class RecommenderCore {
             }
         }
         popularity.record(item: item, weight: weight, timestampMs: event.timestampMs)
+        itemSharing?.journal.mark(Int(item))
 
         session?.record(user: u, item: item, type: event.type.rawValue, timestampMs: event.timestampMs, items: items, users: users)
         if table.record(user: u, item: item, source: source, sequence: appliedEvents) {
@@ -290,8 +293,15 @@ public final class RecommenderCore {
         if let index = items.find(id) { return index }
         guard items.count < configuration.maxItems else { throw .itemCapacity }
         let (index, _) = items.insert(id)
-        let row = model.addItem()
-        precondition(row == index, "model and id map disagree on item rows")
+        if let itemSharing {
+            // Every instance starts an item alike, from its id: what they share are differences.
+            let row = model.addItem(seed: Self.stableHash(id))
+            precondition(row == index, "model and id map disagree on item rows")
+            itemSharing.addRow(from: model, row: row)
+        } else {
+            let row = model.addItem()
+            precondition(row == index, "model and id map disagree on item rows")
+        }
         popularity.addItem()
         return index
     }

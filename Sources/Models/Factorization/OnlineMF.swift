@@ -43,6 +43,9 @@ public final class OnlineMF {
     @exclusivity(unchecked) public internal(set) var eventCount: Int64
 
     @exclusivity(unchecked) var rng: SeededGenerator
+    /// Where the rows of items this learner changes are noted (nil: not noted). Item state
+    /// shared between instances publishes the changes of the rows noted here.
+    public var itemChanges: ItemChangeJournal?
     private let gradient: UnsafeMutablePointer<Float>
     private let negatives: UnsafeMutablePointer<Int32>
 
@@ -105,6 +108,21 @@ public final class OnlineMF {
     @discardableResult
     public func addItem() -> Int32 {
         let index = itemFactors.appendRow { fillRandom($0.baseAddress!) }
+        itemBias.append(0)
+        itemCount.append(0)
+        return Int32(index)
+    }
+
+    /// Appends an item whose vector is drawn from a generator seeded by `seed` (mixed with the
+    /// configured seed) instead of the learner's own: every learner with the same configuration
+    /// gives the same item the same start, whatever the order items arrive in. Returns its index.
+    @discardableResult
+    public func addItem(seed: UInt64) -> Int32 {
+        var local = SeededGenerator(seed: seed ^ (configuration.seed &* 0x9E37_79B9_7F4A_7C15))
+        let std = configuration.initStd
+        let index = itemFactors.appendRow { row in
+            for k in 0..<configuration.factors { row[k] = std * local.nextGaussian() }
+        }
         itemBias.append(0)
         itemCount.append(0)
         return Int32(index)
@@ -205,6 +223,7 @@ public final class OnlineMF {
             userCount[u] &+= 1
             itemCount[i] &+= 1
         }
+        itemChanges?.mark(i)
         let su = penaltyScale(userCount[u]), si = penaltyScale(itemCount[i])
         let lu = configuration.regularization * su, li = configuration.regularization * si
         let lru = lr * rateScale(userCount[u]), lri = lr * rateScale(itemCount[i])
@@ -241,6 +260,8 @@ public final class OnlineMF {
             userCount[u] &+= 1
             itemCount[i] &+= 1
         }
+        let journal = itemChanges
+        journal?.mark(i)
         let lb = configuration.biasRegularization, reg = configuration.regularization
         let g = gradient
         // Positive: −dL/ds = w·(1 − σ(s)).
@@ -255,6 +276,7 @@ public final class OnlineMF {
         let wn = configuration.negativeWeight
         for j in negatives {
             let jj = Int(j)
+            journal?.mark(jj)
             let qj = itemFactors.row(jj)
             let sj = bu + itemBias[jj] + VectorOps.dot(d, pu, qj)
             let gn = -wn * Self.sigmoid(sj)

@@ -1,0 +1,33 @@
+/// The item rows an ``OnlineMF`` changed since they were last taken: a flag per row and the
+/// flagged rows in the order they changed. Marking is one load and, the first time, a store and
+/// an append; nothing is allocated once the arrays have grown to the item count.
+/// Not thread-safe: the learner's owner uses it.
+public final class ItemChangeJournal {
+    @exclusivity(unchecked) private var flagged: [Bool] = []
+    @exclusivity(unchecked) private var rows: [Int32] = []
+
+    /// Creates an empty journal.
+    public init() {}
+
+    /// Rows flagged now.
+    public var count: Int { rows.count }
+
+    /// Flags `row` (once, until taken).
+    @inline(__always)
+    public func mark(_ row: Int) {
+        if row >= flagged.count {
+            flagged += Array(repeating: false, count: max(row + 1 - flagged.count, flagged.count))
+        }
+        if flagged[row] { return }
+        flagged[row] = true
+        rows.append(Int32(row))
+    }
+
+    /// The flagged rows, in the order they were first flagged; the journal is empty afterwards.
+    public func take() -> [Int32] {
+        let taken = rows
+        for r in taken { flagged[Int(r)] = false }
+        rows.removeAll(keepingCapacity: true)
+        return taken
+    }
+}
