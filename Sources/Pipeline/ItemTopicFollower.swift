@@ -29,7 +29,8 @@ final class ItemTopicFollower {
 
     /// Clients of the cluster at `bootstrapServers` (`properties` are passed through, minus the
     /// consumer group's own).
-    init(topic: String, bootstrapServers: String, properties: [String: String], groupId: String, logSink: KafkaLogSink?) throws {
+    init(topic: String, bootstrapServers: String, properties: [String: String], groupId: String,
+         role: String = "items-follower", logSink: KafkaLogSink?) throws {
         self.topic = topic
         self.bootstrapServers = bootstrapServers
         var props = properties.filter { !$0.key.hasPrefix("group.") && $0.key != "enable.auto.commit" }
@@ -37,26 +38,36 @@ final class ItemTopicFollower {
         reader = try KafkaPartitionReader(bootstrapServers: bootstrapServers, properties: props, logSink: logSink)
         props["bootstrap.servers"] = bootstrapServers
         // Never joined: manual assignment only, nothing committed.
-        props["group.id"] = "\(groupId).items-follower"
+        props["group.id"] = "\(groupId).\(role)"
         props["enable.auto.commit"] = "false"
         props["auto.offset.reset"] = "earliest"
         consumer = try KafkaConsumer(properties: props, logSink: logSink, onError: { _ in })
     }
 
-    /// Reads every partition from its start to its high watermark, handing each record to
-    /// `body` (offset order within a partition), then starts following from there. Returns nil
-    /// when the topic does not exist (nothing is followed then). Throws when the read does not
-    /// reach the watermarks within `timeoutMs`.
-    func catchUp(timeoutMs: Int32, _ body: (Int32, KafkaRecord) throws -> Void) throws -> CatchUp? {
+    /// Reads every partition from its start (or from the offset `from` names for it) to its
+    /// high watermark, handing each record to `body` (offset order within a partition), then
+    /// starts following from there. Returns nil when the topic does not exist (nothing is
+    /// followed then). Throws when the read does not reach the watermarks within `timeoutMs`.
+    func catchUp(from start: [Int32: Int64] = [:], timeoutMs: Int32, _ body: (Int32, KafkaRecord) throws -> Void) throws -> CatchUp? {
         let started = ContinuousClock.now
         let topics = try KafkaAdmin.listTopics(bootstrapServers: bootstrapServers, properties: properties, timeoutMs: 10_000)
         guard let count = topics[topic], count > 0 else { return nil }
         partitionCount = count
         var records = 0
         let all = (0..<count).map { TopicPartition(topic: topic, partition: $0) }
-        let highs = try reader.readAll(all, timeoutMs: timeoutMs) { p, record in
-            records += 1
-            try body(p, record)
+        var highs: [Int32: Int64] = [:]
+        if start.isEmpty {
+            highs = try reader.readAll(all, timeoutMs: timeoutMs) { p, record in
+                records += 1
+                try body(p, record)
+            }
+        } else {
+            for tp in all {
+                highs[tp.partition] = try reader.read(tp, from: start[tp.partition] ?? 0, timeoutMs: timeoutMs) { record in
+                    records += 1
+                    try body(tp.partition, record)
+                }
+            }
         }
         try consumer.assign(all.map { TopicPartitionOffset($0, offset: highs[$0.partition] ?? 0) })
         return CatchUp(records: records, partitions: count, seconds: StreamPipeline.seconds(ContinuousClock.now - started))

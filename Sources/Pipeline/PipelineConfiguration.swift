@@ -17,6 +17,16 @@ public struct PipelineConfiguration: Sendable {
     /// Compacted topic of item records (`kafka.items_topic`, key = item id): read from the start
     /// by every instance and followed; nil reads none.
     public var itemsTopic: String?
+    /// Topic of item-state updates shared by the instances of the group
+    /// (`kafka.item_updates_topic`): nil means `<groupId>.item-updates`, the empty string turns
+    /// sharing off (each instance then learns its items from its own partitions only). Used
+    /// with a consumer group.
+    public var itemUpdatesTopicSetting: String?
+    /// How often an instance sends the item changes it made, in milliseconds
+    /// (`kafka.item_updates_interval_ms`); a commit round sends them too.
+    public var itemUpdatesIntervalMs: Int64 = 500
+    /// Most items in one update message (`kafka.item_updates_max_items`).
+    public var itemUpdatesMaxItems = 1_000
     /// Longest time the initial read of the item topic may take, in milliseconds.
     public var itemsCatchUpTimeoutMs: Int32 = 120_000
     /// Longest time a restore of one partition from the changelog may take, in milliseconds.
@@ -57,6 +67,14 @@ public struct PipelineConfiguration: Sendable {
     public var changelogTopic: String? {
         guard useConsumerGroup else { return nil }
         guard let setting = changelogTopicSetting else { return "\(groupId).state" }
+        return setting.isEmpty ? nil : setting
+    }
+
+    /// The item-updates topic in force (nil: no sharing, without a consumer group or when
+    /// turned off).
+    public var itemUpdatesTopic: String? {
+        guard useConsumerGroup else { return nil }
+        guard let setting = itemUpdatesTopicSetting else { return "\(groupId).item-updates" }
         return setting.isEmpty ? nil : setting
     }
 

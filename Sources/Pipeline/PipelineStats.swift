@@ -55,6 +55,14 @@ public struct PipelineStats: Sendable {
     public var itemRecords: Int64 = 0
     /// Whether the initial read of the item topic is under way (not ready while it is).
     public var itemsCatchingUp = false
+    /// Whether the initial read of the item-updates topic is under way (not ready while it is).
+    public var itemUpdatesCatchingUp = false
+    /// Item-state sharing counts (nil: not sharing).
+    public var itemSharing: ItemShareStatistics?
+    /// Update records the initial read of the item-updates topic found, and the seconds it took.
+    public var itemUpdatesRestoreRecords = 0
+    /// See `itemUpdatesRestoreRecords`.
+    public var itemUpdatesRestoreSeconds = 0.0
     /// Records the initial read of the item topic found, and the seconds it took.
     public var itemRestoreRecords = 0
     /// See `itemRestoreRecords`.

@@ -74,6 +74,9 @@ extension StreamPipeline {
     /// the current delivery tag, which then moves on.
     private func sealRound(only: Set<Int32>?, writeLocalCheckpoint: Bool) -> Round? {
         var round = prepareRound(only: only)
+        // The item changes of the events the round covers go out under its tag, so the commit
+        // waits for them (a round with no partitions still sends what it took).
+        produce(itemUpdates: round.itemUpdates, tag: deliveryEpoch)
         guard !round.targets.isEmpty else { return nil }
         round.epoch = deliveryEpoch
         round.sealedAt = clock.now
@@ -98,6 +101,7 @@ extension StreamPipeline {
     private func finish(_ round: Round, delivered flushed: Bool) {
         var roundFailed = round.writeFailed
         // 3. Delivery of everything handed to the producer up to the seal.
+        if flushed { itemUpdatesDelivered(upTo: round.epoch) }
         let failed = failures.take()
         if !flushed {
             logger.error("producer did not deliver within \(configuration.shutdownTimeoutMs) ms (\(producer.outstandingCount) outstanding); nothing is committed this round")
@@ -197,6 +201,7 @@ extension StreamPipeline {
         var writes: [(ChangelogMarker, [(id: String, record: [UInt8])], [String])] = []
         var localCheckpoint: [UInt8]?
         var applied: Int64 = 0
+        var itemUpdates: [ItemUpdateBatch] = []
     }
 
     private func prepareRound(only: Set<Int32>?) -> Round {
@@ -209,6 +214,10 @@ extension StreamPipeline {
             if let position = partitions[Int(p)].position { round.positions[p] = position }
         }
         round.applied = core.appliedEvents
+        // Taken with the state the checkpoint holds: its items then hold nothing unsent.
+        if itemSharing != nil {
+            round.itemUpdates = core.takeItemUpdates(sentAtMs: Self.wallClockMs, maxItems: configuration.itemUpdatesMaxItems)
+        }
         if let changelog {
             let prefix = changelog.userValuePrefix
             var changed = core.takeChangedUserRecords(in: Set(round.targets), prefix: prefix)
@@ -243,10 +252,13 @@ extension StreamPipeline {
             for (_, users) in changed { for user in users { core.markChanged(id: user.id) } }
         }
         if store != nil {
-            let keyed = Dictionary(uniqueKeysWithValues: partitions.indices.compactMap { p -> (TopicPartitionKey, Int64)? in
+            var keyed = Dictionary(uniqueKeysWithValues: partitions.indices.compactMap { p -> (TopicPartitionKey, Int64)? in
                 guard let position = partitions[p].position else { return nil }
                 return (TopicPartitionKey(topic: configuration.inputTopic, partition: Int32(p)), position)
             })
+            if let sharing = itemSharing {
+                for (p, position) in sharing.positions { keyed[TopicPartitionKey(topic: sharing.topic, partition: p)] = position }
+            }
             var writer = core.checkpoint(offsets: keyed, writtenAtMs: Self.wallClockMs)
             let states = partitions
             let markers = round.markers

@@ -44,6 +44,7 @@ public final class StreamPipeline: @unchecked Sendable {
     private let startInstant: ContinuousClock.Instant
     var metrics: PipelineMetrics
     let itemMetrics: ItemMetrics
+    var itemSharingMetrics: ItemSharingMetrics
     private let kafkaErrors = ErrorBox()
 
     // Guarded by `lock`.
@@ -67,6 +68,13 @@ public final class StreamPipeline: @unchecked Sendable {
     var pendingRound: Round?
     /// The item topic's follower and decoder (nil: no item topic, or before `run()`).
     var itemTopic: ItemTopicState?
+    /// The item-updates topic's follower and what is in flight (nil: no sharing, or before `run()`).
+    var itemSharing: ItemSharingState?
+    /// The item-updates topic in force: the configured one, unless it is missing and could not
+    /// be created (nil: no sharing).
+    var itemUpdatesTopic: String?
+    /// Where the local checkpoint left the item-updates topic (empty: read it from the start).
+    var restoredItemUpdatePositions: [Int32: Int64] = [:]
 
     /// Called once, on the pipeline thread, after the first partitions are assigned.
     public var onReady: (@Sendable () -> Void)?
@@ -89,13 +97,16 @@ public final class StreamPipeline: @unchecked Sendable {
         self.configuration = configuration
         self.metrics = PipelineMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.itemMetrics = ItemMetrics(factory: metricsFactory ?? MetricsSystem.factory)
+        self.itemSharingMetrics = ItemSharingMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.engineConfiguration = engine
         self.logger = logger
         self.decoder = EventDecoder(limits: engine.eventLimits)
         self.startInstant = clock.now
+        self.itemUpdatesTopic = configuration.itemUpdatesTopic
 
         var restored: (RecommenderCore, CheckpointInfo)?
         var restoredPartitions: [Int32: PartitionState] = [:]
+        var sharedSequences: [String: UInt64] = [:]
         if let directory = configuration.stateDirectory {
             directoryLock = try StateDirectoryLock(directory: directory)
             let store = try CheckpointStore(directory: directory, keep: configuration.checkpointsKept)
@@ -107,6 +118,7 @@ public final class StreamPipeline: @unchecked Sendable {
             if let loaded {
                 restored = try RecommenderCore.restore(from: loaded.reader, configuration: engine)
                 restoredPartitions = try Self.readPartitionSection(loaded.reader)
+                sharedSequences = try RecommenderCore.sharedSequences(in: loaded.reader)
                 logger.info("restored \(loaded.path): \(restored!.1.appliedEvents) events applied, \(restored!.1.users) users, \(restored!.1.items) items")
             } else if !skipped.isEmpty {
                 logger.critical("no checkpoint in \(directory) verifies; starting from an empty state")
@@ -151,7 +163,8 @@ public final class StreamPipeline: @unchecked Sendable {
             logger.log(level: level <= 3 ? .error : (level == 4 ? .warning : .info),
                        "librdkafka \(facility): \(message)")
         }
-        let failures = DeliveryFailures(outputTopic: configuration.outputTopic, changelogTopic: configuration.changelogTopic)
+        let failures = DeliveryFailures(outputTopic: configuration.outputTopic, changelogTopic: configuration.changelogTopic,
+                                        itemUpdatesTopic: configuration.itemUpdatesTopic)
         self.failures = failures
         producer = try KafkaProducer(properties: configuration.producerProperties(), logSink: kafkaLog,
                                      onDeliveryFailure: { [logger] error, tp in
@@ -176,6 +189,16 @@ public final class StreamPipeline: @unchecked Sendable {
         if configuration.useConsumerGroup {
             try prepareTopics()
         }
+        if let topic = itemUpdatesTopic {
+            // A new author every start: what an earlier run of this instance sent is applied or
+            // skipped like anyone's, by the sequences the checkpoint holds.
+            let author = "\(ProcessInfo.processInfo.hostName.prefix(40))-\(UUID().uuidString.prefix(8).lowercased())"
+            self.core.startItemSharing(author: author, appliedSequence: sharedSequences)
+            if let info = restoredCheckpoint {
+                for (key, offset) in info.offsets where key.topic == topic { restoredItemUpdatePositions[key.partition] = offset }
+            }
+            logger.info("sharing item state on \(topic) as \(author)")
+        }
     }
 
     /// Reads the input topic's partition count and, with a changelog, creates the changelog topic
@@ -184,6 +207,18 @@ public final class StreamPipeline: @unchecked Sendable {
     private func prepareTopics() throws {
         let topics = try KafkaAdmin.listTopics(bootstrapServers: configuration.bootstrapServers,
                                                properties: configuration.kafkaProperties, timeoutMs: 10_000)
+        if let updates = configuration.itemUpdatesTopic, topics[updates] == nil {
+            do {
+                try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
+                                            properties: configuration.kafkaProperties,
+                                            topics: [(name: updates, partitions: 1)],
+                                            configs: [updates: ["cleanup.policy": "delete"]], timeoutMs: 5_000)
+                logger.info("created item-updates topic \(updates) (1 partition, cleanup.policy=delete)")
+            } catch {
+                itemUpdatesTopic = nil
+                logger.error("item-updates topic \(updates) does not exist and could not be created (\(error)): this instance learns its items alone, and its items disagree with the other instances'; create it with 1 partition and restart, or set kafka.item_updates_topic: \"\" to say so")
+            }
+        }
         guard let count = topics[configuration.inputTopic] else {
             if configuration.changelogTopic == nil { return }
             throw PipelineError("input topic \(configuration.inputTopic) does not exist: create it first "
@@ -236,6 +271,7 @@ public final class StreamPipeline: @unchecked Sendable {
             sum + (Int(p) < core.appliedByPartition.count ? core.appliedByPartition[Int(p)] : 0)
         }
         s.paused = fetchPaused
+        s.itemSharing = core.itemSharing?.statistics
         return s
     }
 
@@ -273,6 +309,7 @@ public final class StreamPipeline: @unchecked Sendable {
     /// commits offsets and closes the consumer. Blocks the calling thread.
     public func run() throws {
         try catchUpItems()
+        try catchUpItemUpdates()
         try startConsuming()
         var lastRefresh = monotonicMs
         var lastCheckpoint = monotonicMs
@@ -296,11 +333,13 @@ public final class StreamPipeline: @unchecked Sendable {
                 kafkaErrors.set(nil)
             }
             pollItems()
+            pollItemUpdates()
             let now = monotonicMs
             if now - lastRefresh >= configuration.refreshIntervalMs || core.dirtyCount >= engineConfiguration.refreshBatchSize * 4 {
                 refresh(force: false)
                 lastRefresh = now
             }
+            shareItemUpdates()
             _ = producer.poll(timeoutMs: 0)
             finishDeliveredRound()
             if checkpointDue(sinceMs: now - lastCheckpoint), startRound() {
@@ -466,6 +505,7 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.recordSession(core.sessionStatistics)
         metrics.sessionLearning.record(core.sessionLearningStatistics, wallClockMs: Int64(Date().timeIntervalSince1970 * 1000))
         if itemTopic != nil { itemMetrics.record(stats: stats, catalog: core.catalog) }
+        if let sharing = core.itemSharing { itemSharingMetrics.record(sharing.statistics, wallClockMs: Self.wallClockMs) }
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
         metrics.assignedPartitions.record(assigned.count)
         metrics.appliedOwned.record(assigned.reduce(Int64(0)) { $0 + ($1 < core.appliedByPartition.count ? core.appliedByPartition[$1] : 0) })
@@ -501,7 +541,11 @@ public final class StreamPipeline: @unchecked Sendable {
             logger.error("producer did not drain within \(configuration.shutdownTimeoutMs) ms; \(producer.outstandingCount) message(s) left")
         }
         checkpointAndCommit()
+        if itemSharing != nil, producer.flush(timeoutMs: configuration.shutdownTimeoutMs) {
+            itemUpdatesDelivered(upTo: .max)
+        }
         itemTopic?.follower.close()
+        itemSharing?.follower.close()
         consumer.close()
         lock.lock()
         directoryLock = nil

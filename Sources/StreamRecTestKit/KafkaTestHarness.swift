@@ -33,7 +33,10 @@ public final class KafkaTestHarness: @unchecked Sendable {
     /// group's changelog topic (`<group>.state`, as many partitions as the input) is created
     /// on the mock here: the mock answers no CreateTopics request.
     public func pipelineConfiguration(group: String = "streamrec-test", useGroup: Bool = true) -> PipelineConfiguration {
-        if useGroup { try? cluster.createTopic("\(group).state", partitions: partitions) }
+        if useGroup {
+            try? cluster.createTopic("\(group).state", partitions: partitions)
+            try? cluster.createTopic("\(group).item-updates", partitions: 1)
+        }
         var c = PipelineConfiguration()
         c.bootstrapServers = cluster.bootstrapServers
         c.groupId = group

@@ -75,6 +75,7 @@ struct DemoCommand: ParsableCommand {
         try cluster.createTopic(dlq, partitions: 1)
         // The mock answers no CreateTopics request: the group's changelog topic is made here.
         try cluster.createTopic("streamrec-demo.state", partitions: partitions)
+        try cluster.createTopic("streamrec-demo.item-updates", partitions: 1)
         if let items = settings.pipeline.itemsTopic { try cluster.createTopic(items, partitions: 1) }
 
         settings.pipeline.bootstrapServers = cluster.bootstrapServers

@@ -38,6 +38,7 @@ struct GroupKillTests {
         for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 4) }
         try cluster.createTopic("dlq", partitions: 1)
         try cluster.createTopic("kill.state", partitions: 4)
+        try cluster.createTopic("kill.item-updates", partitions: 1)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("group-kill-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -58,6 +58,7 @@ struct LifecycleSigtermTests {
         for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 2) }
         try cluster.createTopic("dlq", partitions: 1)
         try cluster.createTopic("life.state", partitions: 2)
+        try cluster.createTopic("life.item-updates", partitions: 1)
         let stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("streamrec-life-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
         let port = try HTTPTestClient.freePort()
