@@ -63,6 +63,10 @@ public final class RecommenderCore {
     let session: SessionTracker?
     /// What the item topic says of each item, and the ranking mask made from it.
     public let catalog: ItemCatalog
+    /// Called for each event scored against the user's last list, with its source and the
+    /// item's rank in that list (nil: not in it), when set (benchmarks and audits that split
+    /// the online metrics by partition or position).
+    public var onScored: ((EventSource, Int?) -> Void)?
     /// Item state shared with other instances (nil: this instance's items are its own).
     public internal(set) var itemSharing: ItemShareLedger?
     let scorer: ListScorer
@@ -100,7 +104,9 @@ public final class RecommenderCore {
         // Test, then train: was the item in the list the user was last shown?
         let shown = table.lastList[u]
         if !shown.isEmpty {
-            metrics.record(rank: shown.firstIndex(of: item))
+            let rank = shown.firstIndex(of: item)
+            metrics.record(rank: rank)
+            onScored?(source, rank)
         }
 
         if let session, session.heldOut.isPending(u) { captureHeldOut(user: u, item: item) }

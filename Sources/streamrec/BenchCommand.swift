@@ -27,6 +27,11 @@ struct BenchCommand: ParsableCommand {
         Eviction: the longest single apply with the user table full at --eviction-users users \
         (every timed event is a new user, so rows are freed by evicting idle users). \
         Items: the catch-up of an item topic of --item-records records at a start and a restart (items/s). \
+        Sharing: item state shared by a group, over --sharing-data (MovieLens-1M ratings in time order; \
+        the generator when absent) sent at --sharing-rate: online HR/NDCG@10 of groups of 1, 2 and 3, \
+        the hand-off (a member leaves half-way, a new one joins: the moved partitions' events against \
+        the same events where nothing moved, sharing on and off), update messages and bytes per \
+        100,000 events, and a group of 2 catching up the replay as a backlog with sharing on and off. \
         --only picks parts. \
         Build with -c release; figures go to standard output (--json: one object), progress to standard error.
         """
@@ -96,13 +101,21 @@ struct BenchCommand: ParsableCommand {
     var itemRecords = 200_000
     @Option(help: "Partitions of the item topic of the items run.")
     var itemPartitions: Int32 = 4
+    @Option(help: "Ratings of the sharing run (MovieLens ratings.dat, gzip allowed; the generator when absent).")
+    var sharingData = "../shared/datasets/ml-1m/partial/ratings.dat.gz"
+    @Option(help: "Events of the sharing run at most (0: all of --sharing-data; the generator gives --events).")
+    var sharingEvents = 0
+    @Option(help: "Events/s of the sharing run's replays.")
+    var sharingRate = 20_000
+    @Option(help: "Input partitions of the sharing run.")
+    var sharingPartitions: Int32 = 4
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
     @Flag(help: "Print the end-to-end run's progress every second.")
     var progress = false
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
-    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, session-e2e, session-train, eviction, group, items).",
+    @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, session-e2e, session-train, eviction, group, items, sharing).",
             transform: BenchPart.parseList)
     var only: Set<BenchPart>?
     @Flag(help: "Latency run: also print where the time goes (send -> refresh -> produce -> arrival).")
@@ -131,7 +144,7 @@ struct BenchCommand: ParsableCommand {
         if let only { return only.contains(part) }
         switch part {
         case .update, .river, .refresh, .session, .eviction, .sessionTrain: return !onlyEndToEnd
-        case .e2e, .latency, .group, .sessionE2E, .items: return !skipEndToEnd
+        case .e2e, .latency, .group, .sessionE2E, .items, .sharing: return !skipEndToEnd
         }
     }
 
@@ -254,6 +267,16 @@ struct BenchCommand: ParsableCommand {
             report.set("items_first_start_items_per_s", r.itemsPerSecond.first ?? 0)
             report.note("items: \(r.records) item records (2 attributes each, every tenth unavailable) on \(itemPartitions) partitions read to their end before any event; \(r.rows) catalog rows, \(r.unavailable) unavailable")
             benchLog(String(format: "items: catch-up %.0f items/s at the first start, %.0f at the restart", r.itemsPerSecond.first ?? 0, r.itemsPerSecond.last ?? 0))
+        }
+
+        if runs(.sharing) {
+            var sharingEngine = engine
+            sharingEngine.debounceMs = 0
+            let (replay, source) = try BenchSharing.events(path: sharingData, limit: sharingEvents) {
+                sharingEvents > 0 ? Array(generated.prefix(sharingEvents)) : generated
+            }
+            try BenchSharing.run(events: replay, source: source, partitions: sharingPartitions, rate: sharingRate,
+                                 engine: sharingEngine, logger: logger, report: &report)
         }
 
         if let memory = ProcessMemory.current() { report.set("rss_bytes", Double(memory.residentBytes)) }

@@ -26,6 +26,9 @@ enum BenchPart: String, CaseIterable, Sendable {
     case eviction
     /// Catch-up of the item topic at start (items/s), on the mock cluster.
     case items
+    /// Item state shared in a group: parity of groups of 1–3, hand-off quality, update traffic,
+    /// catch-up rate with sharing on and off.
+    case sharing
 
     /// Parses `update,latency`-style lists; throws naming the unknown part.
     static func parseList(_ text: String) throws -> Set<BenchPart> {

@@ -16,13 +16,17 @@ struct BenchCommandTests {
             "--session-items", "300", "--session-refresh-users", "64", "--session-train-users", "300", "--session-train-rounds", "1",
             "--session-hidden", "16",
             "--eviction-users", "2000", "--eviction-events", "500", "--item-records", "2000",
+            "--sharing-data", "/nonexistent/ratings.dat", "--sharing-events", "1500", "--sharing-rate", "3000",
         ])
         #expect(status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         for key in ["update_events_per_s", "e2e_events_per_s", "latency_p50_ms", "latency_p99_ms",
                     "refresh_users_per_s", "rss_bytes", "session_update_us_p50", "generated_update_events_per_s",
                     "session_refresh_encode_us_per_user", "session_append_us", "e2e_session_events_per_s",
-                    "latency_session_p99_ms", "items_restore_items_per_s", "items_first_start_items_per_s"] {
+                    "latency_session_p99_ms", "items_restore_items_per_s", "items_first_start_items_per_s",
+                    "sharing_group1_hr_at_10", "sharing_group2_hr_at_10", "sharing_group3_hr_at_10",
+                    "sharing_messages_per_100k_events", "sharing_bytes_per_100k_events",
+                    "sharing_on_catch_up_events_per_s", "sharing_off_catch_up_events_per_s"] {
             let value = try #require(object[key] as? Double, "missing \(key) in \(out)")
             #expect(value > 0, "\(key) = \(value)")
         }

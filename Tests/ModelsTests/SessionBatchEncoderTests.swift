@@ -53,7 +53,9 @@ struct SessionBatchEncoderTests {
         #expect(got[0] != got[1])
     }
 
-    @Test("a window gives the same bits whichever chunk and row it is encoded in")
+    /// Not bit for bit: OpenBLAS's sgemm kernel may sum a row in an order that depends on the
+    /// matrix's row count (on AMD EPYC with 0.3.21 it does, by a few ulps).
+    @Test("a window gives the same vector whichever chunk and row it is encoded in")
     func independentOfChunk() throws {
         let c = SessionModelConfiguration(itemCount: 200, embeddingDimension: 32, hiddenSize: 24, windowLength: 20, seed: 5)
         let model = try BiGRUSessionModel(configuration: c)
@@ -68,7 +70,10 @@ struct SessionBatchEncoderTests {
                 if k == row { r = encoder.load(target) } else { encoder.load(window(c, length: 1 + k % 20, seed: UInt64(k))) }
             }
             encoder.encode()
-            #expect(Array(UnsafeBufferPointer(start: encoder.vector(r), count: 32)) == alone)
+            let got = Array(UnsafeBufferPointer(start: encoder.vector(r), count: 32))
+            let worst = zip(got, alone).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+            #expect(worst < 1e-6, "row \(row) of \(others + 1): largest relative difference \(worst)")
+            #expect(got != Array(UnsafeBufferPointer(start: encoder.vector(r == 0 ? 1 : 0), count: 32)))
         }
     }
 
