@@ -139,6 +139,7 @@ extension StreamRecConfiguration {
         "kafka.changelog_topic": { $0.pipeline.changelogTopicSetting = $1 },
         "kafka.item_updates_topic": { $0.pipeline.itemUpdatesTopicSetting = $1 },
         "kafka.item_updates_interval_ms": { $0.pipeline.itemUpdatesIntervalMs = Int64(try positiveInt($1)) },
+        "kafka.models_topic": { $0.pipeline.modelsTopicSetting = $1 },
         "kafka.item_updates_max_items": { $0.pipeline.itemUpdatesMaxItems = try positiveInt($1) },
         "kafka.restore_timeout_ms": { $0.pipeline.restoreTimeoutMs = Int32(try positiveInt($1)) },
         "kafka.poll_batch_size": { $0.pipeline.pollBatchSize = try positiveInt($1) },

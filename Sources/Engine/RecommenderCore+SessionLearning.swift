@@ -11,6 +11,7 @@ extension RecommenderCore {
         if let learner = session.learningState.learner, let update = learner.take() {
             install(update, into: session)
         }
+        guard session.learningState.trainsHere else { return }
         if session.learningState.lastRoundWallMs == 0 { session.learningState.lastRoundWallMs = wallClockMs }
         let sinceEvents = appliedEvents - session.learningState.lastRoundEvents
         let sinceMs = wallClockMs - session.learningState.lastRoundWallMs

@@ -43,15 +43,8 @@ extension RecommenderCore {
             }
             let version = session.modelVersion + 1
             if session.learning != nil {
-                session.syncItems(items)
-                var position: [String: Int] = [:]
-                for (k, id) in snapshot.itemIds.enumerated() { position[id] = k }
-                for id in snapshot.itemIds { _ = session.vocabularyIndex(of: id) }
-                let ids = session.sessionItemIds
-                let mapped = model.reindexed(itemCount: ids.count, seed: UInt64(bitPattern: version)) { position[ids[$0]] }
-                session.install(model: mapped, fusion: snapshot.fusion, encoder: SessionBatchEncoder(model: mapped),
-                                version: version, madeAtMs: 0)
-                notes.append("session.model: snapshot loaded (\(snapshot.itemIds.count) items, \(ids.count) in the vocabulary), serving as version \(version) and the trainer's next warm start")
+                let ids = installMapped(snapshot, into: session, version: version, madeAtMs: 0)
+                notes.append("session.model: snapshot loaded (\(snapshot.itemIds.count) items, \(ids) in the vocabulary), serving as version \(version) and the trainer's next warm start")
             } else if snapshot.itemIds == session.sessionItemIds {
                 session.install(model: model, fusion: snapshot.fusion, encoder: SessionBatchEncoder(model: model),
                                 version: version, madeAtMs: 0)
@@ -61,5 +54,23 @@ extension RecommenderCore {
             }
         }
         return notes
+    }
+}
+
+extension RecommenderCore {
+    /// Serves `snapshot`'s model with its items mapped onto the session vocabulary by id (ids it
+    /// brings are added; vocabulary items it does not know get fresh rows), as `version`; it is
+    /// the trainer's next warm start. Returns the vocabulary's size. Learning must be on.
+    @discardableResult
+    func installMapped(_ snapshot: SessionSnapshot, into session: SessionTracker, version: Int64, madeAtMs: Int64) -> Int {
+        session.syncItems(items)
+        var position: [String: Int] = [:]
+        for (k, id) in snapshot.itemIds.enumerated() { position[id] = k }
+        for id in snapshot.itemIds { _ = session.vocabularyIndex(of: id) }
+        let ids = session.sessionItemIds
+        let mapped = snapshot.model.reindexed(itemCount: ids.count, seed: UInt64(bitPattern: version)) { position[ids[$0]] }
+        session.install(model: mapped, fusion: snapshot.fusion, encoder: SessionBatchEncoder(model: mapped),
+                        version: version, madeAtMs: madeAtMs)
+        return ids.count
     }
 }

@@ -20,4 +20,11 @@ struct SessionLearningState {
     /// Sequences and seconds of the rounds trained on the engine's own thread.
     var syncSequences: Int64 = 0
     var syncSeconds = 0.0
+    /// Whether this instance trains (false: a group member that loads the model another member
+    /// trains and publishes).
+    var trainsHere = true
+    /// Version of the newest model handed out for publishing (0: none).
+    var publishedVersion: Int64 = 0
+    /// Models of other members installed.
+    var sharedInstalled: Int64 = 0
 }

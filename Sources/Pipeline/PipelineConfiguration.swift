@@ -27,6 +27,10 @@ public struct PipelineConfiguration: Sendable {
     public var itemUpdatesIntervalMs: Int64 = 500
     /// Most items in one update message (`kafka.item_updates_max_items`).
     public var itemUpdatesMaxItems = 1_000
+    /// Compacted topic of the session encoder shared by the group (`kafka.models_topic`): nil
+    /// means `<groupId>.models`, the empty string turns it off (every member then trains its
+    /// own). The member owning input partition 0 trains and publishes; the others load.
+    public var modelsTopicSetting: String?
     /// Longest time the initial read of the item topic may take, in milliseconds.
     public var itemsCatchUpTimeoutMs: Int32 = 120_000
     /// Longest time a restore of one partition from the changelog may take, in milliseconds.
@@ -75,6 +79,13 @@ public struct PipelineConfiguration: Sendable {
     public var itemUpdatesTopic: String? {
         guard useConsumerGroup else { return nil }
         guard let setting = itemUpdatesTopicSetting else { return "\(groupId).item-updates" }
+        return setting.isEmpty ? nil : setting
+    }
+
+    /// The models topic in force (nil: none, without a consumer group or when turned off).
+    public var modelsTopic: String? {
+        guard useConsumerGroup else { return nil }
+        guard let setting = modelsTopicSetting else { return "\(groupId).models" }
         return setting.isEmpty ? nil : setting
     }
 

@@ -73,6 +73,10 @@ public final class StreamPipeline: @unchecked Sendable {
     /// The item-updates topic in force: the configured one, unless it is missing and could not
     /// be created (nil: no sharing).
     var itemUpdatesTopic: String?
+    /// The models topic in force (nil: every member trains its own session encoder).
+    var modelsTopic: String?
+    /// The models topic's follower and the chunks received (nil: no models topic, or before `run()`).
+    var sessionModels: SessionModelSharingState?
     /// Where the local checkpoint left the item-updates topic (empty: read it from the start).
     var restoredItemUpdatePositions: [Int32: Int64] = [:]
 
@@ -103,6 +107,7 @@ public final class StreamPipeline: @unchecked Sendable {
         self.decoder = EventDecoder(limits: engine.eventLimits)
         self.startInstant = clock.now
         self.itemUpdatesTopic = configuration.itemUpdatesTopic
+        self.modelsTopic = engine.session.learning.enabled ? configuration.modelsTopic : nil
 
         var restored: (RecommenderCore, CheckpointInfo)?
         var restoredPartitions: [Int32: PartitionState] = [:]
@@ -207,6 +212,18 @@ public final class StreamPipeline: @unchecked Sendable {
     private func prepareTopics() throws {
         let topics = try KafkaAdmin.listTopics(bootstrapServers: configuration.bootstrapServers,
                                                properties: configuration.kafkaProperties, timeoutMs: 10_000)
+        if let models = modelsTopic, topics[models] == nil {
+            do {
+                try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
+                                            properties: configuration.kafkaProperties,
+                                            topics: [(name: models, partitions: 1)],
+                                            configs: [models: ["cleanup.policy": "compact"]], timeoutMs: 5_000)
+                logger.info("created models topic \(models) (1 partition, cleanup.policy=compact)")
+            } catch {
+                modelsTopic = nil
+                logger.error("models topic \(models) does not exist and could not be created (\(error)): this member trains its own session encoder; create it with 1 partition and cleanup.policy=compact and restart, or set kafka.models_topic: \"\" to say so")
+            }
+        }
         if let updates = configuration.itemUpdatesTopic, topics[updates] == nil {
             do {
                 try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
@@ -310,6 +327,7 @@ public final class StreamPipeline: @unchecked Sendable {
     public func run() throws {
         try catchUpItems()
         try catchUpItemUpdates()
+        try catchUpSessionModels()
         try startConsuming()
         var lastRefresh = monotonicMs
         var lastCheckpoint = monotonicMs
@@ -334,10 +352,13 @@ public final class StreamPipeline: @unchecked Sendable {
             }
             pollItems()
             pollItemUpdates()
+            pollSessionModels()
             let now = monotonicMs
             if now - lastRefresh >= configuration.refreshIntervalMs || core.dirtyCount >= engineConfiguration.refreshBatchSize * 4 {
                 refresh(force: false)
                 lastRefresh = now
+                updateSessionTrainer()
+                shareSessionModel()
             }
             shareItemUpdates()
             _ = producer.poll(timeoutMs: 0)
@@ -546,6 +567,7 @@ public final class StreamPipeline: @unchecked Sendable {
         }
         itemTopic?.follower.close()
         itemSharing?.follower.close()
+        sessionModels?.follower.close()
         consumer.close()
         lock.lock()
         directoryLock = nil

@@ -36,6 +36,7 @@ public final class KafkaTestHarness: @unchecked Sendable {
         if useGroup {
             try? cluster.createTopic("\(group).state", partitions: partitions)
             try? cluster.createTopic("\(group).item-updates", partitions: 1)
+            try? cluster.createTopic("\(group).models", partitions: 1)
         }
         var c = PipelineConfiguration()
         c.bootstrapServers = cluster.bootstrapServers

@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
         the generator when absent) sent at --sharing-rate: online HR/NDCG@10 of groups of 1, 2 and 3, \
         the hand-off (a member leaves half-way, a new one joins: the moved partitions' events against \
         the same events where nothing moved, sharing on and off), update messages and bytes per \
-        100,000 events, and a group of 2 catching up the replay as a backlog with sharing on and off. \
+        100,000 events, and a group of 2 catching up the first 200,000 events as a backlog, sharing on and off. \
         --only picks parts. \
         Build with -c release; figures go to standard output (--json: one object), progress to standard error.
         """

@@ -38,6 +38,7 @@ enum BenchGroup {
             try cluster.createTopic("dlq", partitions: 1)
             try cluster.createTopic("bench-group.state", partitions: partitions)
             try cluster.createTopic("bench-group.item-updates", partitions: 1)
+            try cluster.createTopic("bench-group.models", partitions: 1)
             benchLog("group (changelog \(changelogOn ? "on" : "off")): producing \(events.count) events for \(users) users ...")
             let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "20",
                                                           "compression.codec": "lz4", "queue.buffering.max.messages": "1000000",

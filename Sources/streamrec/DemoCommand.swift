@@ -76,6 +76,7 @@ struct DemoCommand: ParsableCommand {
         // The mock answers no CreateTopics request: the group's changelog topic is made here.
         try cluster.createTopic("streamrec-demo.state", partitions: partitions)
         try cluster.createTopic("streamrec-demo.item-updates", partitions: 1)
+        try cluster.createTopic("streamrec-demo.models", partitions: 1)
         if let items = settings.pipeline.itemsTopic { try cluster.createTopic(items, partitions: 1) }
 
         settings.pipeline.bootstrapServers = cluster.bootstrapServers

@@ -8,7 +8,8 @@ import Testing
 /// one is killed with SIGKILL mid-stream and comes back later. The members' own counters
 /// (`/readyz` `applied_owned`, the events applied to the state of the partitions each owns)
 /// add up to the events produced, and no list on the output topic holds an item its user had
-/// interacted with at or before the list's `based_on` position.
+/// interacted with at or before the list's `based_on` position. After it, the replacement holds
+/// the same item state as the member that stayed, and knows an item only the other's partitions saw.
 @Suite("streamrec serve as a group: kill -9 of a member", .serialized)
 struct GroupKillTests {
     /// A free TCP port on loopback (bound, read, released).
@@ -39,6 +40,7 @@ struct GroupKillTests {
         try cluster.createTopic("dlq", partitions: 1)
         try cluster.createTopic("kill.state", partitions: 4)
         try cluster.createTopic("kill.item-updates", partitions: 1)
+        try cluster.createTopic("kill.models", partitions: 1)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("group-kill-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -106,9 +108,49 @@ struct GroupKillTests {
         try send(2_000)
         #expect(settled([(a, portA), (b, portB)], total: 9_000, timeout: 90), "a: \(a.log.suffix(1_500))\nb: \(b.log.suffix(1_500))")
 
+        // Item state: an item whose events all land on A's partitions is known to B, and B, the
+        // replacement of the killed member, holds the same item state as A.
+        let aPartitions = Set(Self.ownership(port: portA)?.partitions ?? [])
+        try #require(!aPartitions.isEmpty)
+        let aUsers = (0..<150).map { "u\($0)" }.filter { aPartitions.contains(Int(KafkaPartitioner.murmur2(Array($0.utf8), partitionCount: 4))) }
+        try #require(!aUsers.isEmpty)
+        let started = Date()
+        for i in 0..<30 {
+            let e = Event(user: aUsers[i % aUsers.count], item: "fresh-on-a", type: .click, timestampMs: 1_900_000_000_000 + Int64(i))
+            try producer.produce(topic: "in", key: Array(e.user.utf8), value: EventEncoder.json(e))
+        }
+        _ = producer.flush(timeoutMs: 10_000)
+        var knownOnB: Double?
+        while Date().timeIntervalSince(started) < 20 {
+            if (try? HTTPTestClient(port: portB).get("/v1/items/fresh-on-a/similar"))?.status == 200 {
+                knownOnB = Date().timeIntervalSince(started)
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        print("an item only A's partitions saw answered 200 on B after \(knownOnB.map { String(format: "%.2f s", $0) } ?? "never")")
+        #expect(knownOnB != nil)
+        #expect(settled([(a, portA), (b, portB)], total: 9_030, timeout: 30))
+        Thread.sleep(forTimeInterval: 2)  // past item_updates_interval_ms on both sides
+        func similar(_ port: Int, _ item: String) throws -> [(String, Double)] {
+            let reply = try HTTPTestClient(port: port).get("/v1/items/\(item)/similar?k=10")
+            guard reply.status == 200, let items = reply.json?["items"] as? [[String: Any]] else { return [] }
+            return items.compactMap { entry in (entry["item"] as? String).map { ($0, entry["score"] as? Double ?? .nan) } }
+        }
+        var overlaps: [Int] = []
+        var worstScore = 0.0
+        for item in ["fresh-on-a"] + (0..<20).map({ "i\($0)" }) {
+            let fromA = try similar(portA, item), fromB = try similar(portB, item)
+            overlaps.append(Set(fromA.map(\.0)).intersection(fromB.map(\.0)).count)
+            for ((ia, sa), (ib, sb)) in zip(fromA, fromB) where ia == ib { worstScore = max(worstScore, abs(sa - sb)) }
+        }
+        print("similar top-10 overlap between A and the replaced B: \(overlaps); largest score difference \(worstScore)")
+        #expect(overlaps.allSatisfy { $0 >= 9 }, "\(overlaps)")
+        #expect(worstScore < 1e-3)
+
         let kafka = KafkaView(cluster: cluster)
         let audit = try kafka.audit()
-        #expect(audit.delivered.count == 9_000)
+        #expect(audit.delivered.count == 9_030)
         let lists = try kafka.lists()
         #expect(!lists.isEmpty)
         let violations = audit.seenItemViolations(lists)

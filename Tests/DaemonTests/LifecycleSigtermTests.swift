@@ -59,6 +59,7 @@ struct LifecycleSigtermTests {
         try cluster.createTopic("dlq", partitions: 1)
         try cluster.createTopic("life.state", partitions: 2)
         try cluster.createTopic("life.item-updates", partitions: 1)
+        try cluster.createTopic("life.models", partitions: 1)
         let stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("streamrec-life-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
         let port = try HTTPTestClient.freePort()

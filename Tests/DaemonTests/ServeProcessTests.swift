@@ -21,6 +21,7 @@ struct ServeProcessTests {
         try cluster.createTopic("dlq", partitions: 1)
         try cluster.createTopic("drain-test.state", partitions: 2)
         try cluster.createTopic("drain-test.item-updates", partitions: 1)
+        try cluster.createTopic("drain-test.models", partitions: 1)
         let stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("streamrec-\(UUID().uuidString)")
         let configPath = stateDir.appendingPathComponent("test.yaml")
         try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)

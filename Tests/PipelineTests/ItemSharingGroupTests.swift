@@ -2,6 +2,7 @@ import Engine
 import Events
 import Foundation
 import Kafka
+import Models
 import Pipeline
 import StreamRecTestKit
 import Testing
@@ -138,5 +139,57 @@ struct ItemSharingGroupTests {
         #expect(overlaps.allSatisfy { $0 >= 9 })
         try b.runner.stop()
         try a.runner.stop()
+    }
+
+    @Test("the member owning partition 0 trains the session encoder; the other installs what it publishes")
+    func sessionModelOnePerGroup() throws {
+        let kafka = try KafkaTestHarness(partitions: 4)
+        var engine = EngineConfiguration()
+        engine.debounceMs = 0
+        engine.session.learning.enabled = true
+        engine.session.learning.trainEveryEvents = 1_000
+        engine.session.learning.model = SessionModelConfiguration(itemCount: 1, embeddingDimension: 8, hiddenSize: 8, windowLength: 6,
+                                                                  typeCount: 5, typeEmbeddingDimension: 2, gapEmbeddingDimension: 2,
+                                                                  dropout: 0, learningRate: 0.01, batchSize: 64, seed: 3)
+        engine.session.learning.maxExamplesPerRound = 2_000
+        func member() throws -> PipelineRunner {
+            var c = kafka.pipelineConfiguration(group: "share-session")
+            c.checkpointIntervalMs = 300
+            return PipelineRunner(try StreamPipeline(configuration: c, engine: engine, logger: quietLogger()))
+        }
+        let a = try member(), b = try member()
+        // Both hold partitions before any event: partition 0 does not move during the test.
+        let joined = Date().addingTimeInterval(30)
+        while Date() < joined && ![a, b].allSatisfy({ !$0.pipeline.statsSnapshot().assignedPartitions.isEmpty }) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        var generator = EventGenerator(configuration: GeneratorConfiguration(users: 150, items: 80, habitProbability: 0.6, seed: 33))
+        let deadline = Date().addingTimeInterval(60)
+        var agreed = false
+        while Date() < deadline && !agreed {
+            for _ in 0..<1_000 { try kafka.send(generator.next()) }
+            kafka.flush()
+            Thread.sleep(forTimeInterval: 1)
+            let versions = [a, b].map { r in r.pipeline.withCore { $0.sessionModelVersion } }
+            agreed = versions[0] > 0 && versions[0] == versions[1]
+        }
+        #expect(agreed)
+        let views = [a, b].map { r in
+            (r.pipeline.statsSnapshot().assignedPartitions.contains(0),
+             r.pipeline.withCore { ($0.sessionTrainsHere, $0.sharedSessionModelsInstalled, $0.sessionLearningStatistics?.rounds ?? 0) })
+        }
+        // Exactly one member owns partition 0; it trains and installs nothing from the group;
+        // the other trains nothing and installs the published models.
+        #expect(views.filter(\.0).count == 1)
+        for (ownsZero, (trains, installed, rounds)) in views {
+            #expect(trains == ownsZero)
+            if ownsZero {
+                #expect(rounds > 0 && installed == 0)
+            } else {
+                #expect(installed > 0 && rounds == 0)
+            }
+        }
+        try b.stop()
+        try a.stop()
     }
 }
