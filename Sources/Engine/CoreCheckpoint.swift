@@ -98,6 +98,9 @@ extension RecommenderCore {
                 for (author, sequence) in sorted {
                     w.append(author)
                     w.append(sequence)
+                    let above = (itemSharing.appliedAbove[author] ?? []).sorted()
+                    w.append(UInt32(above.count))
+                    for s in above { w.append(s) }
                 }
             }
         }

@@ -13,8 +13,12 @@ public final class ItemShareLedger {
     public let author: String
     /// Batches this instance has made.
     public internal(set) var sequence: UInt64 = 0
-    /// Newest sequence applied per author (this instance's earlier runs included).
+    /// Per author (this instance's earlier runs included), the sequence up to which every batch
+    /// is applied.
     public internal(set) var appliedSequence: [String: UInt64] = [:]
+    /// Per author, sequences applied beyond `appliedSequence` (batches read out of order: an
+    /// author's batches may lie in several partitions, or one sent again after a failure).
+    public internal(set) var appliedAbove: [String: Set<UInt64>] = [:]
     let journal = ItemChangeJournal()
     let sharedFactors: FactorMatrix
     var sharedBias: [Float] = []
@@ -27,6 +31,21 @@ public final class ItemShareLedger {
     init(author: String, factors: Int) {
         self.author = author
         sharedFactors = FactorMatrix(cols: factors)
+    }
+
+    /// Whether `author`'s batch `sequence` is in the state.
+    func holds(author: String, sequence: UInt64) -> Bool {
+        sequence <= (appliedSequence[author] ?? 0) || (appliedAbove[author]?.contains(sequence) ?? false)
+    }
+
+    /// Notes `author`'s batch `sequence` as applied.
+    func noteApplied(author: String, sequence: UInt64) {
+        var high = appliedSequence[author] ?? 0
+        var above = appliedAbove[author] ?? []
+        above.insert(sequence)
+        while above.remove(high + 1) != nil { high += 1 }
+        appliedSequence[author] = high
+        appliedAbove[author] = above.isEmpty ? nil : above
     }
 
     /// Adds the shared part of a new row: its start, which every instance makes alike.

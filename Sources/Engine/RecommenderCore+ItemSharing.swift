@@ -4,13 +4,16 @@ import Models
 /// of its own item changes, and the others' batches it applies.
 extension RecommenderCore {
     /// Starts sharing item state as `author`: what is held now counts as shared, new items start
-    /// from a vector seeded by their id, and `appliedSequence` (from a checkpoint) says which
-    /// batches are already in the state. Items made before this call keep their vectors.
-    public func startItemSharing(author: String, appliedSequence: [String: UInt64] = [:]) {
+    /// from a vector seeded by their id, and `appliedSequence` with `appliedAbove` (from a
+    /// checkpoint) say which batches are already in the state. Items made before this call keep
+    /// their vectors.
+    public func startItemSharing(author: String, appliedSequence: [String: UInt64] = [:],
+                                 appliedAbove: [String: Set<UInt64>] = [:]) {
         precondition(itemSharing == nil, "item sharing already started")
         let ledger = ItemShareLedger(author: author, factors: model.factors)
         ledger.adopt(model)
         ledger.appliedSequence = appliedSequence
+        ledger.appliedAbove = appliedAbove
         popularity.startSharing()
         model.itemChanges = ledger.journal
         itemSharing = ledger
@@ -95,7 +98,7 @@ extension RecommenderCore {
     @discardableResult
     public func apply(itemUpdates batch: ItemUpdateBatch, bytes: Int = 0) throws(EngineRejection) -> ItemUpdateOutcome {
         guard let ledger = itemSharing else { return .skipped }
-        if batch.author == ledger.author || batch.sequence <= (ledger.appliedSequence[batch.author] ?? 0) {
+        if batch.author == ledger.author || ledger.holds(author: batch.author, sequence: batch.sequence) {
             ledger.statistics.batchesSkipped += 1
             return .skipped
         }
@@ -127,7 +130,7 @@ extension RecommenderCore {
             ledger.sharedRatingEvents += batch.ratingEvents
             ledger.sharedRatingSum += batch.ratingSum
         }
-        ledger.appliedSequence[batch.author] = batch.sequence
+        ledger.noteApplied(author: batch.author, sequence: batch.sequence)
         ledger.statistics.batchesApplied += 1
         ledger.statistics.itemsApplied += Int64(applied)
         ledger.statistics.bytesApplied += Int64(bytes)
@@ -140,14 +143,24 @@ extension RecommenderCore {
     /// The item-update batches a checkpoint's state holds, newest sequence per author (empty
     /// when it was written without item sharing).
     public static func sharedSequences(in reader: SnapshotReader) throws -> [String: UInt64] {
-        guard reader.sectionNames.contains(sharingSection) else { return [:] }
+        try sharedBatches(in: reader).upTo
+    }
+
+    /// The item-update batches a checkpoint's state holds: per author, the sequence up to which
+    /// all are applied, and those applied beyond it.
+    public static func sharedBatches(in reader: SnapshotReader) throws -> (upTo: [String: UInt64], above: [String: Set<UInt64>]) {
+        guard reader.sectionNames.contains(sharingSection) else { return ([:], [:]) }
         var r = ByteReader(try reader.section(sharingSection), context: sharingSection)
-        var out: [String: UInt64] = [:]
+        var upTo: [String: UInt64] = [:], above: [String: Set<UInt64>] = [:]
         for _ in 0..<(try r.read(UInt32.self)) {
             let author = try r.readString()
-            out[author] = try r.read(UInt64.self)
+            upTo[author] = try r.read(UInt64.self)
+            let extra = try r.read(UInt32.self)
+            var set = Set<UInt64>()
+            for _ in 0..<extra { set.insert(try r.read(UInt64.self)) }
+            if !set.isEmpty { above[author] = set }
         }
-        return out
+        return (upTo, above)
     }
 
     /// 64-bit FNV-1a of `id`'s UTF-8 bytes: the seed of an item's start vector.

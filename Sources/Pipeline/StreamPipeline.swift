@@ -111,7 +111,7 @@ public final class StreamPipeline: @unchecked Sendable {
 
         var restored: (RecommenderCore, CheckpointInfo)?
         var restoredPartitions: [Int32: PartitionState] = [:]
-        var sharedSequences: [String: UInt64] = [:]
+        var sharedBatches: (upTo: [String: UInt64], above: [String: Set<UInt64>]) = ([:], [:])
         if let directory = configuration.stateDirectory {
             directoryLock = try StateDirectoryLock(directory: directory)
             let store = try CheckpointStore(directory: directory, keep: configuration.checkpointsKept)
@@ -123,7 +123,7 @@ public final class StreamPipeline: @unchecked Sendable {
             if let loaded {
                 restored = try RecommenderCore.restore(from: loaded.reader, configuration: engine)
                 restoredPartitions = try Self.readPartitionSection(loaded.reader)
-                sharedSequences = try RecommenderCore.sharedSequences(in: loaded.reader)
+                sharedBatches = try RecommenderCore.sharedBatches(in: loaded.reader)
                 logger.info("restored \(loaded.path): \(restored!.1.appliedEvents) events applied, \(restored!.1.users) users, \(restored!.1.items) items")
             } else if !skipped.isEmpty {
                 logger.critical("no checkpoint in \(directory) verifies; starting from an empty state")
@@ -198,7 +198,7 @@ public final class StreamPipeline: @unchecked Sendable {
             // A new author every start: what an earlier run of this instance sent is applied or
             // skipped like anyone's, by the sequences the checkpoint holds.
             let author = "\(ProcessInfo.processInfo.hostName.prefix(40))-\(UUID().uuidString.prefix(8).lowercased())"
-            self.core.startItemSharing(author: author, appliedSequence: sharedSequences)
+            self.core.startItemSharing(author: author, appliedSequence: sharedBatches.upTo, appliedAbove: sharedBatches.above)
             if let info = restoredCheckpoint {
                 for (key, offset) in info.offsets where key.topic == topic { restoredItemUpdatePositions[key.partition] = offset }
             }

@@ -98,6 +98,25 @@ struct ItemSharingTests {
         #expect(b.itemSharing!.appliedSequence["a"] == 1)
     }
 
+    @Test("batches read out of order are each applied once")
+    func outOfOrder() throws {
+        let a = Self.core("a"), b = Self.core("b")
+        var batches: [ItemUpdateBatch] = []
+        for i in 0..<3 {
+            try a.apply(Event(user: "u", item: "i\(i)", type: .click, timestampMs: Int64(i)), source: EventSource(partition: 0, offset: Int64(i)))
+            batches += a.takeItemUpdates(sentAtMs: Int64(i))
+        }
+        #expect(batches.map(\.sequence) == [1, 2, 3])
+        #expect(try b.apply(itemUpdates: batches[2]) != .skipped)
+        #expect(try b.apply(itemUpdates: batches[0]) != .skipped)
+        #expect(b.itemSharing!.appliedSequence["a"] == 1 && b.itemSharing!.appliedAbove["a"] == [3])
+        #expect(try b.apply(itemUpdates: batches[2]) == .skipped)
+        #expect(try b.apply(itemUpdates: batches[1]) != .skipped)
+        #expect(b.itemSharing!.appliedSequence["a"] == 3 && b.itemSharing!.appliedAbove["a"] == nil)
+        #expect(try b.apply(itemUpdates: batches[0]) == .skipped)
+        #expect(try Self.maxDifference(a, b) < 1e-6)
+    }
+
     @Test("batches split at the item limit and number consecutively")
     func batchLimit() throws {
         let a = Self.core("a")
@@ -166,6 +185,14 @@ struct ItemSharingTests {
         let bytes = b.checkpoint(offsets: [:], writtenAtMs: 3).encoded()
         let reader = try SnapshotReader(bytes: bytes)
         #expect(try RecommenderCore.sharedSequences(in: reader) == ["a": 1, "b": 1])
+        // A batch beyond a gap is kept with the checkpoint too.
+        try a.apply(Event(user: "u", item: "k", type: .click, timestampMs: 4), source: EventSource(partition: 0, offset: 1))
+        _ = a.takeItemUpdates(sentAtMs: 4)
+        try a.apply(Event(user: "u", item: "l", type: .click, timestampMs: 5), source: EventSource(partition: 0, offset: 2))
+        try b.apply(itemUpdates: a.takeItemUpdates(sentAtMs: 5)[0])
+        let later = try SnapshotReader(bytes: b.checkpoint(offsets: [:], writtenAtMs: 6).encoded())
+        let kept = try RecommenderCore.sharedBatches(in: later)
+        #expect(kept.upTo == ["a": 1, "b": 1] && kept.above == ["a": [3]])
         let (restored, _) = try RecommenderCore.restore(from: reader, configuration: b.configuration)
         restored.startItemSharing(author: "b2", appliedSequence: try RecommenderCore.sharedSequences(in: reader))
         #expect(restored.takeItemUpdates(sentAtMs: 4).isEmpty)
