@@ -29,8 +29,11 @@ final class ItemTopicFollower {
 
     /// Clients of the cluster at `bootstrapServers` (`properties` are passed through, minus the
     /// consumer group's own).
+    /// `fetchWaitMs` sets `fetch.wait.max.ms` of the following consumer: how long a fetch of a
+    /// quiet topic waits before it is answered (a broker that does not answer early, such as the
+    /// mock, answers only then).
     init(topic: String, bootstrapServers: String, properties: [String: String], groupId: String,
-         role: String = "items-follower", logSink: KafkaLogSink?) throws {
+         role: String = "items-follower", fetchWaitMs: Int? = nil, logSink: KafkaLogSink?) throws {
         self.topic = topic
         self.bootstrapServers = bootstrapServers
         var props = properties.filter { !$0.key.hasPrefix("group.") && $0.key != "enable.auto.commit" }
@@ -41,6 +44,7 @@ final class ItemTopicFollower {
         props["group.id"] = "\(groupId).\(role)"
         props["enable.auto.commit"] = "false"
         props["auto.offset.reset"] = "earliest"
+        if let fetchWaitMs { props["fetch.wait.max.ms"] = String(fetchWaitMs) }
         consumer = try KafkaConsumer(properties: props, logSink: logSink, onError: { _ in })
     }
 

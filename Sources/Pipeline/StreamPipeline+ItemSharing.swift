@@ -15,9 +15,13 @@ import Models
 /// local checkpoint left it (from the start without one) to its end; readiness waits for it.
 ///
 /// Staleness: a change reaches another instance within `item_updates_interval_ms`, plus the
-/// producer's `linger.ms` and delivery, plus one loop iteration of the receiver (at most
+/// producer's `linger.ms` and delivery, plus the follower's fetch wait
+/// (`itemUpdatesFetchWaitMs`), plus one loop iteration of the receiver (at most
 /// `poll_timeout_ms` when its input is quiet).
 extension StreamPipeline {
+    /// `fetch.wait.max.ms` of the item-updates follower (librdkafka's default is 500).
+    static let itemUpdatesFetchWaitMs = 100
+
     /// Most update messages applied per loop iteration while following.
     static let itemUpdatePollBatch = 200
 
@@ -35,7 +39,7 @@ extension StreamPipeline {
         }
         let follower = try ItemTopicFollower(topic: topic, bootstrapServers: configuration.bootstrapServers,
                                              properties: configuration.kafkaProperties, groupId: configuration.groupId,
-                                             role: "item-updates-follower", logSink: nil)
+                                             role: "item-updates-follower", fetchWaitMs: Self.itemUpdatesFetchWaitMs, logSink: nil)
         let start = restoredItemUpdatePositions
         let state = ItemSharingState(topic: topic, follower: follower, positions: start)
         itemSharing = state
