@@ -206,35 +206,39 @@ public final class StreamPipeline: @unchecked Sendable {
         }
     }
 
-    /// Reads the input topic's partition count and, with a changelog, creates the changelog topic
-    /// (same partition count, `cleanup.policy=compact`) when missing; refuses one whose partition
-    /// count differs from the input's (it would not be co-partitioned).
+    /// Creates a one-partition topic the group's members share; logs and returns false when the
+    /// cluster refuses (`without` says what the member does then, `key` turns it off).
+    private func createSharedTopic(_ name: String, policy: String, kind: String, key: String, without: String) -> Bool {
+        do {
+            try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
+                                        properties: configuration.kafkaProperties,
+                                        topics: [(name: name, partitions: 1)],
+                                        configs: [name: ["cleanup.policy": policy]], timeoutMs: 5_000)
+            logger.info("created \(kind) topic \(name) (1 partition, cleanup.policy=\(policy))")
+            return true
+        } catch {
+            logger.error("\(kind) topic \(name) does not exist and could not be created (\(error)): \(without); create it with 1 partition and cleanup.policy=\(policy) and restart, or set \(key): \"\" to say so")
+            return false
+        }
+    }
+
+    /// Creates the models and item-updates topics when missing (turning that sharing off, with an
+    /// error in the log, when the cluster refuses), reads the input topic's partition count and,
+    /// with a changelog, creates the changelog topic (same partition count,
+    /// `cleanup.policy=compact`) when missing; refuses one whose partition count differs from
+    /// the input's (it would not be co-partitioned).
     private func prepareTopics() throws {
         let topics = try KafkaAdmin.listTopics(bootstrapServers: configuration.bootstrapServers,
                                                properties: configuration.kafkaProperties, timeoutMs: 10_000)
-        if let models = modelsTopic, topics[models] == nil {
-            do {
-                try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
-                                            properties: configuration.kafkaProperties,
-                                            topics: [(name: models, partitions: 1)],
-                                            configs: [models: ["cleanup.policy": "compact"]], timeoutMs: 5_000)
-                logger.info("created models topic \(models) (1 partition, cleanup.policy=compact)")
-            } catch {
-                modelsTopic = nil
-                logger.error("models topic \(models) does not exist and could not be created (\(error)): this member trains its own session encoder; create it with 1 partition and cleanup.policy=compact and restart, or set kafka.models_topic: \"\" to say so")
-            }
+        if let models = modelsTopic, topics[models] == nil,
+           !createSharedTopic(models, policy: "compact", kind: "models", key: "kafka.models_topic",
+                              without: "this member trains its own session encoder") {
+            modelsTopic = nil
         }
-        if let updates = configuration.itemUpdatesTopic, topics[updates] == nil {
-            do {
-                try KafkaAdmin.createTopics(bootstrapServers: configuration.bootstrapServers,
-                                            properties: configuration.kafkaProperties,
-                                            topics: [(name: updates, partitions: 1)],
-                                            configs: [updates: ["cleanup.policy": "delete"]], timeoutMs: 5_000)
-                logger.info("created item-updates topic \(updates) (1 partition, cleanup.policy=delete)")
-            } catch {
-                itemUpdatesTopic = nil
-                logger.error("item-updates topic \(updates) does not exist and could not be created (\(error)): this instance learns its items alone, and its items disagree with the other instances'; create it with 1 partition and restart, or set kafka.item_updates_topic: \"\" to say so")
-            }
+        if let updates = itemUpdatesTopic, topics[updates] == nil,
+           !createSharedTopic(updates, policy: "delete", kind: "item-updates", key: "kafka.item_updates_topic",
+                              without: "this instance learns its items alone, and its items disagree with the other instances'") {
+            itemUpdatesTopic = nil
         }
         guard let count = topics[configuration.inputTopic] else {
             if configuration.changelogTopic == nil { return }
