@@ -99,6 +99,21 @@ struct ConfigurationTests {
         #expect(config.pipeline.producerProperties()["sasl.username"] == "svc")
     }
 
+    @Test("the sharing topics default to the group's names; the empty string turns them off")
+    func sharingTopics() throws {
+        var config = StreamRecConfiguration()
+        try config.apply(yaml: "kafka:\n  group_id: recs\n  item_updates_interval_ms: 250\n  item_updates_max_items: 64")
+        #expect(config.pipeline.itemUpdatesTopic == "recs.item-updates")
+        #expect(config.pipeline.modelsTopic == "recs.models")
+        #expect(config.pipeline.itemUpdatesIntervalMs == 250 && config.pipeline.itemUpdatesMaxItems == 64)
+        try config.apply(yaml: "kafka:\n  item_updates_topic: \"\"\n  models_topic: shared-models")
+        #expect(config.pipeline.itemUpdatesTopic == nil)
+        #expect(config.pipeline.modelsTopic == "shared-models")
+        try config.apply(yaml: "kafka:\n  consumer_group: false")
+        #expect(config.pipeline.modelsTopic == nil)
+        #expect(throws: (any Error).self) { try config.apply(yaml: "kafka:\n  item_updates_interval_ms: 0") }
+    }
+
     @Test("bad keys and values are refused with the key named", arguments: [
         ("engine:\n  topk: 3", "engine.topk"),
         ("engine:\n  top_k: many", "engine.top_k"),
