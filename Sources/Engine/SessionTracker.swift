@@ -60,6 +60,8 @@ final class SessionTracker {
     private var encoder: SessionBatchEncoder
     /// User row of each row loaded into the encoder's current chunk.
     private var chunkUsers: [Int]
+    /// The serving model's output embeddings and biases in engine item order.
+    let scoreTable: SessionScoreTable
     /// Bookkeeping of the in-daemon training (rounds taken, the trainer thread).
     var learningState = SessionLearningState()
     /// Held-out events captured for the next round.
@@ -98,6 +100,7 @@ final class SessionTracker {
         sessionItemIds = ids
         encoder = SessionBatchEncoder(model: model)
         chunkUsers = [Int](repeating: 0, count: SessionBatchEncoder.chunk)
+        scoreTable = SessionScoreTable(dimension: model.sessionDimension)
     }
 
     /// Serves `update`'s model from now on: every held vector is flagged stale (re-encoded when
@@ -121,6 +124,7 @@ final class SessionTracker {
         sessionItemIds = ids
         sessionIndexById = index
         itemMap.removeAll()
+        scoreTable.reset()
     }
 
     /// Adds `id` to the session vocabulary (learning on) and returns its index; nil when the model
@@ -136,6 +140,12 @@ final class SessionTracker {
 
     /// Session vector width.
     var dimension: Int { model.sessionDimension }
+
+    /// The score table of the serving model over every engine item row (call after `syncItems`).
+    func preparedScoreTable() -> SessionScoreTable {
+        scoreTable.update(model: model, itemMap: itemMap)
+        return scoreTable
+    }
 
     /// Extends the item map to every engine item row (items are never reassigned).
     func syncItems(_ items: IdentifierMap) {
@@ -283,7 +293,7 @@ final class SessionTracker {
     /// Bytes held by the live states: per user the window (item, type, time), the vector and
     /// headers, plus the per-row arrays and the item map (the spill store is counted apart).
     var estimatedBytes: Int {
-        heldCount * bytesPerState + slots.count * (8 + 8 + 9) + itemMap.count * 4
+        heldCount * bytesPerState + slots.count * (8 + 8 + 9) + itemMap.count * 4 + scoreTable.bytes
     }
 
     /// Bytes of one live state: window arrays, vector, and four array headers.

@@ -6,8 +6,9 @@ import Linalg
 /// `SessionInputTables` (three rows added), and the final projection is one more sgemm.
 ///
 /// Chunks always have `chunk` rows (unused rows are empty windows), so every BLAS call has the
-/// same shape and a window's vector does not depend on which others share its chunk: the same
-/// window always gives the same bits. The vectors agree with `BiGRUSessionModel.encode` up to
+/// same shape and a window's vector does not depend on which others share its chunk. It may
+/// differ in the last bits by the row it is loaded in: OpenBLAS's kernels unroll rows in blocks
+/// and round the block tails their own way. The vectors agree with `BiGRUSessionModel.encode` up to
 /// float rounding (the tables add the input terms in another order). Buffers are allocated once;
 /// `encode` allocates nothing. Not thread-safe: one owner at a time (a trainer thread may build
 /// one and hand it to the thread that serves with it).
@@ -108,6 +109,9 @@ public final class SessionBatchEncoder: @unchecked Sendable {
                 hp.update(repeating: 0, count: c * h)
                 for s in 0..<steps {
                     let t = d == 0 ? s : steps - 1 - s
+                    if s == 0 { prefetchStep(direction: d, position: t, steps: steps) }
+                    // The next step's item rows arrive while this step computes.
+                    if s + 1 < steps { prefetchStep(direction: d, position: d == 0 ? t + 1 : t - 1, steps: steps) }
                     for r in 0..<c {
                         let i = t - (steps - counts[r])
                         guard i >= 0 else { continue }
@@ -128,6 +132,16 @@ public final class SessionBatchEncoder: @unchecked Sendable {
                       b: p + l.projection, ldb: l.embedding, beta: 1, c: out, ldc: l.embedding)
         }
         loaded = 0
+    }
+
+    /// Prefetches direction `d`'s input-table rows of position `t` (right-aligned) of every row.
+    @inline(__always)
+    private func prefetchStep(direction d: Int, position t: Int, steps: Int) {
+        for r in 0..<Self.chunk {
+            let i = t - (steps - counts[r])
+            guard i >= 0 else { continue }
+            tables.prefetch(direction: d, item: items[r * window + i])
+        }
     }
 
     /// Session vector of row `r` after `encode` (`sessionDimension` floats).
