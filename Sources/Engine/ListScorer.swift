@@ -121,12 +121,11 @@ final class ListScorer {
             }
             return
         }
-        let work = personal.count * itemCount
-        if work < parallelMinScores {
-            BLAS.withThreads(1) { rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body) }
-        } else {
-            rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body)
-        }
+        // Single-threaded BLAS whatever the size: the sgemms here alternate with the encoder's and
+        // the fusion's own loops, so threaded calls would leave OpenBLAS's workers spinning (about
+        // a tenth of the CPU in `streamrec bench --only session`); with learning on the trainer
+        // holds the second core anyway.
+        BLAS.withThreads(1) { rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body) }
     }
 
     /// Personal users without a session model: through the lanes, split over threads when large.
