@@ -87,16 +87,3 @@ public enum BLAS {
         return try body()
     }
 }
-
-/// Cache hints for gathers whose addresses are known ahead of their use.
-public enum CacheHint {
-    /// Prefetches the `bytes` starting at `p`, one 64-byte line at a time (a hint: never faults).
-    @inlinable @inline(__always)
-    public static func prefetch(_ p: UnsafeRawPointer, bytes: Int) {
-        var offset = 0
-        while offset < bytes {
-            streamrec_prefetch(p + offset)
-            offset += 64
-        }
-    }
-}

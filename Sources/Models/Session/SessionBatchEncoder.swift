@@ -109,9 +109,6 @@ public final class SessionBatchEncoder: @unchecked Sendable {
                 hp.update(repeating: 0, count: c * h)
                 for s in 0..<steps {
                     let t = d == 0 ? s : steps - 1 - s
-                    if s == 0 { prefetchStep(direction: d, position: t, steps: steps) }
-                    // The next step's item rows arrive while this step computes.
-                    if s + 1 < steps { prefetchStep(direction: d, position: d == 0 ? t + 1 : t - 1, steps: steps) }
                     for r in 0..<c {
                         let i = t - (steps - counts[r])
                         guard i >= 0 else { continue }
@@ -132,16 +129,6 @@ public final class SessionBatchEncoder: @unchecked Sendable {
                       b: p + l.projection, ldb: l.embedding, beta: 1, c: out, ldc: l.embedding)
         }
         loaded = 0
-    }
-
-    /// Prefetches direction `d`'s input-table rows of position `t` (right-aligned) of every row.
-    @inline(__always)
-    private func prefetchStep(direction d: Int, position t: Int, steps: Int) {
-        for r in 0..<Self.chunk {
-            let i = t - (steps - counts[r])
-            guard i >= 0 else { continue }
-            tables.prefetch(direction: d, item: items[r * window + i])
-        }
     }
 
     /// Session vector of row `r` after `encode` (`sessionDimension` floats).

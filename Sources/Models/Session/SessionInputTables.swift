@@ -56,13 +56,6 @@ final class SessionInputTables: @unchecked Sendable {
     /// Floats held.
     var floatCount: Int { directions * rowsPerDirection * hidden3 }
 
-    /// Prefetches direction `d`'s row of `item` (the type and gap rows are few and stay cached).
-    @inline(__always)
-    func prefetch(direction d: Int, item: Int32) {
-        let row = storage + (d * rowsPerDirection + Int(item)) * hidden3
-        CacheHint.prefetch(UnsafeRawPointer(row), bytes: hidden3 * 4)
-    }
-
     /// Writes direction `d`'s input pre-activation of one step (`hidden3` floats).
     @inline(__always)
     func gather(direction d: Int, item: Int32, type: UInt8, gap: UInt8, into out: UnsafeMutablePointer<Float>) {
