@@ -16,9 +16,10 @@ import Models
 /// already varied with the batch a user fell in), and selection runs in index order.
 ///
 /// With a session model, a second sgemm scores the batch's session vectors against the session
-/// model's output item embeddings; those scores are mapped to engine items (0 for items the model
-/// does not know) and fused with the MF scores by the snapshot's `HybridFusion`. Users with a
-/// window but too few events for MF rank by the session alone; users with no window by MF alone.
+/// model's output item embeddings laid out in engine item order (`SessionScoreTable`: 0 for items
+/// the model does not know), and each row is fused in place with its MF scores by the model's
+/// `HybridFusion`. Users with a window but too few events for MF rank by the session alone; users
+/// with no window by MF alone.
 ///
 /// Holds its scratch buffers across calls so a refresh allocates only the lists it returns.
 final class ListScorer {
@@ -32,8 +33,6 @@ final class ListScorer {
     private var sessionBlock: UnsafeMutablePointer<Float>?
     private var sessionScores: UnsafeMutablePointer<Float>?
     private var sessionScoreCapacity = 0
-    private var mappedRow: [Float] = []
-    private var fusedRow: [Float] = []
     /// Upper bound on the score buffer (floats), so huge catalogs shrink the batch instead.
     private let maxScoreFloats = 16 << 20
     /// Per-thread scorers of personal users (MF only); the first runs on the caller.
@@ -122,12 +121,11 @@ final class ListScorer {
             }
             return
         }
-        let work = personal.count * max(itemCount, session.model.itemCount)
-        if work < parallelMinScores {
-            BLAS.withThreads(1) { rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body) }
-        } else {
-            rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body)
-        }
+        // Single-threaded BLAS whatever the size: the sgemms here alternate with the encoder's and
+        // the fusion's own loops, so threaded calls would leave OpenBLAS's workers spinning (about
+        // a tenth of the CPU in `streamrec bench --only session`); with learning on the trainer
+        // holds the second core anyway.
+        BLAS.withThreads(1) { rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body) }
     }
 
     /// Personal users without a session model: through the lanes, split over threads when large.
@@ -161,16 +159,13 @@ final class ListScorer {
                               blocked: [Bool], _ body: (Int32, [(index: Int, score: Float)]) -> Void) {
         let model = core.model
         let itemCount = core.items.count
-        let sessionItems = session?.model.itemCount ?? 0
-        let batch = max(1, min(batchSize, maxScoreFloats / max(itemCount, sessionItems)))
+        let batch = max(1, min(batchSize, maxScoreFloats / itemCount))
         ensureScoreCapacity(batch * itemCount)
+        var table: SessionScoreTable?
         if let session {
-            ensureSessionCapacity(batch: batch, dimension: session.dimension, items: sessionItems)
+            ensureSessionCapacity(batch: batch, dimension: session.dimension, items: itemCount)
             session.syncItems(core.items)
-            if mappedRow.count < itemCount {
-                mappedRow = [Float](repeating: 0, count: itemCount)
-                fusedRow = mappedRow
-            }
+            table = session.preparedScoreTable()
         }
         let d = factors
         let explicit = model.configuration.feedback == .explicit
@@ -187,55 +182,37 @@ final class ListScorer {
             }
             BLAS.gemmABt(m: m, n: itemCount, k: d, a: userBlock, lda: d,
                          b: model.itemFactors.base, ldb: d, beta: 1, c: scores, ldc: itemCount)
-            if let session, let block = sessionBlock, let out = sessionScores {
+            if let session, let table, let block = sessionBlock, let out = sessionScores {
                 session.encodePending(personal[start..<end])
+                let e = session.dimension
                 for (row, user) in personal[start..<end].enumerated() {
-                    session.copyVector(user: Int(user), to: block + row * session.dimension)
+                    session.copyVector(user: Int(user), to: block + row * e)
                 }
-                session.model.scoreItems(sessionVectors: block, count: m, into: out)
+                for row in 0..<m { (out + row * itemCount).update(from: table.bias, count: itemCount) }
+                BLAS.gemmABt(m: m, n: itemCount, k: e, a: block, lda: e,
+                             b: table.embeddings, ldb: e, beta: 1, c: out, ldc: itemCount)
             }
             for row in 0..<m {
                 let user = Int(personal[start + row])
+                let line = scores + row * itemCount
                 if let session, session.hasWindow(user), let out = sessionScores {
-                    let ranked = fused(row: row, user: user, itemCount: itemCount, session: session,
-                                       sessionRow: out + row * sessionItems, mfPersonal: core.isPersonal(Int32(user)),
-                                       core: core, k: k, blocked: blocked)
-                    body(personal[start + row], ranked)
+                    // Fused in place: the MF row becomes the fused row.
+                    let target = UnsafeMutableBufferPointer(start: line, count: itemCount)
+                    session.fusion.fuse(mf: core.isPersonal(Int32(user)) ? UnsafeBufferPointer(target) : nil,
+                                        session: UnsafeBufferPointer(start: out + row * itemCount, count: itemCount),
+                                        into: target)
+                    for item in core.table.seen[user] { line[Int(item)] = -.infinity }
+                    body(personal[start + row], selector.select(UnsafeBufferPointer(target), k: k) { blocked[$0] })
                     continue
                 }
                 // A per-user constant does not change the order: added to the chosen few only.
                 let offset = explicit ? model.globalMean + model.userBias[user] : model.userBias[user]
-                let line = scores + row * itemCount
                 for item in core.table.seen[user] { line[Int(item)] = -.infinity }
                 var ranked = selector.select(UnsafeBufferPointer(start: line, count: itemCount), k: k) { blocked[$0] }
                 if offset != 0 { for j in ranked.indices { ranked[j].score += offset } }
                 body(personal[start + row], ranked)
             }
             start = end
-        }
-    }
-
-    /// Fuses one batch row's MF scores with its session scores mapped to engine items, masks the
-    /// user's seen items and selects the top k.
-    private func fused(row: Int, user: Int, itemCount: Int, session: SessionTracker, sessionRow: UnsafeMutablePointer<Float>,
-                       mfPersonal: Bool, core: RecommenderCore, k: Int, blocked: [Bool]) -> [(index: Int, score: Float)] {
-        let map = session.itemMap
-        let known = Int32(session.model.itemCount)
-        mappedRow.withUnsafeMutableBufferPointer { mapped in
-            for j in 0..<itemCount {
-                let s = map[j]
-                mapped[j] = s >= 0 && s < known ? sessionRow[Int(s)] : 0
-            }
-        }
-        let line = UnsafeBufferPointer(start: scores + row * itemCount, count: itemCount)
-        return fusedRow.withUnsafeMutableBufferPointer { out in
-            let target = UnsafeMutableBufferPointer(rebasing: out[0..<itemCount])
-            mappedRow.withUnsafeBufferPointer { mapped in
-                session.fusion.fuse(mf: mfPersonal ? line : nil,
-                                    session: UnsafeBufferPointer(rebasing: mapped[0..<itemCount]), into: target)
-            }
-            for item in core.table.seen[user] { target[Int(item)] = -.infinity }
-            return selector.select(UnsafeBufferPointer(target), k: k) { blocked[$0] }
         }
     }
 

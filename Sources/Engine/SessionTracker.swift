@@ -5,8 +5,8 @@ import Models
 /// The engine's per-user session state: a ring buffer of each user's recent items (session item
 /// indices) with the cached Bi-GRU session vector. An event only appends to the window and flags
 /// the vector stale; stale vectors are re-encoded over the whole window (both directions) when
-/// they are next read, in chunks of `SessionBatchEncoder.chunk` users (one sgemm per GRU step),
-/// which the refresh does for the users it scores (`encodePending`). Engine item rows are mapped
+/// they are next read, in chunks of `SessionBatchEncoder.chunk` users of like window length (one
+/// sgemm per GRU step), which the refresh does for the users it scores (`encodePending`). Engine item rows are mapped
 /// to session item indices by id. With a fixed model (a snapshot, no learning), items the model
 /// does not know are not added to windows and get session score 0. With learning on, every new
 /// item enters the session vocabulary (the index after the last) and windows hold every event;
@@ -60,6 +60,11 @@ final class SessionTracker {
     private var encoder: SessionBatchEncoder
     /// User row of each row loaded into the encoder's current chunk.
     private var chunkUsers: [Int]
+    /// Stale rows of the current `encodePending` call and their window lengths (scratch, kept).
+    private var pendingRows: [Int] = []
+    private var pendingLengths: [Int] = []
+    /// The serving model's output embeddings and biases in engine item order.
+    let scoreTable: SessionScoreTable
     /// Bookkeeping of the in-daemon training (rounds taken, the trainer thread).
     var learningState = SessionLearningState()
     /// Held-out events captured for the next round.
@@ -98,6 +103,7 @@ final class SessionTracker {
         sessionItemIds = ids
         encoder = SessionBatchEncoder(model: model)
         chunkUsers = [Int](repeating: 0, count: SessionBatchEncoder.chunk)
+        scoreTable = SessionScoreTable(dimension: model.sessionDimension)
     }
 
     /// Serves `update`'s model from now on: every held vector is flagged stale (re-encoded when
@@ -121,6 +127,7 @@ final class SessionTracker {
         sessionItemIds = ids
         sessionIndexById = index
         itemMap.removeAll()
+        scoreTable.reset()
     }
 
     /// Adds `id` to the session vocabulary (learning on) and returns its index; nil when the model
@@ -136,6 +143,12 @@ final class SessionTracker {
 
     /// Session vector width.
     var dimension: Int { model.sessionDimension }
+
+    /// The score table of the serving model over every engine item row (call after `syncItems`).
+    func preparedScoreTable() -> SessionScoreTable {
+        scoreTable.update(model: model, itemMap: itemMap)
+        return scoreTable
+    }
 
     /// Extends the item map to every engine item row (items are never reassigned).
     func syncItems(_ items: IdentifierMap) {
@@ -169,12 +182,25 @@ final class SessionTracker {
     /// Re-encodes the stale vectors of `rows` (users without a state are passed over), a chunk at
     /// a time. Allocates nothing.
     func encodePending(_ rows: ArraySlice<Int32>) {
+        pendingRows.removeAll(keepingCapacity: true)
+        pendingLengths.removeAll(keepingCapacity: true)
+        var longest = 0
         for user in rows {
             let u = Int(user)
-            guard u < slots.count, let slot = slots[u], slot.needsEncoding else { continue }
-            chunkUsers[encoder.loaded] = u
-            encoder.load(slot.window)
-            if encoder.isFull { flushChunk() }
+            guard u < slots.count, slots[u]?.needsEncoding == true else { continue }
+            let n = slots[u]!.window.count
+            pendingRows.append(u)
+            pendingLengths.append(n)
+            longest = max(longest, n)
+        }
+        // Longest windows first: a chunk runs as many GRU steps as its longest window, so windows
+        // of like length share chunks (users with short histories do not pay for full windows).
+        for length in stride(from: longest, through: 0, by: -1) {
+            for (i, u) in pendingRows.enumerated() where pendingLengths[i] == length {
+                chunkUsers[encoder.loaded] = u
+                encoder.load(slots[u]!.window)
+                if encoder.isFull { flushChunk() }
+            }
         }
         if encoder.loaded > 0 { flushChunk() }
     }
@@ -283,7 +309,7 @@ final class SessionTracker {
     /// Bytes held by the live states: per user the window (item, type, time), the vector and
     /// headers, plus the per-row arrays and the item map (the spill store is counted apart).
     var estimatedBytes: Int {
-        heldCount * bytesPerState + slots.count * (8 + 8 + 9) + itemMap.count * 4
+        heldCount * bytesPerState + slots.count * (8 + 8 + 9) + itemMap.count * 4 + scoreTable.bytes
     }
 
     /// Bytes of one live state: window arrays, vector, and four array headers.

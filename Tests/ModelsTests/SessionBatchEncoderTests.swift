@@ -53,9 +53,7 @@ struct SessionBatchEncoderTests {
         #expect(got[0] != got[1])
     }
 
-    /// Not bit for bit: OpenBLAS's sgemm kernel may sum a row in an order that depends on the
-    /// matrix's row count (on AMD EPYC with 0.3.21 it does, by a few ulps).
-    @Test("a window gives the same vector whichever chunk and row it is encoded in")
+    @Test("a window gives the same bits in a given row whatever windows share its chunk, and the same vector within rounding in any row")
     func independentOfChunk() throws {
         let c = SessionModelConfiguration(itemCount: 200, embeddingDimension: 32, hiddenSize: 24, windowLength: 20, seed: 5)
         let model = try BiGRUSessionModel(configuration: c)
@@ -64,16 +62,20 @@ struct SessionBatchEncoderTests {
         encoder.load(target)
         encoder.encode()
         let alone = Array(UnsafeBufferPointer(start: encoder.vector(0), count: 32))
-        for (others, row) in [(5, 5), (SessionBatchEncoder.chunk - 1, SessionBatchEncoder.chunk - 1), (12, 0)] {
-            var r = -1
-            for k in 0...others {
-                if k == row { r = encoder.load(target) } else { encoder.load(window(c, length: 1 + k % 20, seed: UInt64(k))) }
+        for row in [0, 5, 13, SessionBatchEncoder.chunk - 1] {
+            // OpenBLAS rounds a row's products by where the row sits in the call (its kernels
+            // unroll rows in blocks), so bits are pinned per row, not across rows.
+            var first: [Float]?
+            for seed in [UInt64(1), 2, 3] {
+                var r = -1
+                for k in 0..<SessionBatchEncoder.chunk {
+                    if k == row { r = encoder.load(target) } else { encoder.load(window(c, length: 1 + (k + Int(seed)) % 20, seed: seed &* 100 &+ UInt64(k))) }
+                }
+                encoder.encode()
+                let v = Array(UnsafeBufferPointer(start: encoder.vector(r), count: 32))
+                if let first { #expect(v == first, "row \(row), others \(seed)") } else { first = v }
+                #expect(zip(v, alone).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) }, "row \(row)")
             }
-            encoder.encode()
-            let got = Array(UnsafeBufferPointer(start: encoder.vector(r), count: 32))
-            let worst = zip(got, alone).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
-            #expect(worst < 1e-6, "row \(row) of \(others + 1): largest relative difference \(worst)")
-            #expect(got != Array(UnsafeBufferPointer(start: encoder.vector(r == 0 ? 1 : 0), count: 32)))
         }
     }
 

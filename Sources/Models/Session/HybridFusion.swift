@@ -17,25 +17,40 @@ public struct HybridFusion: Sendable, Codable, Equatable {
 
     /// Writes the fused scores of one user into `out` (same length as the inputs).
     ///
-    /// Pass nil for a side the user has no state for; with both nil every score is 0.
-    /// Allocates nothing.
+    /// Pass nil for a side the user has no state for; with both nil every score is 0. `out` may
+    /// be the memory of `mf` or `session` (each score is read before it is overwritten), so the
+    /// serving path fuses in place. Allocates nothing.
     public func fuse(mf: UnsafeBufferPointer<Float>?, session: UnsafeBufferPointer<Float>?,
                      into out: UnsafeMutableBufferPointer<Float>) {
         let n = out.count
-        for i in 0..<n { out[i] = 0 }
         let useMF = mf != nil && (session == nil || mfWeight != 0)
         let useSession = session != nil && (mf == nil || sessionWeight != 0)
+        var wm: Float = 0, mm: Float = 0, ws: Float = 0, sm: Float = 0
         if let mf, useMF {
             precondition(mf.count == n, "HybridFusion: MF scores and output differ in length")
             let (mean, inv) = Self.moments(mf)
-            let w = session == nil ? 1 : mfWeight * inv
-            for i in 0..<n { out[i] += w * (mf[i] - mean) }
+            wm = session == nil ? 1 : mfWeight * inv
+            mm = mean
         }
         if let session, useSession {
             precondition(session.count == n, "HybridFusion: session scores and output differ in length")
             let (mean, inv) = Self.moments(session)
-            let w = mf == nil ? 1 : sessionWeight * inv
-            for i in 0..<n { out[i] += w * (session[i] - mean) }
+            ws = mf == nil ? 1 : sessionWeight * inv
+            sm = mean
+        }
+        guard let o = out.baseAddress else { return }
+        switch (useMF, useSession) {
+        case (true, true):
+            let a = mf!.baseAddress!, b = session!.baseAddress!
+            for i in 0..<n { o[i] = wm * (a[i] - mm) + ws * (b[i] - sm) }
+        case (true, false):
+            let a = mf!.baseAddress!
+            for i in 0..<n { o[i] = wm * (a[i] - mm) }
+        case (false, true):
+            let b = session!.baseAddress!
+            for i in 0..<n { o[i] = ws * (b[i] - sm) }
+        case (false, false):
+            o.update(repeating: 0, count: n)
         }
     }
 
@@ -53,7 +68,38 @@ public struct HybridFusion: Sendable, Codable, Equatable {
     }
 
     /// Mean and inverse standard deviation of the finite scores (inverse 1 when they are constant).
+    ///
+    /// Sums run 8 lanes wide in Float over blocks of 256 scores, each block's sums added in
+    /// Double; a row with a non-finite score (or one too large to square in Float) is summed
+    /// again one score at a time in Double, leaving the non-finite ones out.
     static func moments(_ x: UnsafeBufferPointer<Float>) -> (mean: Float, inverseStd: Float) {
+        guard let p = x.baseAddress, x.count > 0 else { return (0, 1) }
+        let n = x.count
+        var sum = 0.0, squares = 0.0
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i < n {
+            let end = min(n, i + 256)
+            var s = SIMD8<Float>(repeating: 0), q = SIMD8<Float>(repeating: 0)
+            while i + 8 <= end {
+                let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                s += v
+                q += v * v
+                i += 8
+            }
+            var st = s.sum(), qt = q.sum()
+            while i < end { st += p[i]; qt += p[i] * p[i]; i += 1 }
+            sum += Double(st)
+            squares += Double(qt)
+        }
+        guard sum.isFinite && squares.isFinite else { return exactMoments(x) }
+        let mean = sum / Double(n)
+        let variance = max(0, squares / Double(n) - mean * mean)
+        return (Float(mean), variance > 1e-12 ? Float(1 / variance.squareRoot()) : 1)
+    }
+
+    /// `moments` one score at a time in Double, over the finite scores only.
+    static func exactMoments(_ x: UnsafeBufferPointer<Float>) -> (mean: Float, inverseStd: Float) {
         var sum = 0.0, squares = 0.0, count = 0
         for v in x where v.isFinite {
             sum += Double(v)

@@ -6,8 +6,9 @@ import Linalg
 /// `SessionInputTables` (three rows added), and the final projection is one more sgemm.
 ///
 /// Chunks always have `chunk` rows (unused rows are empty windows), so every BLAS call has the
-/// same shape and a window's vector does not depend on which others share its chunk: the same
-/// window always gives the same bits. The vectors agree with `BiGRUSessionModel.encode` up to
+/// same shape and a window's vector does not depend on which others share its chunk. It may
+/// differ in the last bits by the row it is loaded in: OpenBLAS's kernels unroll rows in blocks
+/// and round the block tails their own way. The vectors agree with `BiGRUSessionModel.encode` up to
 /// float rounding (the tables add the input terms in another order). Buffers are allocated once;
 /// `encode` allocates nothing. Not thread-safe: one owner at a time (a trainer thread may build
 /// one and hand it to the thread that serves with it).
