@@ -142,6 +142,31 @@ struct ItemSharingTests {
         #expect(a.model.eventCount == 4 && b.model.eventCount == 4)
     }
 
+    @Test("a cold item placed from its side information is not sent as a change")
+    func placementIsLocal() throws {
+        let stream = ClusterStream()
+        var configuration = EngineConfiguration()
+        configuration.model.seed = 3
+        let core = RecommenderCore(configuration: configuration)
+        core.startItemSharing(author: "a")
+        for record in stream.itemRecords { try core.apply(itemRecord: record) }
+        for (i, event) in stream.events.enumerated() { try core.apply(event, source: EventSource(partition: 0, offset: Int64(i))) }
+        for _ in 0..<40 { core.refresh(nowMs: 0, wallClockMs: 0) { _ in } }
+        _ = core.takeItemUpdates(sentAtMs: 1)
+        try core.apply(itemRecord: ItemRecord(item: "a-new", attributes: ["taste-a", "sku-a-new"]))
+        core.refresh(nowMs: 0, wallClockMs: 0) { _ in }
+        #expect(core.itemInfo("a-new")?.vector == .sideInformation)
+        #expect(!core.takeItemUpdates(sentAtMs: 2).flatMap(\.items).map(\.id).contains("a-new"))
+        // Its first event: what goes out is that event's step from the placed vector, not the
+        // placement itself.
+        let placed = try Self.vector(core, "a-new")
+        try core.apply(Event(user: stream.events[0].user, item: "a-new", type: .click, timestampMs: 1), source: EventSource(partition: 0, offset: 1_000_000))
+        let now = try Self.vector(core, "a-new")
+        let change = try #require(core.takeItemUpdates(sentAtMs: 3).flatMap(\.items).first { $0.id == "a-new" })
+        let worst = zip(change.vector, zip(now, placed).map { $0 - $1 }).map { abs($0 - $1) }.max() ?? 1
+        #expect(worst < 1e-6, "the change sent differs from the event's step by \(worst)")
+    }
+
     @Test("the batch encoding round-trips and refuses what is not a batch")
     func encoding() throws {
         let batch = ItemUpdateBatch(author: "a1", sequence: 7, sentAtMs: 99, newestEventMs: 98, factors: 2,
