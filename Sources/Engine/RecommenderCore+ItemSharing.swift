@@ -140,12 +140,6 @@ extension RecommenderCore {
 
     static let sharingSection = "engine.sharing"
 
-    /// The item-update batches a checkpoint's state holds, newest sequence per author (empty
-    /// when it was written without item sharing).
-    public static func sharedSequences(in reader: SnapshotReader) throws -> [String: UInt64] {
-        try sharedBatches(in: reader).upTo
-    }
-
     /// The item-update batches a checkpoint's state holds: per author, the sequence up to which
     /// all are applied, and those applied beyond it.
     public static func sharedBatches(in reader: SnapshotReader) throws -> (upTo: [String: UInt64], above: [String: Set<UInt64>]) {

@@ -209,7 +209,7 @@ struct ItemSharingTests {
         _ = b.takeItemUpdates(sentAtMs: 2)
         let bytes = b.checkpoint(offsets: [:], writtenAtMs: 3).encoded()
         let reader = try SnapshotReader(bytes: bytes)
-        #expect(try RecommenderCore.sharedSequences(in: reader) == ["a": 1, "b": 1])
+        #expect(try RecommenderCore.sharedBatches(in: reader).upTo == ["a": 1, "b": 1])
         // A batch beyond a gap is kept with the checkpoint too.
         try a.apply(Event(user: "u", item: "k", type: .click, timestampMs: 4), source: EventSource(partition: 0, offset: 1))
         _ = a.takeItemUpdates(sentAtMs: 4)
@@ -219,7 +219,7 @@ struct ItemSharingTests {
         let kept = try RecommenderCore.sharedBatches(in: later)
         #expect(kept.upTo == ["a": 1, "b": 1] && kept.above == ["a": [3]])
         let (restored, _) = try RecommenderCore.restore(from: reader, configuration: b.configuration)
-        restored.startItemSharing(author: "b2", appliedSequence: try RecommenderCore.sharedSequences(in: reader))
+        restored.startItemSharing(author: "b2", appliedSequence: try RecommenderCore.sharedBatches(in: reader).upTo)
         #expect(restored.takeItemUpdates(sentAtMs: 4).isEmpty)
     }
 }
