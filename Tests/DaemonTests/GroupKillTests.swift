@@ -45,28 +45,7 @@ struct GroupKillTests {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         func config(_ name: String, port: Int) throws -> String {
-            let path = "\(root)/\(name).yaml"
-            try """
-            kafka:
-              bootstrap_servers: "\(cluster.bootstrapServers)"
-              group_id: kill
-              input_topic: in
-              output_topic: out
-              dlq_topic: dlq
-              session.timeout.ms: "6000"
-              heartbeat.interval.ms: "300"
-            engine:
-              debounce_ms: 0
-            state:
-              dir: \(root)/\(name)
-              checkpoint_every_events: 2000
-              checkpoint_interval_s: 0.5
-            http:
-              port: \(port)
-            log:
-              level: info
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-            return path
+            try GroupServeConfig.write(root: root, name: name, group: "kill", bootstrapServers: cluster.bootstrapServers, port: port)
         }
         let portA = try Self.freePort(), portB = try Self.freePort()
         let configA = try config("a", port: portA), configB = try config("b", port: portB)
