@@ -44,8 +44,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], swiftSettings: strict),
-        // Offline evaluation: dataset readers, splits, metrics, protocols.
-        .target(name: "Evaluation", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),
+        // Offline evaluation: dataset readers, splits, metrics, protocols; the hybrid is ranked by
+        // the engine's own scorer and fusion.
+        .target(name: "Evaluation", dependencies: ["Engine", "Models", "Linalg", "Events"], swiftSettings: strict),
         // Running as a service: configuration, lifecycle, HTTP, metrics exposition, sd_notify.
         .target(name: "Daemon", dependencies: [
             "Pipeline", "Engine", "Kafka", "Events", "Models", "Linalg",
@@ -78,7 +79,7 @@ let package = Package(
         .testTarget(name: "EventsTests", dependencies: ["Events", "LinalgCore"], swiftSettings: strict),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Linalg", "Events"], swiftSettings: strict),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: strict),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "Events"], swiftSettings: strict),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "Models", "Events"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Events", "Models", "Linalg", "StreamRecTestKit"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Engine", "Kafka", "Events", "Models", "Linalg", "StreamRecTestKit"], swiftSettings: strict),
         .testTarget(name: "DaemonTests", dependencies: [

@@ -159,6 +159,44 @@ final class ListScorer {
                               blocked: [Bool], _ body: (Int32, [(index: Int, score: Float)]) -> Void) {
         let model = core.model
         let itemCount = core.items.count
+        let explicit = model.configuration.feedback == .explicit
+        fullRows(personal, core: core, session: session) { user, line, fused in
+            let u = Int(user)
+            for item in core.table.seen[u] { line[Int(item)] = -.infinity }
+            let row = UnsafeBufferPointer(start: line, count: itemCount)
+            if fused {
+                body(user, selector.select(row, k: k) { blocked[$0] })
+                return
+            }
+            // A per-user constant does not change the order: added to the chosen few only.
+            let offset = explicit ? model.globalMean + model.userBias[u] : model.userBias[u]
+            var ranked = selector.select(row, k: k) { blocked[$0] }
+            if offset != 0 { for j in ranked.indices { ranked[j].score += offset } }
+            body(user, ranked)
+        }
+    }
+
+    /// The score rows `rank` selects from, before seen items are masked: for each of `users`
+    /// (personal or with a session window, in engine item order) item bias plus MF dot product,
+    /// fused with the session scores for a user with a window (session alone without MF
+    /// history). The per-user bias is left out (it does not change the order).
+    func scoreRows(_ users: [Int32], core: RecommenderCore, _ body: (Int32, UnsafeBufferPointer<Float>) -> Void) {
+        let itemCount = core.items.count
+        guard itemCount > 0, !users.isEmpty else { return }
+        BLAS.withThreads(1) {
+            fullRows(users, core: core, session: core.session) { user, line, _ in
+                body(user, UnsafeBufferPointer(start: line, count: itemCount))
+            }
+        }
+    }
+
+    /// Computes whole score rows for `personal`, a batch at a time, and hands each row to `row`
+    /// (the user, the row in engine item order, and whether it was fused with session scores);
+    /// the row may be changed in place until the next one.
+    private func fullRows(_ personal: [Int32], core: RecommenderCore, session: SessionTracker?,
+                          _ row: (Int32, UnsafeMutablePointer<Float>, Bool) -> Void) {
+        let model = core.model
+        let itemCount = core.items.count
         let batch = max(1, min(batchSize, maxScoreFloats / itemCount))
         ensureScoreCapacity(batch * itemCount)
         var table: SessionScoreTable?
@@ -168,49 +206,42 @@ final class ListScorer {
             table = session.preparedScoreTable()
         }
         let d = factors
-        let explicit = model.configuration.feedback == .explicit
         var start = 0
         while start < personal.count {
             let end = min(start + batch, personal.count)
             let m = end - start
-            for (row, user) in personal[start..<end].enumerated() {
-                (userBlock + row * d).update(from: model.userFactors.row(Int(user)), count: d)
+            for (r, user) in personal[start..<end].enumerated() {
+                (userBlock + r * d).update(from: model.userFactors.row(Int(user)), count: d)
             }
             // Item biases enter through beta = 1: each score row starts as a copy of them.
             model.itemBias.withUnsafeBufferPointer { bias in
-                for row in 0..<m { (scores + row * itemCount).update(from: bias.baseAddress!, count: itemCount) }
+                for r in 0..<m { (scores + r * itemCount).update(from: bias.baseAddress!, count: itemCount) }
             }
             BLAS.gemmABt(m: m, n: itemCount, k: d, a: userBlock, lda: d,
                          b: model.itemFactors.base, ldb: d, beta: 1, c: scores, ldc: itemCount)
             if let session, let table, let block = sessionBlock, let out = sessionScores {
                 session.encodePending(personal[start..<end])
                 let e = session.dimension
-                for (row, user) in personal[start..<end].enumerated() {
-                    session.copyVector(user: Int(user), to: block + row * e)
+                for (r, user) in personal[start..<end].enumerated() {
+                    session.copyVector(user: Int(user), to: block + r * e)
                 }
-                for row in 0..<m { (out + row * itemCount).update(from: table.bias, count: itemCount) }
+                for r in 0..<m { (out + r * itemCount).update(from: table.bias, count: itemCount) }
                 BLAS.gemmABt(m: m, n: itemCount, k: e, a: block, lda: e,
                              b: table.embeddings, ldb: e, beta: 1, c: out, ldc: itemCount)
             }
-            for row in 0..<m {
-                let user = Int(personal[start + row])
-                let line = scores + row * itemCount
+            for r in 0..<m {
+                let user = Int(personal[start + r])
+                let line = scores + r * itemCount
                 if let session, session.hasWindow(user), let out = sessionScores {
                     // Fused in place: the MF row becomes the fused row.
                     let target = UnsafeMutableBufferPointer(start: line, count: itemCount)
                     session.fusion.fuse(mf: core.isPersonal(Int32(user)) ? UnsafeBufferPointer(target) : nil,
-                                        session: UnsafeBufferPointer(start: out + row * itemCount, count: itemCount),
+                                        session: UnsafeBufferPointer(start: out + r * itemCount, count: itemCount),
                                         into: target)
-                    for item in core.table.seen[user] { line[Int(item)] = -.infinity }
-                    body(personal[start + row], selector.select(UnsafeBufferPointer(target), k: k) { blocked[$0] })
-                    continue
+                    row(personal[start + r], line, true)
+                } else {
+                    row(personal[start + r], line, false)
                 }
-                // A per-user constant does not change the order: added to the chosen few only.
-                let offset = explicit ? model.globalMean + model.userBias[user] : model.userBias[user]
-                for item in core.table.seen[user] { line[Int(item)] = -.infinity }
-                var ranked = selector.select(UnsafeBufferPointer(start: line, count: itemCount), k: k) { blocked[$0] }
-                if offset != 0 { for j in ranked.indices { ranked[j].score += offset } }
-                body(personal[start + row], ranked)
             }
             start = end
         }

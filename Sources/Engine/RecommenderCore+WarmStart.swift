@@ -8,7 +8,12 @@ extension RecommenderCore {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SnapshotError(.io, "cannot read warm-start snapshot \(path)")
         }
-        let warm = try WarmStartSnapshot(reader: SnapshotReader(bytes: [UInt8](data)))
+        return try warmStart(snapshot: WarmStartSnapshot(reader: SnapshotReader(bytes: [UInt8](data))),
+                             configuration: configuration)
+    }
+
+    /// A state seeded from a trained snapshot held in memory (see `warmStart(path:configuration:)`).
+    public static func warmStart(snapshot warm: WarmStartSnapshot, configuration: EngineConfiguration) throws -> RecommenderCore {
         var engine = configuration
         engine.model = warm.model.configuration
         let core = RecommenderCore(configuration: engine, model: try OnlineMF(snapshot: warm.model))

@@ -9,7 +9,7 @@ import Models
 /// defaults (H = 64, W = 20, full softmax, dropout 0.3, Adam 1e-3, patience 4) and, for the hybrid,
 /// `ials` as the MF side with the fusion weight fitted on the last training event of each user.
 /// Session keys of ``ModelOptions``: `hidden`, `embedding`, `window`, `dropout`, `slr`, `sepochs`,
-/// `patience`, `batch`, `loss` (`full`, `sampled:N`, `bpr:N`), `mf` (hybrid's MF model), `fusion`
+/// `patience`, `batch`, `loss` (`full`, `sampled:N`, `bpr:N`), `mf` (hybrid's MF side: a model of ``Trainer/models``), `fusion`
 /// (a fixed session share in [0, 1] instead of the fitted one), `fitusers` (validation users used
 /// to fit the fusion).
 enum SessionModelFitter {
@@ -20,8 +20,8 @@ enum SessionModelFitter {
     struct HybridParts {
         /// The session encoder (trained without each user's last event, early-stopped on it).
         var session: BiGRUSessionModel
-        /// The MF side, fitted on every row given.
-        var mf: any EvaluableModel
+        /// The MF side as the engine's learner state, fitted on every row given.
+        var mf: OnlineMFSnapshot
         /// The fusion weights fitted on validation.
         var fusion: HybridFusion
         /// Validation NDCG@10 of the fused ranking at the chosen weight.
@@ -41,9 +41,8 @@ enum SessionModelFitter {
             return SessionRankingModel(model: trained.model, histories: histories)
         case "hybrid":
             let parts = try fitHybrid(data: data, histories: histories, options: options, seed: seed, progress: progress)
-            let session = SessionRankingModel(model: parts.session, histories: histories)
-            return HybridRankingModel(mf: parts.mf, session: session, fusion: parts.fusion,
-                                      hasMFHistory: histories.map { !$0.isEmpty })
+            return try EngineHybridModel(mf: parts.mf, session: parts.session, fusion: parts.fusion, data: data,
+                                         histories: histories)
         default:
             throw EvaluationError(.unknownModel, "\(name) is not a session model")
         }
@@ -134,13 +133,15 @@ enum SessionModelFitter {
 
     /// Session encoder, MF side and fusion weights for the hybrid.
     ///
-    /// The MF side is fitted twice: once without each user's last event (to fit the fusion on that
-    /// event, like the encoder's early stopping), then on every row for the final ranking.
+    /// The MF side (a model `streamrec train` writes, as the engine's learner state) is fitted
+    /// twice: once without each user's last event (to fit the fusion on that event, like the
+    /// encoder's early stopping), then on every row for the final ranking.
     static func fitHybrid(data: Interactions, histories: [[SessionStep]], options: ModelOptions, seed: UInt64,
                           progress: (TrainingProgress) -> Void) throws -> HybridParts {
         let mfName = options.string("mf", "ials")
-        guard mfName != "hybrid", !["bigru", "gru"].contains(mfName), ModelCatalog.names.contains(mfName) else {
-            throw EvaluationError(.invalidOption, "mf=\(mfName) is not a matrix-factorization model of the catalog")
+        guard Trainer.models.contains(mfName) else {
+            throw EvaluationError(.invalidOption, "mf=\(mfName): the hybrid is ranked by the engine, whose MF side is one of "
+                                  + Trainer.models.joined(separator: ", "))
         }
         var fixedShare: Float?
         if let fixed = options.values["fusion"] {
@@ -157,11 +158,12 @@ enum SessionModelFitter {
         if let alpha = fixedShare {
             fusion = HybridFusion(mfWeight: 1 - alpha, sessionWeight: alpha)
         } else {
-            let mfInner = try ModelCatalog.fit(mfName, data: data.rows(inner.train), options: options, seed: seed) { _ in }
+            let mfInner = try OnlineMF(snapshot: Trainer.train(mfName, data: data.rows(inner.train), options: options,
+                                                               seed: seed) { _, _ in }.model)
             (fusion, validationNDCG) = fitFusion(mf: mfInner, session: trained.model, histories: histories,
                                                  maxUsers: try options.int("fitusers", 4000), seed: seed)
         }
-        let mfFull = try ModelCatalog.fit(mfName, data: data, options: options, seed: seed) { _ in }
+        let mfFull = try Trainer.train(mfName, data: data, options: options, seed: seed) { _, _ in }.model
         return HybridParts(session: trained.model, mf: mfFull, fusion: fusion, validationNDCG10: validationNDCG,
                            sessionValidation: trained.validation)
     }

@@ -89,9 +89,7 @@ public enum SessionTraining {
             validation = parts.sessionValidation
             fusion = parts.fusion
             fused = parts.validationNDCG10
-            progress(Progress(stage: "training \(mfName) for the snapshot", completed: 0, total: 0))
-            let mf = try Trainer.train(mfName, data: data, options: options, seed: request.seed) { _, _ in }
-            try WarmStartSnapshot(model: mf.model, userIds: data.userIds, itemIds: data.itemIds).write(into: &writer)
+            try WarmStartSnapshot(model: parts.mf, userIds: data.userIds, itemIds: data.itemIds).write(into: &writer)
         } else {
             let trained = try SessionModelFitter.trainSession(data: data, histories: histories, forwardOnly: false,
                                                               options: options, seed: request.seed, progress: report)
