@@ -35,14 +35,8 @@ struct GroupKillTests {
 
     @Test("kill -9 of a member mid-stream, then it returns: every event applied once across the group", .enabled(if: DaemonProcess.binaryExists))
     func killNineMember() throws {
-        let cluster = try MockCluster(brokerCount: 1)
-        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 4) }
-        try cluster.createTopic("dlq", partitions: 1)
-        try cluster.createTopic("kill.state", partitions: 4)
-        try cluster.createTopic("kill.item-updates", partitions: 1)
-        try cluster.createTopic("kill.models", partitions: 1)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("group-kill-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let cluster = try GroupServeConfig.cluster(group: "kill")
+        let root = try GroupServeConfig.temporaryRoot("group-kill")
         defer { try? FileManager.default.removeItem(atPath: root) }
         func config(_ name: String, port: Int) throws -> String {
             try GroupServeConfig.write(root: root, name: name, group: "kill", bootstrapServers: cluster.bootstrapServers, port: port)

@@ -16,14 +16,8 @@ struct GroupProcessTests {
     @Test("every event applied once across join, a stalled member, a clean leave and a restart from the checkpoint",
           .enabled(if: DaemonProcess.binaryExists))
     func groupLifecycle() throws {
-        let cluster = try MockCluster(brokerCount: 1)
-        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 4) }
-        try cluster.createTopic("dlq", partitions: 1)
-        try cluster.createTopic("life.state", partitions: 4)
-        try cluster.createTopic("life.item-updates", partitions: 1)
-        try cluster.createTopic("life.models", partitions: 1)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("group-life-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let cluster = try GroupServeConfig.cluster(group: "life")
+        let root = try GroupServeConfig.temporaryRoot("group-life")
         defer { try? FileManager.default.removeItem(atPath: root) }
         var ports: [String: Int] = [:]
         var configs: [String: String] = [:]
@@ -118,10 +112,27 @@ struct GroupProcessTests {
     }
 }
 
-/// The configuration file of one group member in the process tests: the group's topics on the
-/// mock cluster, a short session timeout (the mock keeps a member that left until it expires),
-/// debounce 0, frequent checkpoints in the member's own state directory.
+/// The mock cluster, state directories and configuration files of the group process tests. A
+/// member's file names the group's topics on the mock cluster, a short session timeout (the mock
+/// keeps a member that left until it expires), debounce 0, and frequent checkpoints in the
+/// member's own state directory.
 enum GroupServeConfig {
+    /// A mock cluster with the group's topics: `in` and `out` (4 partitions), `dlq`, and the
+    /// group's changelog (4 partitions), item-updates and models topics.
+    static func cluster(group: String) throws -> MockCluster {
+        let cluster = try MockCluster(brokerCount: 1)
+        for topic in ["in", "out", "\(group).state"] { try cluster.createTopic(topic, partitions: 4) }
+        for topic in ["dlq", "\(group).item-updates", "\(group).models"] { try cluster.createTopic(topic, partitions: 1) }
+        return cluster
+    }
+
+    /// A new empty directory under the temporary directory (the caller removes it).
+    static func temporaryRoot(_ prefix: String) throws -> String {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        return root
+    }
+
     /// Writes `<root>/<name>.yaml` and returns its path.
     static func write(root: String, name: String, group: String, bootstrapServers: String, port: Int) throws -> String {
         let path = "\(root)/\(name).yaml"
