@@ -167,6 +167,7 @@ struct DemoCommand: ParsableCommand {
                 "online_hr@10": (s.onlineHitRate * 10_000).rounded() / 10_000,
                 "online_ndcg@10": (s.onlineNDCG * 10_000).rounded() / 10_000,
                 "dead_lettered": s.deadLetteredTotal,
+                "lists_by_model": examples.byModel,
             ].merging(sessionFields(pipeline, on: sessionOn)) { a, _ in a }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -176,25 +177,34 @@ struct DemoCommand: ParsableCommand {
 
 /// The session model's keys of the demo's JSON: `session` (`on`/`off`: compare a run with
 /// `--session off`, the MF-alone baseline), the serving model's version (0: none yet), rounds
-/// trained, the last round's validation NDCG@10 and the trainer's CPU seconds.
+/// trained, the last round's validation NDCG@10, the trainer's CPU seconds, and the serving
+/// fusion's session share (`session_fusion_share`, absent while no model serves).
 private func sessionFields(_ pipeline: StreamPipeline, on: Bool) -> [String: Any] {
     let stats = pipeline.withCore { $0.sessionLearningStatistics }
     var fields: [String: Any] = ["session": on ? "on" : "off", "session_model_version": stats?.modelVersion ?? 0,
                                  "session_rounds": stats?.rounds ?? 0]
     if let ndcg = stats?.lastValidationNDCG10 { fields["session_validation_ndcg@10"] = (ndcg * 10_000).rounded() / 10_000 }
     if let cpu = stats?.trainerCPUSeconds { fields["session_trainer_cpu_s"] = (cpu * 100).rounded() / 100 }
+    if let fusion = pipeline.withCore({ $0.servingSessionFusion }) {
+        fields["session_fusion_share"] = (Double(fusion.sessionWeight / max(1e-6, fusion.mfWeight + fusion.sessionWeight)) * 10_000).rounded() / 10_000
+    }
     return fields
 }
 
-/// Keeps the most recent lists for the demo's printout.
+/// Keeps the most recent lists for the demo's printout, and counts the lists published by what
+/// ranked them (the records' `model` field).
 final class ExampleLists: @unchecked Sendable {
     private let lock = NSLock()
     private var lists: [RecommendationList] = []
+    private var models: [String: Int] = [:]
     func keep(_ list: RecommendationList) {
         lock.lock(); defer { lock.unlock() }
         lists.append(list)
+        models[list.model, default: 0] += 1
         if lists.count > 64 { lists.removeFirst(32) }
     }
+    /// Lists published so far by `model` field (`popularity`, `hybrid`, `session`, the MF model's name).
+    var byModel: [String: Int] { lock.lock(); defer { lock.unlock() }; return models }
     func latest(_ n: Int) -> [RecommendationList] {
         lock.lock(); defer { lock.unlock() }
         var seen = Set<String>()

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+/// `streamrec demo --json` (the README's first command ends with it): the session model's keys,
+/// and every published list counted once by what ranked it.
+@Suite("demo command JSON", .serialized)
+struct DemoCommandTests {
+    func demo(_ extra: [String]) throws -> [String: Any] {
+        let (status, out) = try DaemonProcess.runToEnd(["demo", "--seconds", "6", "--rate", "4000", "--json"] + extra)
+        #expect(status == 0)
+        return try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)")
+    }
+
+    @Test("lists by model add up to the lists published; session on and off", .enabled(if: DaemonProcess.binaryExists))
+    func listsByModel() throws {
+        let on = try demo([])
+        let off = try demo(["--session", "off"])
+        for run in [on, off] {
+            let lists = try #require(run["lists"] as? Int)
+            let byModel = try #require(run["lists_by_model"] as? [String: Int])
+            #expect(lists > 0)
+            #expect(byModel.values.reduce(0, +) == lists, "\(byModel) against \(lists)")
+        }
+        #expect(on["session"] as? String == "on" && off["session"] as? String == "off")
+        let offModels = Set((off["lists_by_model"] as? [String: Int] ?? [:]).keys)
+        #expect(offModels.isDisjoint(with: ["hybrid", "session"]), "\(offModels)")
+        #expect(off["session_fusion_share"] == nil && off["session_model_version"] as? Int == 0)
+        // With the session model on, a share is reported exactly when a model serves.
+        let version = try #require(on["session_model_version"] as? Int)
+        if version > 0 {
+            let share = try #require(on["session_fusion_share"] as? Double)
+            #expect(share > 0 && share < 1)
+        } else {
+            #expect(on["session_fusion_share"] == nil)
+        }
+    }
+}
