@@ -79,9 +79,11 @@ extension RecommenderCore {
 
     /// Builds a round from the replay buffer: the windows of the most recently active users, up to
     /// `session.replay_max_bytes`, drawn at random until the round's example budget is covered.
-    /// The held-out examples are the events captured since the last round (`SessionHeldOut`; their
-    /// users' windows are not trained on this round), and the newest users with enough history
-    /// for MF are armed for the next one. Nil when nothing to train on.
+    /// The held-out examples are the events captured since the last arming (`SessionHeldOut`;
+    /// their users' windows are not trained on this round), once there are enough of them to refit
+    /// the fusion on; the newest users with enough history for MF are then armed for the next
+    /// ones. With too few, the captured events are kept (their users still left out of training)
+    /// and the newest users are armed in addition. Nil when nothing to train on.
     func makeSessionRound(_ session: SessionTracker, _ learning: SessionLearningConfiguration) -> SessionRound? {
         session.syncItems(items)
         let window = session.model.configuration.windowLength
@@ -111,11 +113,15 @@ extension RecommenderCore {
 
         // Held out: the events captured since the last round (each before MF or any round
         // learned from it), scored by MF with the user's vector as it was then.
+        // They are used once there are enough to refit the fusion on (a quarter of
+        // `validationUsers`, or every armed user); until then they add up over rounds, their
+        // users left out of training meanwhile, and more users are armed.
         let captured = session.heldOut
+        let enough = captured.count >= max(1, learning.validationUsers / 4) || captured.count >= captured.capacity
         var histories: [[SessionStep]] = [], targets: [Int] = [], excluded: [[Int]] = []
         var mfRows: [Float] = []
         var validationUsers: [Int] = []
-        if captured.count > 0 && vocabulary > 0 {
+        if enough && captured.count > 0 && vocabulary > 0 {
             var engineRowOf = [Int32](repeating: -1, count: vocabulary)
             for (row, s) in session.itemMap.enumerated() where s >= 0 && Int(s) < vocabulary { engineRowOf[Int(s)] = Int32(row) }
             let n = captured.scoreWidth
@@ -145,9 +151,14 @@ extension RecommenderCore {
         let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
         var armed: [Int] = []
         for u in pool where armed.count < maxValidation && isPersonal(Int32(u)) { armed.append(u) }
-        session.heldOut.arm(rows: armed, userCount: users.count, itemCount: items.count, window: window)
+        var held = Set(validationUsers)
+        if enough {
+            session.heldOut.arm(rows: armed, userCount: users.count, itemCount: items.count, window: window)
+        } else {
+            held = Set(captured.capturedUsers.map(Int.init))
+            session.heldOut.extend(rows: armed, userCount: users.count)
+        }
         // Trained on: the others, drawn at random until the example budget is covered.
-        let held = Set(validationUsers)
         var rest = pool.filter { !held.contains($0) }
         let version = max(session.learningState.nextVersion, session.modelVersion + 1)
         var rng = SeededGenerator(seed: UInt64(bitPattern: version) &+ 17)

@@ -2,8 +2,8 @@ import Models
 
 /// Held-out events for the next training round, captured before anything learns from them.
 ///
-/// A round arms a set of users (`arm`); the next event of each armed user is captured as it
-/// arrives, before the MF update: the user's MF scores of every item at that moment (one gemv),
+/// A round arms a set of users (`arm`, or `extend` to add users and keep what was captured); the
+/// next event of each armed user is captured as it arrives, before the MF update: the user's MF scores of every item at that moment (one gemv),
 /// the event's item and the window before it. The following round scores these examples with its
 /// new session model (which has not trained on them), refits the fusion on them with those MF
 /// scores and reports their NDCG@10. Buffers are allocated when armed; a capture writes into them
@@ -48,6 +48,20 @@ struct SessionHeldOut {
         for r in rows where r < pending.count { pending[r] = true }
         pendingCount = rows.filter { $0 < pending.count }.count
     }
+
+    /// Also waits for the next event of each of `rows` not captured yet, keeping what was
+    /// captured (a round that found too few held-out events to refit on lets them add up).
+    mutating func extend(rows: [Int], userCount: Int) {
+        if pending.count < userCount { pending += [Bool](repeating: false, count: userCount - pending.count) }
+        let taken = Set(users.prefix(count).map(Int.init))
+        for r in rows where r < pending.count && !pending[r] && !taken.contains(r) {
+            pending[r] = true
+            pendingCount += 1
+        }
+    }
+
+    /// Users whose event was captured.
+    var capturedUsers: ArraySlice<Int32> { users.prefix(count) }
 
     /// Whether user row `u`'s next event is to be captured.
     @inline(__always)

@@ -187,8 +187,9 @@ final class SessionLearner: @unchecked Sendable {
         let model = result.model
         var fusion = round.fusion
         var ndcg: Double?
-        // Too few held-out events give a noisy fit: refit on at least a quarter of the armed
-        // users' events, and move the weights halfway from the previous ones.
+        // Too few held-out events give a noisy fit: refit on at least a quarter of
+        // `validationUsers` events (the round is built only once that many were captured, or
+        // every armed user's was), and move the weights halfway from the previous ones.
         let v = round.validationTargets.count
         if v > 0 && v >= max(1, learning.validationUsers / 4) {
             let n = model.itemCount

@@ -25,8 +25,9 @@ public struct SessionLearningConfiguration: Sendable {
     public var maxExamplesPerRound = 200_000
     /// Users a round arms for holding out: each one's next event is captured before anything
     /// learns from it, and the next round refits the fusion and measures NDCG@10 on those events
-    /// (the newest users of the buffer with MF history) when at least a quarter of them came; the
-    /// session share then moves halfway to the fitted one. Default 256.
+    /// (the newest users of the buffer with MF history) once at least a quarter of this many were
+    /// captured (they add up over rounds when fewer come back); the session share then moves
+    /// halfway to the fitted one. Default 256.
     public var validationUsers = 256
     /// Shape and optimiser of the trained model (`itemCount` is set by the vocabulary; epochs and
     /// patience are not used: a round is one pass over its examples).

@@ -55,6 +55,33 @@ struct SessionLearningTests {
         #expect(ndcg > 0 && ndcg <= 1)
     }
 
+    @Test("held-out events add up over rounds until there are enough to refit the fusion on")
+    func heldOutAddsUp() throws {
+        let fixture = LearningFixture()
+        let core = RecommenderCore(configuration: fixture.configuration())
+        var offset: Int64 = 0
+        var rng = SeededGenerator(seed: 5)
+        func event(_ u: Int) throws {
+            let e = Event(user: "u\(u)", item: "i\(rng.nextInt(below: 60))", type: .click, timestampMs: 1_700_000_000_000 + offset)
+            try core.apply(e, source: EventSource(partition: 0, offset: offset))
+            offset += 1
+        }
+        // 60 users with 10 events each, in turn: all have MF history; the newest are u59, u58, ...
+        for _ in 0..<10 { for u in 0..<60 { try event(u) } }
+        // The first round arms the 15 newest users (a quarter of the pool): u45 ... u59. A refit
+        // needs a quarter of session.validation_users (16): 4 held-out events.
+        #expect(try core.trainSessionModelNow())
+        // Two of them come back, and ten users who were not armed.
+        for u in [59, 58] + Array(0..<10) { try event(u) }
+        #expect(try core.trainSessionModelNow())
+        #expect(core.sessionLearningStatistics?.lastValidationNDCG10 == nil)
+        // Two more of the first armed users come back: with the two kept from before, enough.
+        for u in [57, 56] { try event(u) }
+        #expect(try core.trainSessionModelNow())
+        let ndcg = try #require(core.sessionLearningStatistics?.lastValidationNDCG10)
+        #expect(ndcg >= 0 && ndcg <= 1)
+    }
+
     @Test("windows record the event types; items new to the model are in windows and score 0 until a round grows the model")
     func typesAndVocabularyGrowth() throws {
         let fixture = LearningFixture()
