@@ -42,6 +42,8 @@ struct DemoCommand: ParsableCommand {
     var format: String?
     @Option(help: "The session model trained in the daemon: on (default, unless the configuration says session.enabled: false) or off (MF alone, the baseline).")
     var session: String?
+    @Option(help: "Also write each one-second summary to this CSV file (seconds, events, lists, online_hr@10, online_ndcg@10: the online metrics so far); `streamrec plot` draws it.")
+    var series: String?
     @Flag(help: "End by printing one JSON object with the run's figures (summaries go to stderr).")
     var json = false
     @Flag(help: "Log engine and Kafka messages at info level (default: warnings only).")
@@ -122,6 +124,7 @@ struct DemoCommand: ParsableCommand {
             if toStderr { printError(line) } else { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         }
         out("streamrec demo: mock cluster at \(cluster.bootstrapServers), \(users) users, \(items) items, \(rate) events/s for \(seconds) s")
+        let seriesFile = try series.map { try SeriesWriter(path: $0, columns: ["seconds", "events", "lists", "online_hr@10", "online_ndcg@10"]) }
         let started = Date()
         var previous = pipeline.statsSnapshot()
         var previousTime = started
@@ -138,6 +141,8 @@ struct DemoCommand: ParsableCommand {
             out(String(format: "[%5.1fs] %7.0f events/s  %6.0f lists/s  users %6d  items %5d  lists %8d  dlq %5d  online HR@10 %.3f  NDCG@10 %.3f",
                        now.timeIntervalSince(started), eps, lps, s.users, s.items, s.listsPublished,
                        s.deadLetteredTotal, s.onlineHitRate, s.onlineNDCG))
+            try seriesFile?.append([now.timeIntervalSince(started), Double(s.applied), Double(s.listsPublished),
+                                    s.onlineHitRate, s.onlineNDCG])
             previous = s
             previousTime = now
         }

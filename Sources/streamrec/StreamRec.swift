@@ -7,6 +7,6 @@ struct StreamRec: AsyncParsableCommand {
         commandName: "streamrec",
         abstract: "Streaming online recommender: Kafka in, online factors, top-K lists out.",
         subcommands: [ServeCommand.self, DemoCommand.self, ProduceCommand.self, GenerateCommand.self, InspectCommand.self,
-                      TrainCommand.self, TrainSessionCommand.self, EvalCommand.self, BenchCommand.self]
+                      TrainCommand.self, TrainSessionCommand.self, EvalCommand.self, BenchCommand.self, PlotCommand.self]
     )
 }

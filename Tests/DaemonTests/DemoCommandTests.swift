@@ -11,9 +11,18 @@ struct DemoCommandTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)")
     }
 
-    @Test("lists by model add up to the lists published; session on and off", .enabled(if: DaemonProcess.binaryExists))
+    @Test("lists by model add up to the lists published; session on and off; the series file has a row a second", .enabled(if: DaemonProcess.binaryExists))
     func listsByModel() throws {
-        let on = try demo([])
+        let series = FileManager.default.temporaryDirectory.appendingPathComponent("demo-series-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: series) }
+        let on = try demo(["--series", series])
+        let lines = try String(contentsOfFile: series, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.first == "seconds,events,lists,online_hr@10,online_ndcg@10")
+        let rows = lines.dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
+        #expect(rows.count >= 4 && rows.allSatisfy { $0.count == 5 }, "\(lines)")
+        #expect(zip(rows, rows.dropFirst()).allSatisfy { $0[0] < $1[0] && $0[1] <= $1[1] && $0[2] <= $1[2] })
+        #expect(rows.allSatisfy { (0...1).contains($0[3]) && (0...1).contains($0[4]) })
+        #expect((rows.last?[1] ?? 0) > 0 && Int(rows.last![1]) <= on["events"] as? Int ?? 0)
         let off = try demo(["--session", "off"])
         for run in [on, off] {
             let lists = try #require(run["lists"] as? Int)
