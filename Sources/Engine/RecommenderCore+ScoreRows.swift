@@ -20,5 +20,5 @@ extension RecommenderCore {
     }
 
     /// Items known to the engine, in its item order (the order of `scoreRows` rows).
-    public var itemIds: [String] { (0..<items.count).map { items.id(at: Int32($0)) } }
+    public var itemIds: [String] { items.ids }
 }

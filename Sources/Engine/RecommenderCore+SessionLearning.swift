@@ -113,11 +113,11 @@ extension RecommenderCore {
 
         // Held out: the events captured since the last round (each before MF or any round
         // learned from it), scored by MF with the user's vector as it was then.
-        // They are used once there are enough to refit the fusion on (a quarter of
-        // `validationUsers`, or every armed user); until then they add up over rounds, their
+        // They are used once there are enough to refit the fusion on (`minimumValidationEvents`,
+        // or every armed user's); until then they add up over rounds, their
         // users left out of training meanwhile, and more users are armed.
         let captured = session.heldOut
-        let enough = captured.count >= max(1, learning.validationUsers / 4) || captured.count >= captured.capacity
+        let enough = captured.count >= learning.minimumValidationEvents || captured.count >= captured.capacity
         var histories: [[SessionStep]] = [], targets: [Int] = [], excluded: [[Int]] = []
         var mfRows: [Float] = []
         var validationUsers: [Int] = []
@@ -151,11 +151,11 @@ extension RecommenderCore {
         let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
         var armed: [Int] = []
         for u in pool where armed.count < maxValidation && isPersonal(Int32(u)) { armed.append(u) }
-        var held = Set(validationUsers)
+        // Left out of training: this round's held-out users, or those still waiting to be used.
+        let held = enough ? Set(validationUsers) : Set(captured.capturedUsers.map(Int.init))
         if enough {
             session.heldOut.arm(rows: armed, userCount: users.count, itemCount: items.count, window: window)
         } else {
-            held = Set(captured.capturedUsers.map(Int.init))
             session.heldOut.extend(rows: armed, userCount: users.count)
         }
         // Trained on: the others, drawn at random until the example budget is covered.

@@ -187,11 +187,11 @@ final class SessionLearner: @unchecked Sendable {
         let model = result.model
         var fusion = round.fusion
         var ndcg: Double?
-        // Too few held-out events give a noisy fit: refit on at least a quarter of
-        // `validationUsers` events (the round is built only once that many were captured, or
-        // every armed user's was), and move the weights halfway from the previous ones.
+        // Too few held-out events give a noisy fit: refit on at least `minimumValidationEvents`
+        // (the round uses what was captured once that many were, or every armed user's was),
+        // and move the weights halfway from the previous ones.
         let v = round.validationTargets.count
-        if v > 0 && v >= max(1, learning.validationUsers / 4) {
+        if v > 0 && v >= learning.minimumValidationEvents {
             let n = model.itemCount
             let vectors = model.sessionVectors(histories: round.validationHistories)
             var sessionScores = [Float](repeating: 0, count: v * n)
@@ -204,8 +204,7 @@ final class SessionLearner: @unchecked Sendable {
                                      excluded: round.validationExcluded)
                 }
             }
-            let share = 0.5 * (round.fusion.sessionWeight / max(1e-6, round.fusion.sessionWeight + round.fusion.mfWeight))
-                + 0.5 * fit.fusion.sessionWeight
+            let share = 0.5 * round.fusion.sessionShare + 0.5 * fit.fusion.sessionWeight
             fusion = HybridFusion(mfWeight: 1 - share, sessionWeight: share)
             ndcg = fit.ndcg10
         }

@@ -29,6 +29,8 @@ public struct SessionLearningConfiguration: Sendable {
     /// captured (they add up over rounds when fewer come back); the session share then moves
     /// halfway to the fitted one. Default 256.
     public var validationUsers = 256
+    /// Held-out events a fusion refit needs: a quarter of `validationUsers` (at least 1).
+    public var minimumValidationEvents: Int { max(1, validationUsers / 4) }
     /// Shape and optimiser of the trained model (`itemCount` is set by the vocabulary; epochs and
     /// patience are not used: a round is one pass over its examples).
     /// Default: E = H = 64, W = 20, the five event types, dropout 0.1, learning rate 0.003, batches of 128.

@@ -75,7 +75,9 @@ final class EngineHybridModel: EvaluableModel {
         let ids = Array(userIds[first..<min(userIds.count, first + Self.batch)])
         cacheStart = first
         cacheCount = ids.count
-        cache = [Float](repeating: 0, count: ids.count * itemCount)
+        // One buffer for every batch (the last one may be shorter); rows no id fills stay 0.
+        if cache.count < ids.count * itemCount { cache = [Float](repeating: 0, count: Self.batch * itemCount) }
+        cache.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         let n = itemCount
         cache.withUnsafeMutableBufferPointer { out in
             core.scoreRows(forUsers: ids) { k, row in

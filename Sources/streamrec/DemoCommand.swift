@@ -191,7 +191,7 @@ private func sessionFields(_ pipeline: StreamPipeline, on: Bool) -> [String: Any
     if let ndcg = stats?.lastValidationNDCG10 { fields["session_validation_ndcg@10"] = (ndcg * 10_000).rounded() / 10_000 }
     if let cpu = stats?.trainerCPUSeconds { fields["session_trainer_cpu_s"] = (cpu * 100).rounded() / 100 }
     if let fusion = pipeline.withCore({ $0.servingSessionFusion }) {
-        fields["session_fusion_share"] = (Double(fusion.sessionWeight / max(1e-6, fusion.mfWeight + fusion.sessionWeight)) * 10_000).rounded() / 10_000
+        fields["session_fusion_share"] = (Double(fusion.sessionShare) * 10_000).rounded() / 10_000
     }
     return fields
 }

@@ -15,6 +15,9 @@ public struct HybridFusion: Sendable, Codable, Equatable {
         self.sessionWeight = sessionWeight
     }
 
+    /// The session's share of the two weights, `sessionWeight / (mfWeight + sessionWeight)`.
+    public var sessionShare: Float { sessionWeight / max(1e-6, mfWeight + sessionWeight) }
+
     /// Writes the fused scores of one user into `out` (same length as the inputs).
     ///
     /// Pass nil for a side the user has no state for; with both nil every score is 0. `out` may
