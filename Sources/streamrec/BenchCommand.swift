@@ -107,8 +107,8 @@ struct BenchCommand: ParsableCommand {
     var sharingEvents = 0
     @Option(help: "Events/s of the sharing run's replays.")
     var sharingRate = 20_000
-    @Option(help: "Input partitions of the sharing run.")
-    var sharingPartitions: Int32 = 4
+    @Option(help: "Input partitions of the sharing run (the mock keeps about 5 MiB per partition: 16 keep the changelog of the member that joins half-way whole).")
+    var sharingPartitions: Int32 = 16
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
     @Flag(help: "Print the end-to-end run's progress every second.")

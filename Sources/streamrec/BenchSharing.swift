@@ -62,7 +62,9 @@ enum BenchSharing {
             for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: partitions) }
             try cluster.createTopic("dlq", partitions: 1)
             try cluster.createTopic("\(group).state", partitions: partitions)
-            try cluster.createTopic("\(group).item-updates", partitions: 1)
+            // The mock keeps about 5 MiB per partition: 16 keep the whole item-update log for
+            // the member that joins half-way (one kept about the last 5 MiB of it).
+            try cluster.createTopic("\(group).item-updates", partitions: 16)
             try cluster.createTopic("\(group).models", partitions: 1)
             let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5",
                                                           "queue.buffering.max.messages": "1000000", "batch.num.messages": "10000"])
