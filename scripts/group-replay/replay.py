@@ -12,7 +12,8 @@
 #
 # Online HR@10 / NDCG@10 are computed from outside, the way the daemon scores itself: each event
 # against its user's newest list whose based_on offset (same partition) lies before the event's
-# offset; events of users without such a list are not scored. Writes result.json (also printed),
+# offset; events of users without such a list are not scored. With several members it also asks
+# the first two for `similar` top 10 of the 20 most rated items. Writes result.json (also printed),
 # outcome.json (event index -> rank or -1) and where.json (event index -> [partition, offset]).
 import atexit, bisect, collections, json, math, os, signal, subprocess, sys, time, urllib.request
 from confluent_kafka import Producer
@@ -137,6 +138,24 @@ rs = [ready(n) for n in members]
 owners_after = {p: n for n, r in zip(members, rs) for p in r.get('partitions', [])}
 applied = sum(r.get('applied_owned', 0) for r in rs)
 print('applied_owned:', {n: r.get('applied_owned') for n, r in zip(members, rs)}, 'sum', applied, 'of', N, flush=True)
+
+
+def similar(name, item):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports[name]}/v1/items/{item}/similar?k=10", timeout=10) as r:
+            return json.loads(r.read())['items']
+    except OSError:
+        return []
+
+
+# Agreement: the first two live members' `similar` top 10 for the 20 most rated items.
+agreement = []
+if len(members) > 1:
+    for item, _ in collections.Counter(f"i{r[1]}" for r in rows).most_common(20):
+        first, second = similar(members[0], item), similar(members[1], item)
+        overlap = len({x['item'] for x in first} & {x['item'] for x in second})
+        gap = max((abs(x['score'] - y['score']) for x, y in zip(first, second)), default=None)
+        agreement.append({'item': item, 'overlap': overlap, 'largest_score_gap': gap})
 open('stop', 'w').write('')
 reader.wait(120)
 for n in members:
@@ -174,7 +193,8 @@ def quality(indices):
 moved = sorted(p for p in owners_before if owners_before[p] != owners_after.get(p))
 result = {'mode': mode, 'rate': rate, 'session': session, 'partitions': partitions, 'events': N, 'delivered': sum(1 for w in where if w),
           'applied': applied, 'exits': exits, 'lists': sum(len(v) for v in lists.values()), 'online': quality(range(N)),
-          'owners_before': owners_before, 'owners_after': owners_after, 'moved_partitions': moved}
+          'owners_before': owners_before, 'owners_after': owners_after, 'moved_partitions': moved,
+          'similar_overlap_of_10': [a['overlap'] for a in agreement], 'similar': agreement}
 json.dump(result, open('result.json', 'w'), indent=1)
 json.dump(outcome, open('outcome.json', 'w'))
 json.dump(where, open('where.json', 'w'))

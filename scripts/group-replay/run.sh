@@ -23,6 +23,6 @@ for mode in one group2 group3 move; do
   echo "replay: $mode at $rate events/s, session $session ..." >&2
   python3 scripts/group-replay/replay.py "$mode" "$rate" "$session" "$ratings" "$out/$mode" > "$out/$mode.log" 2>&1 \
     || { echo "$mode failed, see $out/$mode.log" >&2; exit 1; }
-  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({k: d[k] for k in ("mode", "events", "applied", "exits", "lists", "online", "moved_partitions")}))' "$out/$mode/result.json"
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({k: d[k] for k in ("mode", "events", "applied", "exits", "lists", "online", "moved_partitions", "similar_overlap_of_10")}))' "$out/$mode/result.json"
 done
 python3 scripts/group-replay/handoff.py "$out/move" "$out/group2"
