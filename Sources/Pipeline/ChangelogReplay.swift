@@ -85,6 +85,7 @@ struct ChangelogReplay {
             lower = upper
         }
         var state: [String: Int] = [:]
+        state.reserveCapacity(entries.count)
         var orphanSet = Set<String>()
         for (e, entry) in entries.enumerated() {
             let id = String(decoding: entry.key, as: UTF8.self)
