@@ -117,6 +117,27 @@ struct SessionAttributeTests {
         #expect(encode(plain, [2, 6]) == direct[1])
     }
 
+    @Test("training learns the attribute table; a round from a warm start with attributes keeps them")
+    func trainingUsesAttributes() throws {
+        var c = Self.configuration(seed: 21)
+        c.epochs = 3
+        c.learningRate = 0.02
+        c.batchSize = 8
+        let sequences: [[SessionStep]] = (0..<12).map { u in
+            (0..<6).map { k in SessionStep(item: Int32((u + 2 * k) % 9), type: UInt8(k % 3)) }
+        }
+        let features = try Self.features()
+        #expect(throws: SessionModelError.self) { try SessionTrainer(configuration: c).train(sequences: sequences) }
+        let trained = try SessionTrainer(configuration: c, itemFeatures: features).train(sequences: sequences)
+        let initial = try BiGRUSessionModel(configuration: c, itemFeatures: features)
+        let l = trained.layout
+        #expect(trained.itemFeatures == features)
+        #expect(trained.weights()[l.attributeEmbedding..<l.total] != initial.weights()[l.attributeEmbedding..<l.total])
+        let round = try SessionTrainer(configuration: c).trainRound(from: trained, sequences: sequences, maxExamples: 40, seed: 5)
+        #expect(round.model.itemFeatures == features)
+        #expect(round.model.weights()[l.attributeEmbedding..<l.total] != trained.weights()[l.attributeEmbedding..<l.total])
+    }
+
     @Test("a model needs features of its shape exactly when it has attributes")
     func featuresMustFit() throws {
         #expect(throws: SessionModelError.self) { try BiGRUSessionModel(configuration: Self.configuration(seed: 1)) }
