@@ -14,9 +14,10 @@ struct TrainSessionCommand: ParsableCommand {
         fusion weights fitted on validation) and, unless --mf none, the MF warm start. Point session.model \
         (and model.warm_start, for the MF side) at it. Session keys for --set: hidden, embedding, window, \
         dropout, slr, sepochs, patience, batch, loss, fusion, fitusers. With --item-attributes each item's \
-        input embedding adds the mean of its attributes' learned embeddings (--set attrenc=autoencoder: \
-        an autoencoder's code of its multi-hot attributes instead, aecode units, aeepochs passes); the \
-        attribute table and each item's attributes are stored in session.bigru (format version 2).
+        input embedding adds a learned map of an autoencoder's code of its multi-hot attributes (aecode \
+        units, default 32; aeepochs passes, default 20; --set attrenc=embedding: the mean of its \
+        attributes' learned embeddings instead); the attribute table and each item's attribute row are \
+        stored in session.bigru (format version 2).
         """
     )
 

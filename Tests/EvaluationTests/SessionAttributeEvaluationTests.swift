@@ -25,8 +25,13 @@ struct SessionAttributeEvaluationTests {
             let k = Int(id.dropFirst())!
             #expect(rows[i].count == (k >= 50 ? 0 : k % 2 == 0 ? 2 : 1))
         }
-        let f = try #require(try SessionAttributeInput.features(Self.attributes(), itemIds: names, options: try ModelOptions([:]), seed: 1))
+        let f = try #require(try SessionAttributeInput.features(Self.attributes(), itemIds: names,
+                                                                options: try ModelOptions(["attrenc": "embedding"]), seed: 1))
         #expect(f.featureCount == 6 && f.itemCount == names.count)
+        // The default is the autoencoder's code (32 units).
+        let code = try #require(try SessionAttributeInput.features(Self.attributes(), itemIds: names,
+                                                                   options: try ModelOptions(["aeepochs": "1"]), seed: 1))
+        #expect(code.featureCount == 32)
     }
 
     @Test("the autoencoder input gives each attributed item a code row of aecode values")
@@ -56,8 +61,8 @@ struct SessionAttributeEvaluationTests {
     func looWithAttributes(model: String) throws {
         let hr = try #require(try run(model, attributes: Self.attributes())["hr@10"])
         #expect(hr >= 0.6, "\(model) hr@10 = \(hr)")
-        let ae = try #require(try run(model, ["attrenc": "autoencoder", "aecode": "4"], attributes: Self.attributes())["hr@10"])
-        #expect(ae >= 0.6, "\(model) autoencoder hr@10 = \(ae)")
+        let mean = try #require(try run(model, ["attrenc": "embedding"], attributes: Self.attributes())["hr@10"])
+        #expect(mean >= 0.6, "\(model) embedding-mean hr@10 = \(mean)")
     }
 
     @Test("an attribute file that describes none of the items is refused for a session model")
@@ -78,7 +83,8 @@ struct SessionAttributeEvaluationTests {
         try json.write(to: URL(fileURLWithPath: attributesPath))
         let out = dir.appendingPathComponent("session.srsnap").path
         var request = SessionTrainingRequest(inputPath: input, outputPath: out, mfModel: nil,
-                                             options: SessionEvaluationTests.small, seed: 3)
+                                             options: SessionEvaluationTests.small.merging(["attrenc": "embedding"]) { $1 },
+                                             seed: 3)
         request.itemAttributesPath = attributesPath
         _ = try SessionTraining.run(request)
         let bytes = try SnapshotReader(path: out).section("session.bigru")
