@@ -149,10 +149,12 @@ public enum ModelCatalog {
     }
 
     /// Fits `name` on `data` (already restricted to training rows, full index space).
+    /// `features` (session models only) is the encoder's item attribute input.
     static func fit(_ name: String, data: Interactions, options: ModelOptions, seed: UInt64, forRatings: Bool = false,
-                    progress: (TrainingProgress) -> Void) throws -> any EvaluableModel {
+                    features: SessionItemFeatures? = nil, progress: (TrainingProgress) -> Void) throws -> any EvaluableModel {
         if SessionModelFitter.names.contains(name) {
-            return try SessionModelFitter.fit(name, data: data, options: options, seed: seed, progress: progress)
+            return try SessionModelFitter.fit(name, data: data, options: options, seed: seed, features: features,
+                                              progress: progress)
         }
         let training = try data.trainingData(binary: binaryTraining(name, options: options),
                                             recency: Double(try options.float("recency", ModelCatalog.defaultRecency(name))),

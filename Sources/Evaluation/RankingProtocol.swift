@@ -19,14 +19,23 @@ enum RankingProtocol {
         }
         let split = Splits.leaveLastOut(data, count: holdOut)
         var lossSeries: [Double] = []
-        let fitted = try ModelCatalog.fit(model, data: data.rows(split.train), options: options, seed: seed) { p in
+        // Session models take attributes into their encoder's item input; factor models use them for cold items.
+        let sessionModel = SessionModelFitter.names.contains(model)
+        let features = try sessionModel ? attributes.flatMap {
+            try SessionAttributeInput.features($0, itemIds: data.itemIds, options: options, seed: seed, progress: progress)
+        } : nil
+        if sessionModel, attributes != nil, features == nil {
+            throw EvaluationError(.emptyData, "the --item-attributes file describes none of the \(data.items) items")
+        }
+        let fitted = try ModelCatalog.fit(model, data: data.rows(split.train), options: options, seed: seed,
+                                          features: features) { p in
             lossSeries.append(p.loss)
             progress(Progress(stage: "\(model) training", completed: p.epoch, total: p.epochs, message: "loss \(p.loss)"))
         }
-        if let attributes {
+        if let attributes, !sessionModel {
             // Items with fewer than `acold` training events take vectors projected from their attributes.
             guard let mf = fitted as? OnlineMF else {
-                throw EvaluationError(.unsupported, "--item-attributes works with the factor models bmf, bpr and biasedmf, not \(model)")
+                throw EvaluationError(.unsupported, "--item-attributes works with the factor models bmf, bpr and biasedmf and the session models bigru, gru and hybrid, not \(model)")
             }
             var counts = [Int](repeating: 0, count: data.items)
             for k in split.train { counts[Int(data.item[k])] += 1 }

@@ -11,7 +11,7 @@ import Models
 /// Session keys of ``ModelOptions``: `hidden`, `embedding`, `window`, `dropout`, `slr`, `sepochs`,
 /// `patience`, `batch`, `loss` (`full`, `sampled:N`, `bpr:N`), `mf` (hybrid's MF side: a model of ``Trainer/models``), `fusion`
 /// (a fixed session share in [0, 1] instead of the fitted one), `fitusers` (validation users used
-/// to fit the fusion).
+/// to fit the fusion), and with item attributes `attrenc`, `aecode`, `aeepochs` (see ``SessionAttributeInput``).
 enum SessionModelFitter {
     /// The catalog names this fitter handles.
     static let names: Set<String> = ["bigru", "gru", "hybrid"]
@@ -30,17 +30,19 @@ enum SessionModelFitter {
         var sessionValidation: SessionRankingMetrics?
     }
 
-    /// Fits `name` (`bigru`, `gru` or `hybrid`) on `data` (training rows, full index space).
+    /// Fits `name` (`bigru`, `gru` or `hybrid`) on `data` (training rows, full index space); with
+    /// `features`, the encoder's item input adds each item's attribute term.
     static func fit(_ name: String, data: Interactions, options: ModelOptions, seed: UInt64,
-                    progress: (TrainingProgress) -> Void) throws -> any EvaluableModel {
+                    features: SessionItemFeatures? = nil, progress: (TrainingProgress) -> Void) throws -> any EvaluableModel {
         let histories = self.histories(data)
         switch name {
         case "bigru", "gru":
             let trained = try trainSession(data: data, histories: histories, forwardOnly: name == "gru",
-                                           options: options, seed: seed, progress: progress)
+                                           options: options, seed: seed, features: features, progress: progress)
             return SessionRankingModel(model: trained.model, histories: histories)
         case "hybrid":
-            let parts = try fitHybrid(data: data, histories: histories, options: options, seed: seed, progress: progress)
+            let parts = try fitHybrid(data: data, histories: histories, options: options, seed: seed, features: features,
+                                      progress: progress)
             return try EngineHybridModel(mf: parts.mf, session: parts.session, fusion: parts.fusion, data: data,
                                          histories: histories)
         default:
@@ -101,17 +103,18 @@ enum SessionModelFitter {
     /// The last model trained is kept for the next call with the same histories and configuration,
     /// so `--model bigru,hybrid` trains the encoder once (the hybrid's time then excludes it).
     static func trainSession(data: Interactions, histories: [[SessionStep]], forwardOnly: Bool, options: ModelOptions,
-                             seed: UInt64, progress: (TrainingProgress) -> Void) throws
+                             seed: UInt64, features: SessionItemFeatures? = nil, progress: (TrainingProgress) -> Void) throws
         -> (model: BiGRUSessionModel, validation: SessionRankingMetrics?) {
-        let c = try configuration(itemCount: data.items, forwardOnly: forwardOnly, options: options, seed: seed)
-        if let hit = SessionModelCache.shared.lookup(configuration: c, histories: histories) { return hit }
-        let trained = try train(configuration: c, histories: histories, progress: progress)
-        SessionModelCache.shared.store(configuration: c, histories: histories, result: trained)
+        var c = try configuration(itemCount: data.items, forwardOnly: forwardOnly, options: options, seed: seed)
+        c.attributeCount = features?.featureCount ?? 0
+        if let hit = SessionModelCache.shared.lookup(configuration: c, features: features, histories: histories) { return hit }
+        let trained = try train(configuration: c, features: features, histories: histories, progress: progress)
+        SessionModelCache.shared.store(configuration: c, features: features, histories: histories, result: trained)
         return trained
     }
 
-    private static func train(configuration c: SessionModelConfiguration, histories: [[SessionStep]],
-                              progress: (TrainingProgress) -> Void) throws
+    private static func train(configuration c: SessionModelConfiguration, features: SessionItemFeatures?,
+                              histories: [[SessionStep]], progress: (TrainingProgress) -> Void) throws
         -> (model: BiGRUSessionModel, validation: SessionRankingMetrics?) {
         var training: [[SessionStep]] = [], validation: [[SessionStep]] = []
         for h in histories where h.count >= 2 {
@@ -121,7 +124,7 @@ enum SessionModelFitter {
         var best: SessionRankingMetrics?
         let model: BiGRUSessionModel
         do {
-            model = try SessionTrainer(configuration: c).train(sequences: training, validation: validation) { p in
+            model = try SessionTrainer(configuration: c, itemFeatures: features).train(sequences: training, validation: validation) { p in
                 if p.bestEpoch == p.epoch { best = p.validation }
                 progress(TrainingProgress(epoch: p.epoch, epochs: c.epochs, loss: p.trainingLoss))
             }
@@ -137,7 +140,7 @@ enum SessionModelFitter {
     /// twice: once without each user's last event (to fit the fusion on that event, like the
     /// encoder's early stopping), then on every row for the final ranking.
     static func fitHybrid(data: Interactions, histories: [[SessionStep]], options: ModelOptions, seed: UInt64,
-                          progress: (TrainingProgress) -> Void) throws -> HybridParts {
+                          features: SessionItemFeatures? = nil, progress: (TrainingProgress) -> Void) throws -> HybridParts {
         let mfName = options.string("mf", "ials")
         guard Trainer.models.contains(mfName) else {
             throw EvaluationError(.invalidOption, "mf=\(mfName): the hybrid is ranked by the engine, whose MF side is one of "
@@ -151,7 +154,7 @@ enum SessionModelFitter {
             fixedShare = alpha
         }
         let trained = try trainSession(data: data, histories: histories, forwardOnly: false, options: options,
-                                       seed: seed, progress: progress)
+                                       seed: seed, features: features, progress: progress)
         let inner = Splits.leaveLastOut(data, count: 1)
         let fusion: HybridFusion
         var validationNDCG = 0.0

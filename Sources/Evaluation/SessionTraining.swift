@@ -15,6 +15,9 @@ public struct SessionTrainingRequest: Sendable {
     public var options: [String: String]
     /// Seed of initialisation, shuffling, dropout and sampling.
     public var seed: UInt64
+    /// S3-Rec attribute file (`*_item2attributes.json`) whose attributes the encoder's item input
+    /// adds (see ``SessionAttributeInput``); nil: no attribute input.
+    public var itemAttributesPath: String?
 
     /// Creates a request; by default the hybrid's MF side is `ials`.
     public init(inputPath: String, format: DatasetFormat = .auto, outputPath: String, mfModel: String? = "ials",
@@ -69,6 +72,13 @@ public enum SessionTraining {
         progress(Progress(stage: "loading \(request.inputPath)", completed: 0, total: 0))
         let data = try DatasetLoader.load(path: request.inputPath, format: request.format)
         let histories = SessionModelFitter.histories(data)
+        let features = try request.itemAttributesPath.flatMap { path in
+            try SessionAttributeInput.features(try ItemAttributes.load(path: path), itemIds: data.itemIds, options: options,
+                                               seed: request.seed, progress: progress)
+        }
+        if let path = request.itemAttributesPath, features == nil {
+            throw EvaluationError(.emptyData, "\(path) describes none of the \(data.items) items of \(request.inputPath)")
+        }
         let epochs = try SessionModelFitter.configuration(itemCount: data.items, forwardOnly: false, options: options,
                                                           seed: request.seed).epochs
         let report: (TrainingProgress) -> Void = { p in
@@ -84,7 +94,7 @@ public enum SessionTraining {
             var o = options.values
             o["mf"] = mfName
             let parts = try SessionModelFitter.fitHybrid(data: data, histories: histories, options: try ModelOptions(o),
-                                                         seed: request.seed, progress: report)
+                                                         seed: request.seed, features: features, progress: report)
             session = parts.session
             validation = parts.sessionValidation
             fusion = parts.fusion
@@ -92,7 +102,8 @@ public enum SessionTraining {
             try WarmStartSnapshot(model: parts.mf, userIds: data.userIds, itemIds: data.itemIds).write(into: &writer)
         } else {
             let trained = try SessionModelFitter.trainSession(data: data, histories: histories, forwardOnly: false,
-                                                              options: options, seed: request.seed, progress: report)
+                                                              options: options, seed: request.seed, features: features,
+                                                              progress: report)
             session = trained.model
             validation = trained.validation
         }

@@ -13,7 +13,11 @@ struct TrainSessionCommand: ParsableCommand {
         session.bigru (the weights, with a format version), session.items (item ids), session.meta (the \
         fusion weights fitted on validation) and, unless --mf none, the MF warm start. Point session.model \
         (and model.warm_start, for the MF side) at it. Session keys for --set: hidden, embedding, window, \
-        dropout, slr, sepochs, patience, batch, loss, fusion, fitusers.
+        dropout, slr, sepochs, patience, batch, loss, fusion, fitusers. With --item-attributes each item's \
+        input embedding adds a learned map of an autoencoder's code of its multi-hot attributes (aecode \
+        units, default 32; aeepochs passes, default 20; --set attrenc=embedding: the mean of its \
+        attributes' learned embeddings instead); the attribute table and each item's attribute row are \
+        stored in session.bigru (format version 2).
         """
     )
 
@@ -29,6 +33,8 @@ struct TrainSessionCommand: ParsableCommand {
     var seed: UInt64 = 42
     @Option(name: .customLong("set"), help: "Hyper-parameter override KEY=VALUE (repeatable).")
     var overrides: [String] = []
+    @Option(help: "S3-Rec attribute file (*_item2attributes.json) whose attributes the encoder's item input adds.")
+    var itemAttributes: String?
 
     func validate() throws {
         guard DatasetFormat(rawValue: format) != nil else {
@@ -38,12 +44,16 @@ struct TrainSessionCommand: ParsableCommand {
             throw ValidationError("unknown --mf '\(mf)'; choose none or one of \(Trainer.models.joined(separator: ", "))")
         }
         guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("no such file: \(input)") }
+        if let itemAttributes, !FileManager.default.fileExists(atPath: itemAttributes) {
+            throw ValidationError("no such file: \(itemAttributes) (--item-attributes)")
+        }
     }
 
     func run() throws {
-        let request = SessionTrainingRequest(inputPath: input, format: DatasetFormat(rawValue: format) ?? .auto,
+        var request = SessionTrainingRequest(inputPath: input, format: DatasetFormat(rawValue: format) ?? .auto,
                                              outputPath: out, mfModel: mf == "none" ? nil : mf,
                                              options: try parseOptionPairs(overrides), seed: seed)
+        request.itemAttributesPath = itemAttributes
         var bar: ProgressBar?
         var stage = ""
         let summary = try SessionTraining.run(request) { p in

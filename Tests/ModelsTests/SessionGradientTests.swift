@@ -31,8 +31,9 @@ struct SessionGradientTests {
     }
 
     /// Largest relative error between analytic and central-difference gradients over all weights.
-    static func check(_ c: SessionModelConfiguration, negatives: [Int32] = []) throws -> (maxRelative: Float, global: Double, checked: Int) {
-        let model = try BiGRUSessionModel(configuration: c)
+    static func check(_ c: SessionModelConfiguration, negatives: [Int32] = [], features: SessionItemFeatures? = nil) throws
+        -> (maxRelative: Float, global: Double, checked: Int) {
+        let model = try BiGRUSessionModel(configuration: c, itemFeatures: features)
         let graph = SessionBatchGraph(model: model, maxBatch: 4, maxNegatives: negatives.count)
         var rng = SeededGenerator(seed: 1)
         loadBatch(graph, c)

@@ -136,7 +136,7 @@ struct SessionModelTests {
         wrongMagic[0] = 0x58
         #expect(code(wrongMagic) == .badMagic)
         var future = bytes
-        future[8] = 2
+        future[8] = UInt8(BiGRUSessionModel.serializationVersion + 1)
         #expect(code(future) == .unsupportedVersion)
         #expect(code(Array(bytes.prefix(bytes.count - 10))) == .truncated)
         var flipped = bytes

@@ -3,11 +3,14 @@ import Foundation
 extension BiGRUSessionModel {
     /// First bytes of every serialized session model.
     public static let serializationMagic: [UInt8] = Array("SRSESSN1".utf8)
-    /// Format version written by `serialize()`; `init(serialized:)` reads this version only.
-    public static let serializationVersion: UInt32 = 1
+    /// Newest format version: `serialize()` writes version 1 for a model without attributes (as
+    /// before they existed) and this one for a model with them; `init(serialized:)` reads both.
+    public static let serializationVersion: UInt32 = 2
 
     /// The model as bytes: magic, format version, configuration (JSON, sorted keys), weight count,
-    /// weights (little-endian Float32), then an FNV-1a 64 checksum of everything before it.
+    /// weights (little-endian Float32), in version 2 the item features (entry count as UInt64,
+    /// `itemCount + 1` UInt32 row offsets, UInt32 columns, Float32 values), then an FNV-1a 64
+    /// checksum of everything before it.
     public func serialize() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -15,12 +18,20 @@ extension BiGRUSessionModel {
         let json = (try? encoder.encode(configuration)) ?? Data()
         var out: [UInt8] = []
         out.reserveCapacity(Self.serializationMagic.count + 24 + json.count + 4 * parameterCount)
+        let withFeatures = configuration.attributeCount > 0
         out += Self.serializationMagic
-        out.appendLittleEndian(Self.serializationVersion)
+        out.appendLittleEndian(withFeatures ? Self.serializationVersion : UInt32(1))
         out.appendLittleEndian(UInt32(json.count))
         out += json
         out.appendLittleEndian(UInt64(parameterCount))
         for i in 0..<parameterCount { out.appendLittleEndian(parameters[i].bitPattern) }
+        if withFeatures {
+            let f = itemFeatures
+            out.appendLittleEndian(UInt64(f.entryCount))
+            for o in f.offsets { out.appendLittleEndian(UInt32(o)) }
+            for c in f.columns { out.appendLittleEndian(UInt32(c)) }
+            for v in f.values { out.appendLittleEndian(v.bitPattern) }
+        }
         out.appendLittleEndian(Self.fnv1a(out[...]))
         return out
     }
@@ -34,9 +45,9 @@ extension BiGRUSessionModel {
             throw SessionModelError(.badMagic, "not a session model: the bytes do not start with 'SRSESSN1'")
         }
         let version: UInt32 = try reader.read()
-        guard version == Self.serializationVersion else {
+        guard version == 1 || version == Self.serializationVersion else {
             throw SessionModelError(.unsupportedVersion,
-                                    "session model format version \(version); this build reads version \(Self.serializationVersion)")
+                                    "session model format version \(version); this build reads versions 1 to \(Self.serializationVersion)")
         }
         guard bytes.count >= 8 + Self.serializationMagic.count + 4 else {
             throw SessionModelError(.truncated, "session model bytes end early")
@@ -59,6 +70,22 @@ extension BiGRUSessionModel {
             throw SessionModelError(.corrupt, "stored \(count) weights; the configuration needs \(layout.total)")
         }
         let weightBytes = try reader.take(Int(count) * 4)
+        var features: SessionItemFeatures?
+        if version >= 2 {
+            let entries: UInt64 = try reader.read()
+            guard entries <= UInt64(bytes.count) else { throw SessionModelError(.corrupt, "item features: \(entries) entries") }
+            var offsets = [Int32](), columns = [Int32](), values = [Float]()
+            offsets.reserveCapacity(configuration.itemCount + 1)
+            for _ in 0...configuration.itemCount { offsets.append(Int32(truncatingIfNeeded: try reader.read() as UInt32)) }
+            for _ in 0..<entries { columns.append(Int32(truncatingIfNeeded: try reader.read() as UInt32)) }
+            for _ in 0..<entries { values.append(Float(bitPattern: try reader.read() as UInt32)) }
+            let f = SessionItemFeatures(unchecked: configuration.itemCount, featureCount: configuration.attributeCount,
+                                        offsets: offsets, columns: columns, values: values)
+            try f.validate()
+            features = f
+        } else if configuration.attributeCount > 0 {
+            throw SessionModelError(.corrupt, "a version 1 session model cannot have attributes")
+        }
         let checksumStart = reader.offset
         _ = try reader.take(8)
         guard reader.offset == bytes.count else {
@@ -67,7 +94,7 @@ extension BiGRUSessionModel {
         guard Self.fnv1a(bytes[..<checksumStart]) == stored else {
             throw SessionModelError(.corrupt, "checksum mismatch: the session model bytes are damaged")
         }
-        self.init(validated: configuration)
+        self.init(validated: configuration, features: features)
         var i = 0
         var p = weightBytes.startIndex
         while i < layout.total {

@@ -3,6 +3,8 @@ import Linalg
 /// Bidirectional GRU session encoder: reads a user's last W interactions (item, event type and
 /// time-gap embeddings) with a forward and a backward GRU, concatenates their final states and
 /// projects them into the item-score space, where `score(item) = session · itemOutᵀ + itemBias`.
+/// With attributes (`configuration.attributeCount > 0`) an item's input embedding is its own
+/// embedding plus its attribute term from a learned attribute table (see `SessionItemFeatures`).
 ///
 /// All weights live in one contiguous Float buffer. The model is not mutated after training, so
 /// one instance may be read by many threads at once; each thread brings its own `SessionWorkspace`.
@@ -12,21 +14,43 @@ public final class BiGRUSessionModel: @unchecked Sendable {
     let layout: SessionParameterLayout
     /// Every weight, laid out as `layout` says.
     let parameters: UnsafeMutablePointer<Float>
+    /// Which attribute-table rows make each item's attribute term (empty without attributes).
+    public let itemFeatures: SessionItemFeatures
 
     /// Builds a model with freshly initialised weights (seeded by `configuration.seed`).
-    public convenience init(configuration: SessionModelConfiguration) throws {
+    ///
+    /// `itemFeatures` (one row per item, `configuration.attributeCount` columns) is required when
+    /// `attributeCount > 0` and must be nil otherwise.
+    public convenience init(configuration: SessionModelConfiguration, itemFeatures: SessionItemFeatures? = nil) throws {
         try configuration.validate()
-        self.init(validated: configuration)
+        let features = try Self.checkedFeatures(itemFeatures, for: configuration)
+        self.init(validated: configuration, features: features)
         var rng = SeededGenerator(seed: configuration.seed)
         initializeWeights(&rng)
     }
 
-    /// Builds a model with zero weights from a configuration already validated.
-    init(validated configuration: SessionModelConfiguration) {
+    /// Builds a model with zero weights from a configuration (and features) already validated.
+    init(validated configuration: SessionModelConfiguration, features: SessionItemFeatures? = nil) {
         self.configuration = configuration
         self.layout = SessionParameterLayout(configuration)
         self.parameters = .allocate(capacity: layout.total)
         parameters.initialize(repeating: 0, count: layout.total)
+        itemFeatures = features ?? .empty(itemCount: configuration.itemCount)
+    }
+
+    /// `features` if it fits `c` (or the empty matrix when `c` has no attributes); throws otherwise.
+    static func checkedFeatures(_ features: SessionItemFeatures?, for c: SessionModelConfiguration) throws -> SessionItemFeatures {
+        guard let features else {
+            guard c.attributeCount == 0 else {
+                throw SessionModelError(.invalidConfiguration, "attributeCount is \(c.attributeCount) but no item features were given")
+            }
+            return .empty(itemCount: c.itemCount)
+        }
+        guard features.itemCount == c.itemCount, features.featureCount == c.attributeCount else {
+            throw SessionModelError(.invalidConfiguration,
+                                    "item features are \(features.itemCount) × \(features.featureCount); the model needs \(c.itemCount) × \(c.attributeCount)")
+        }
+        return features
     }
 
     deinit { parameters.deallocate() }
@@ -42,7 +66,7 @@ public final class BiGRUSessionModel: @unchecked Sendable {
 
     /// An independent copy with identical weights.
     public func copy() -> BiGRUSessionModel {
-        let other = BiGRUSessionModel(validated: configuration)
+        let other = BiGRUSessionModel(validated: configuration, features: itemFeatures)
         other.parameters.update(from: parameters, count: layout.total)
         return other
     }
@@ -67,6 +91,8 @@ public final class BiGRUSessionModel: @unchecked Sendable {
             uniform(g.uh, l.hidden * 3 * l.hidden, bound)
         }
         uniform(l.projection, l.stateDim * l.embedding, (6 / Float(l.stateDim + l.embedding)).squareRoot())
+        // Drawn last, so a model without attributes gets the weights it got before they existed.
+        gaussian(l.attributeEmbedding, l.attributeCount * l.embedding, embStd)
     }
 
     // MARK: - Inference
@@ -92,6 +118,9 @@ public final class BiGRUSessionModel: @unchecked Sendable {
             guard item >= 0, item < l.itemCount else { continue }
             let x = ws.x + n * dim
             x.update(from: parameters + l.itemIn + item * l.embedding, count: l.embedding)
+            if l.attributeCount > 0 {
+                itemFeatures.addTerm(item: item, table: parameters + l.attributeEmbedding, width: l.embedding, into: x)
+            }
             if l.typeDim > 0 {
                 let t = min(Int(types?[p] ?? 0), l.typeCount - 1)
                 (x + l.embedding).update(from: parameters + l.typeEmbedding + t * l.typeDim, count: l.typeDim)

@@ -160,6 +160,9 @@ final class SessionBatchGraph {
             let item = Int(items[r])
             guard item >= 0 else { xr.update(repeating: 0, count: D); continue }
             xr.update(from: p + l.itemIn + item * l.embedding, count: l.embedding)
+            if l.attributeCount > 0 {
+                model.itemFeatures.addTerm(item: item, table: p + l.attributeEmbedding, width: l.embedding, into: xr)
+            }
             if l.typeDim > 0 {
                 (xr + l.embedding).update(from: p + l.typeEmbedding + Int(types[r]) * l.typeDim, count: l.typeDim)
             }
@@ -301,7 +304,8 @@ final class SessionBatchGraph {
         return total
     }
 
-    /// Back-propagates `dSessions` through the projection, both GRUs and the embeddings.
+    /// Back-propagates `dSessions` through the projection, both GRUs and the embeddings (item,
+    /// attribute table, type, gap).
     private func backward(into grad: UnsafeMutablePointer<Float>) {
         let p = model.parameters
         let B = batch, L = steps, D = l.inputDim, h = l.hidden, h3 = 3 * h, rows = B * L, E = l.embedding, S = l.stateDim
@@ -347,6 +351,9 @@ final class SessionBatchGraph {
                 for k in 0..<D { g[k] *= m[k] }
             }
             BLAS.axpy(E, 1, g, grad + l.itemIn + item * E)
+            if l.attributeCount > 0 {
+                model.itemFeatures.accumulate(item: item, gradient: g, width: E, into: grad + l.attributeEmbedding)
+            }
             if l.typeDim > 0 { BLAS.axpy(l.typeDim, 1, g + E, grad + l.typeEmbedding + Int(types[r]) * l.typeDim) }
             if l.gapDim > 0 {
                 BLAS.axpy(l.gapDim, 1, g + E + l.typeDim, grad + l.gapEmbedding + Int(gaps[r]) * l.gapDim)

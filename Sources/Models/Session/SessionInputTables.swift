@@ -1,7 +1,7 @@
 import Linalg
 
 /// The input part of every GRU gate pre-activation, precomputed per model: for each direction,
-/// `itemIn[item] · Wx_item + bx` for every item, `type[t] · Wx_type` for every event type and
+/// `(itemIn[item] + attributeTerm(item)) · Wx_item + bx` for every item, `type[t] · Wx_type` for every event type and
 /// `gap[g] · Wx_gap` for every gap bucket (each row 3H wide).
 ///
 /// A step's input pre-activation `x · Wx + bx` is then the sum of three rows, so encoding a
@@ -29,11 +29,25 @@ final class SessionInputTables: @unchecked Sendable {
         let total = directions * rowsPerDirection * hidden3
         storage = .allocate(capacity: max(1, total))
         storage.initialize(repeating: 0, count: max(1, total))
+        // With attributes, the item rows are built from each item's input embedding plus its attribute term.
+        var itemInputs = UnsafePointer(p + l.itemIn)
+        var combined: UnsafeMutablePointer<Float>?
+        if l.attributeCount > 0 {
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, l.itemCount * l.embedding))
+            buffer.initialize(from: p + l.itemIn, count: l.itemCount * l.embedding)
+            for i in 0..<l.itemCount {
+                model.itemFeatures.addTerm(item: i, table: p + l.attributeEmbedding, width: l.embedding,
+                                           into: buffer + i * l.embedding)
+            }
+            combined = buffer
+            itemInputs = UnsafePointer(buffer)
+        }
+        defer { combined?.deallocate() }
         for d in 0..<directions {
             let g = l.gru(d)
             let base = storage + d * rowsPerDirection * hidden3
             BLAS.gemm(transA: false, transB: false, m: l.itemCount, n: hidden3, k: l.embedding,
-                      a: p + l.itemIn, lda: l.embedding, b: p + g.wx, ldb: hidden3, c: base, ldc: hidden3)
+                      a: itemInputs, lda: l.embedding, b: p + g.wx, ldb: hidden3, c: base, ldc: hidden3)
             for r in 0..<l.itemCount {
                 let row = base + r * hidden3
                 for j in 0..<hidden3 { row[j] += p[g.bx + j] }

@@ -46,6 +46,10 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
     public var loss: SessionLoss
     /// Seed of every random choice (initialisation, shuffling, dropout, negatives). Default 42.
     public var seed: UInt64
+    /// Rows of the learned attribute table (item attributes, or the code units of an attribute
+    /// autoencoder): an item's input embedding gets its attribute term (see
+    /// ``SessionItemFeatures``) added. 0 disables the attribute input. Default 0.
+    public var attributeCount: Int
 
     /// Creates a configuration; every argument but `itemCount` has the documented default.
     public init(
@@ -66,7 +70,8 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
         epochs: Int = 40,
         patience: Int = 4,
         loss: SessionLoss = .fullSoftmax,
-        seed: UInt64 = 42
+        seed: UInt64 = 42,
+        attributeCount: Int = 0
     ) {
         self.itemCount = itemCount
         self.embeddingDimension = embeddingDimension
@@ -86,6 +91,7 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
         self.patience = patience
         self.loss = loss
         self.seed = seed
+        self.attributeCount = attributeCount
     }
 
     /// Throws a `SessionModelError` describing the first field that is out of range.
@@ -99,6 +105,7 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
         guard typeEmbeddingDimension >= 0, gapEmbeddingDimension >= 0 else {
             throw fail("embedding dimensions must not be negative")
         }
+        guard attributeCount >= 0 else { throw fail("attributeCount must not be negative") }
         guard gapBucketCount >= 2, gapBucketCount <= 256 else { throw fail("gapBucketCount must be in 2...256") }
         guard dropout >= 0, dropout < 1 else { throw fail("dropout must be in [0, 1)") }
         guard learningRate > 0, l2 >= 0 else { throw fail("learningRate must be positive and l2 non-negative") }
@@ -108,6 +115,37 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
         case .sampledSoftmax(let n), .bpr(let n):
             guard n > 0 else { throw fail("the number of negatives must be positive") }
         }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case itemCount, embeddingDimension, hiddenSize, windowLength, typeCount, typeEmbeddingDimension, gapBucketCount
+        case gapEmbeddingDimension, forwardOnly, tiedEmbeddings, dropout, learningRate, l2, batchSize, epochs, patience
+        case loss, seed, attributeCount
+    }
+
+    /// Decodes a configuration; `attributeCount` may be absent (snapshots written before the
+    /// attribute input), meaning 0.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(itemCount: try c.decode(Int.self, forKey: .itemCount))
+        embeddingDimension = try c.decode(Int.self, forKey: .embeddingDimension)
+        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        windowLength = try c.decode(Int.self, forKey: .windowLength)
+        typeCount = try c.decode(Int.self, forKey: .typeCount)
+        typeEmbeddingDimension = try c.decode(Int.self, forKey: .typeEmbeddingDimension)
+        gapBucketCount = try c.decode(Int.self, forKey: .gapBucketCount)
+        gapEmbeddingDimension = try c.decode(Int.self, forKey: .gapEmbeddingDimension)
+        forwardOnly = try c.decode(Bool.self, forKey: .forwardOnly)
+        tiedEmbeddings = try c.decode(Bool.self, forKey: .tiedEmbeddings)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        l2 = try c.decode(Float.self, forKey: .l2)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        patience = try c.decode(Int.self, forKey: .patience)
+        loss = try c.decode(SessionLoss.self, forKey: .loss)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        attributeCount = try c.decodeIfPresent(Int.self, forKey: .attributeCount) ?? 0
     }
 
     /// Width of one input step: item, type and gap embeddings side by side.

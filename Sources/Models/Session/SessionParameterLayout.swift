@@ -2,8 +2,9 @@
 ///
 /// Order: input item embeddings, output item embeddings (aliased to the input ones when tied),
 /// item bias, type embeddings, gap embeddings, then per direction (forward, backward)
-/// `Wx` (D×3H), `Uh` (H×3H), `bx` (3H), `bhn` (H), then the projection `P` (S×E) and its bias (E).
-/// Gate columns are ordered update z, reset r, candidate n.
+/// `Wx` (D×3H), `Uh` (H×3H), `bx` (3H), `bhn` (H), then the projection `P` (S×E) and its bias (E),
+/// and last the attribute table (attributeCount × E; empty without attributes, so a model without
+/// them has the layout it had before the attribute input existed). Gate columns are ordered update z, reset r, candidate n.
 struct SessionParameterLayout: Sendable {
     let itemCount: Int
     let embedding: Int
@@ -12,6 +13,7 @@ struct SessionParameterLayout: Sendable {
     let typeDim: Int
     let gapCount: Int
     let gapDim: Int
+    let attributeCount: Int
     let inputDim: Int
     let directions: Int
     let stateDim: Int
@@ -27,6 +29,7 @@ struct SessionParameterLayout: Sendable {
     let bhn: (Int, Int)
     let projection: Int
     let projectionBias: Int
+    let attributeEmbedding: Int
     let total: Int
 
     init(_ c: SessionModelConfiguration) {
@@ -37,6 +40,7 @@ struct SessionParameterLayout: Sendable {
         typeDim = c.typeEmbeddingDimension
         gapCount = c.gapBucketCount
         gapDim = c.gapEmbeddingDimension
+        attributeCount = c.attributeCount
         inputDim = c.inputDimension
         directions = c.forwardOnly ? 1 : 2
         stateDim = c.stateDimension
@@ -61,6 +65,7 @@ struct SessionParameterLayout: Sendable {
         bhn = (n[0], directions > 1 ? n[1] : -1)
         projection = take(stateDim * embedding)
         projectionBias = take(embedding)
+        attributeEmbedding = take(attributeCount * embedding)
         total = offset
     }
 

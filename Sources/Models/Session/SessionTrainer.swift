@@ -18,11 +18,17 @@ import Darwin
 public final class SessionTrainer {
     /// Settings of the model being trained.
     public let configuration: SessionModelConfiguration
+    /// The item attribute rows `train` gives the model (nil without attributes).
+    public let itemFeatures: SessionItemFeatures?
 
-    /// Prepares a trainer; throws when the configuration is out of range.
-    public init(configuration: SessionModelConfiguration) throws {
+    /// Prepares a trainer; throws when the configuration is out of range or `itemFeatures` does
+    /// not fit it. `train` needs `itemFeatures` when `configuration.attributeCount > 0`;
+    /// `trainRound` takes them from its warm start.
+    public init(configuration: SessionModelConfiguration, itemFeatures: SessionItemFeatures? = nil) throws {
         try configuration.validate()
+        if itemFeatures != nil { _ = try BiGRUSessionModel.checkedFeatures(itemFeatures, for: configuration) }
         self.configuration = configuration
+        self.itemFeatures = itemFeatures
     }
 
     /// Trains on `sequences` (each oldest first) and returns the best model.
@@ -41,7 +47,7 @@ public final class SessionTrainer {
                 throw SessionModelError(.invalidInput, "sequence \(u) has item \(bad.item) outside 0..<\(c.itemCount)")
             }
         }
-        let model = try BiGRUSessionModel(configuration: c)
+        let model = try BiGRUSessionModel(configuration: c, itemFeatures: itemFeatures)
         let negativeCount = c.loss.negativeCount
         let graph = SessionBatchGraph(model: model, maxBatch: c.batchSize, maxNegatives: negativeCount)
         let adam = SessionAdam(count: model.parameterCount, learningRate: c.learningRate, l2: c.l2)
