@@ -108,7 +108,7 @@ struct GroupProcessTests {
         let violations = audit.seenItemViolations(lists)
         #expect(violations.isEmpty, "\(violations.count) lists hold seen items: \(violations.prefix(5))")
         for name in ["a", "b", "c"] { members[name]!.signal(SIGTERM) }
-        for name in ["a", "b", "c"] { #expect(members[name]!.wait(timeout: 30) == 0, "\(name) did not exit 0") }
+        for name in ["a", "b", "c"] { #expect(members[name]!.wait(timeout: 90) == 0, "\(name) did not exit 0 within 90 s") }
     }
 }
 
