@@ -42,7 +42,7 @@ final class ChangelogRestorer {
         let started = ContinuousClock.now
         let order = targets.keys.sorted()
         let laneCount = min(readers.count, order.count)
-        let shares = (0..<laneCount).map { lane in order.indices.filter { $0 % laneCount == lane }.map { order[$0] } }
+        let shares = (0..<laneCount).map { lane in stride(from: lane, to: order.count, by: laneCount).map { order[$0] } }
         let slots = LaneSlots(count: laneCount)
         let topic = topic
         let readers = readers
