@@ -215,6 +215,12 @@ extension StreamRecConfiguration {
             guard n >= 0 else { throw ConfigurationError("must not be negative, got \(v)") }
             c.engine.session.learning.validationUsers = n
         },
+        "session.attribute_buckets": { c, v in
+            let n = try int(v)
+            let most = SessionLearningConfiguration.maxAttributeBuckets
+            guard (0...most).contains(n) else { throw ConfigurationError("must be within 0...\(most) (0: no attribute input), got \(v)") }
+            c.engine.session.learning.attributeBuckets = n
+        },
         "session.max_users": { $0.engine.session.maxUsers = try positiveInt($1) },
         "session.idle_ttl_s": { c, v in
             let seconds = try double(v)

@@ -73,7 +73,9 @@ extension RecommenderCore {
             lastRoundSeconds: totals.lastSeconds, sequencesTrained: totals.sequences + st.syncSequences,
             trainingSeconds: totals.seconds + st.syncSeconds,
             trainerCPUSeconds: totals.cpuSeconds, vocabularyItems: session.sessionItemIds.count,
-            modelItems: session.ready ? session.model.itemCount : 0, recentCoverage: st.recentCoverage,
+            modelItems: session.ready ? session.model.itemCount : 0,
+            attributeItems: session.ready ? session.model.itemFeatures.itemsWithFeatures : 0,
+            attributeTableRows: session.ready ? session.model.configuration.attributeCount : 0, recentCoverage: st.recentCoverage,
             replayBytes: st.replayBytes, replayUsers: st.replayUsers, lastError: totals.lastError)
     }
 
@@ -171,8 +173,9 @@ extension RecommenderCore {
             examples += w.count - 1
         }
         session.learningState.nextVersion = version + 1
+        let features = sessionAttributeFeatures(session, learning, itemCount: max(vocabulary, session.ready ? session.model.itemCount : 0))
         return SessionRound(learning: learning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
-                            fusion: session.fusion, sequences: sequences, validationHistories: histories,
+                            features: features, fusion: session.fusion, sequences: sequences, validationHistories: histories,
                             validationTargets: targets, validationExcluded: excluded, validationMF: mfRows,
                             replayBytes: replayBytes, replayUsers: replayUsers)
     }

@@ -20,6 +20,7 @@ extension RecommenderCore {
         if new.maxUsers != old.maxUsers { restart("session.max_users") }
         if new.idleTTLSeconds != old.idleTTLSeconds { restart("session.idle_ttl_s") }
         if new.maxSpilledUsers != old.maxSpilledUsers { restart("session.max_spilled_users") }
+        if new.learning.attributeBuckets != old.learning.attributeBuckets { restart("session.attribute_buckets") }
         if var learning = session.learning, new.learning.enabled {
             let n = new.learning
             func change<T: Equatable>(_ key: String, _ path: WritableKeyPath<SessionLearningConfiguration, T>) {

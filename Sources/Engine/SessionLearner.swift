@@ -175,10 +175,21 @@ final class SessionLearner: @unchecked Sendable {
         c.l2 = learning.model.l2
         let start: BiGRUSessionModel
         if let warm = round.warmStart {
-            start = warm.grown(toItems: c.itemCount, seed: UInt64(bitPattern: round.version))
+            let seed = UInt64(bitPattern: round.version)
+            if let features = round.features, features.itemCount == max(c.itemCount, warm.itemCount) {
+                start = try warm.grown(toItems: c.itemCount, features: features, seed: seed)
+            } else {
+                start = warm.grown(toItems: c.itemCount, seed: seed)
+            }
         } else {
             c.seed = learning.model.seed
-            start = try BiGRUSessionModel(configuration: c)
+            if let features = round.features, features.itemCount == c.itemCount {
+                c.attributeCount = features.featureCount
+                start = try BiGRUSessionModel(configuration: c, itemFeatures: features)
+            } else {
+                c.attributeCount = 0
+                start = try BiGRUSessionModel(configuration: c)
+            }
         }
         let trainer = try SessionTrainer(configuration: start.configuration.with(training: c))
         let result = try trainer.trainRound(from: start, sequences: round.sequences, maxExamples: learning.maxExamplesPerRound,

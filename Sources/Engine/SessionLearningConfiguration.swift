@@ -29,12 +29,21 @@ public struct SessionLearningConfiguration: Sendable {
     /// captured (they add up over rounds when fewer come back); the session share then moves
     /// halfway to the fitted one. Default 256.
     public var validationUsers = 256
+    /// Rows of the encoder's attribute table (`session.attribute_buckets`): each attribute name
+    /// the item topic gives is hashed (FNV-1a, 64 bits) to one of them, so every instance and
+    /// every restart numbers attributes alike whatever order the records came in; each item's
+    /// input adds the mean of its attributes' rows (seed 001's metadata fusion). 0: no attribute
+    /// input. Default 4,096.
+    public var attributeBuckets = 4_096
     /// Held-out events a fusion refit needs: a quarter of `validationUsers` (at least 1).
     public var minimumValidationEvents: Int { max(1, validationUsers / 4) }
     /// Shape and optimiser of the trained model (`itemCount` is set by the vocabulary; epochs and
     /// patience are not used: a round is one pass over its examples).
     /// Default: E = H = 64, W = 20, the five event types, dropout 0.1, learning rate 0.003, batches of 128.
     public var model = SessionModelConfiguration(itemCount: 1, typeCount: 5, dropout: 0.1, learningRate: 0.003, batchSize: 128)
+
+    /// The largest `attributeBuckets` (a table of 1 M rows of E floats).
+    public static let maxAttributeBuckets = 1 << 20
 
     /// Creates the default settings (off).
     public init() {}
@@ -48,6 +57,9 @@ public struct SessionLearningConfiguration: Sendable {
         guard replayMaxBytes >= 1 << 16 else { throw SessionLearningError("session.replay_max_bytes must be at least 65536, got \(replayMaxBytes)") }
         guard maxExamplesPerRound > 0 else { throw SessionLearningError("session.train_max_examples must be positive, got \(maxExamplesPerRound)") }
         guard validationUsers >= 0 else { throw SessionLearningError("session.validation_users must not be negative") }
+        guard (0...Self.maxAttributeBuckets).contains(attributeBuckets) else {
+            throw SessionLearningError("session.attribute_buckets must be within 0...\(Self.maxAttributeBuckets), got \(attributeBuckets)")
+        }
     }
 }
 

@@ -21,6 +21,10 @@ public struct SessionLearningStatistics: Sendable, Equatable {
     /// Items in the session vocabulary, and how many of them the serving model knows.
     public var vocabularyItems: Int
     public var modelItems: Int
+    /// Items of the serving model whose input has an attribute term, and the rows of its
+    /// attribute table (0: no attribute input).
+    public var attributeItems: Int
+    public var attributeTableRows: Int
     /// Share of the events of the replay buffer's windows whose item the serving model knows.
     public var recentCoverage: Double
     /// Bytes and users of the replay buffer at the last round.

@@ -12,6 +12,8 @@ struct SessionRound: Sendable {
     var vocabularyCount: Int
     /// The model serving when the round was taken (nil: start from random weights).
     var warmStart: BiGRUSessionModel?
+    /// The encoder's attribute input over the vocabulary (nil: none, or the warm start's kept).
+    var features: SessionItemFeatures?
     /// Fusion serving when the round was taken (kept when there is nothing to validate on).
     var fusion: HybridFusion
     /// Training sequences (vocabulary indices, oldest first).

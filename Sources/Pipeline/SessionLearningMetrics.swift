@@ -4,7 +4,7 @@ import Metrics
 
 /// Metrics of the session model trained inside the daemon: the serving model's version and age,
 /// the last round's loss and validation NDCG@10, the vocabulary and how much of the recent events
-/// the serving model knows, the replay buffer, and the trainer's CPU time.
+/// the serving model knows, the items whose input has an attribute term, the replay buffer, and the trainer's CPU time.
 struct SessionLearningMetrics {
     let version: Gauge
     let age: Gauge
@@ -14,6 +14,7 @@ struct SessionLearningMetrics {
     let vocabulary: Gauge
     let modelItems: Gauge
     let coverage: Gauge
+    let attributeItems: Gauge
     let replayBytes: Gauge
     let replayUsers: Gauge
     let cpuSeconds: Gauge
@@ -28,6 +29,7 @@ struct SessionLearningMetrics {
         vocabulary = Gauge(label: "streamrec_session_vocabulary_items", factory: factory)
         modelItems = Gauge(label: "streamrec_session_model_items", factory: factory)
         coverage = Gauge(label: "streamrec_session_recent_coverage", factory: factory)
+        attributeItems = Gauge(label: "streamrec_session_attribute_items", factory: factory)
         replayBytes = Gauge(label: "streamrec_session_replay_bytes", factory: factory)
         replayUsers = Gauge(label: "streamrec_session_replay_users", factory: factory)
         cpuSeconds = Gauge(label: "streamrec_session_trainer_cpu_seconds", factory: factory)
@@ -45,6 +47,7 @@ struct SessionLearningMetrics {
         vocabulary.record(stats.vocabularyItems)
         modelItems.record(stats.modelItems)
         coverage.record(stats.recentCoverage)
+        attributeItems.record(stats.attributeItems)
         replayBytes.record(stats.replayBytes)
         replayUsers.record(stats.replayUsers)
         cpuSeconds.record(stats.trainerCPUSeconds)

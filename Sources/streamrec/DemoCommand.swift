@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Engine
+import Evaluation
 import Events
 import Foundation
 import Kafka
@@ -40,6 +41,8 @@ struct DemoCommand: ParsableCommand {
     var input: String?
     @Option(help: "Format of --input: \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: detected).")
     var format: String?
+    @Option(help: "Publish an item record for each item of this S3-Rec attribute file (`*_item2attributes.json`: item id → attribute list) on the item topic before the events start, so the engine's cold start and the session model's attribute input see them.")
+    var itemAttributes: String?
     @Option(help: "The session model trained in the daemon: on (default, unless the configuration says session.enabled: false) or off (MF alone, the baseline).")
     var session: String?
     @Option(help: "Also write each one-second summary to this CSV file (seconds, events, lists, online_hr@10, online_ndcg@10: the online metrics so far); `streamrec plot` draws it.")
@@ -69,6 +72,21 @@ struct DemoCommand: ParsableCommand {
         }
     }
 
+    /// Produces one item record per item of `attributes` (its first `maxAttributes` attributes, in
+    /// item id order) and waits for their delivery; returns how many.
+    static func publish(_ attributes: ItemAttributes, topic: String, bootstrapServers: String, maxAttributes: Int) throws -> Int {
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrapServers, "linger.ms": "20"])
+        let ids = attributes.byItem.keys.sorted()
+        for id in ids {
+            let record = ItemRecord(item: id, attributes: Array(attributes.byItem[id]!.prefix(maxAttributes)))
+            try producer.produce(topic: topic, key: Array(id.utf8), value: ItemRecordEncoder.json(record))
+        }
+        guard producer.flush(timeoutMs: 60_000) else {
+            throw ValidationError("the item records of --item-attributes were not all delivered within 60 s")
+        }
+        return ids.count
+    }
+
     private func runDemo(cluster: MockCluster, logger: Logger) throws {
         var settings = try StreamRecConfiguration.load(file: config)
         let input = "streamrec.events", output = "streamrec.recommendations", dlq = "streamrec.dead-letter"
@@ -93,6 +111,16 @@ struct DemoCommand: ParsableCommand {
         settings.engine.model.seed = seed
         if let session { settings.engine.session.learning.enabled = session == "on" }
         let sessionOn = settings.engine.session.learning.enabled || settings.engine.session.snapshot != nil
+
+        let attributes = try itemAttributes.map { try ItemAttributes.load(path: $0) }
+        if let attributes {
+            guard let topic = settings.pipeline.itemsTopic else {
+                throw ValidationError("--item-attributes needs an item topic (kafka.items_topic is empty in the configuration)")
+            }
+            let sent = try Self.publish(attributes, topic: topic, bootstrapServers: cluster.bootstrapServers,
+                                        maxAttributes: settings.engine.items.maxAttributes)
+            printError("streamrec demo: \(sent) item records with attributes published on \(topic)")
+        }
 
         let pipeline = try StreamPipeline(configuration: settings.pipeline, engine: settings.engine, logger: logger)
         let examples = ExampleLists()
@@ -182,12 +210,13 @@ struct DemoCommand: ParsableCommand {
 
 /// The session model's keys of the demo's JSON: `session` (`on`/`off`: compare a run with
 /// `--session off`, the MF-alone baseline), the serving model's version (0: none yet), rounds
-/// trained, the last round's validation NDCG@10, the trainer's CPU seconds, and the serving
+/// trained, the serving model's items with an attribute term, the last round's validation
+/// NDCG@10, the trainer's CPU seconds, and the serving
 /// fusion's session share (`session_fusion_share`, absent while no model serves).
 private func sessionFields(_ pipeline: StreamPipeline, on: Bool) -> [String: Any] {
     let stats = pipeline.withCore { $0.sessionLearningStatistics }
     var fields: [String: Any] = ["session": on ? "on" : "off", "session_model_version": stats?.modelVersion ?? 0,
-                                 "session_rounds": stats?.rounds ?? 0]
+                                 "session_rounds": stats?.rounds ?? 0, "session_attribute_items": stats?.attributeItems ?? 0]
     if let ndcg = stats?.lastValidationNDCG10 { fields["session_validation_ndcg@10"] = (ndcg * 10_000).rounded() / 10_000 }
     if let cpu = stats?.trainerCPUSeconds { fields["session_trainer_cpu_s"] = (cpu * 100).rounded() / 100 }
     if let fusion = pipeline.withCore({ $0.servingSessionFusion }) {

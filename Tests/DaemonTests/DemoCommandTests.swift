@@ -43,4 +43,26 @@ struct DemoCommandTests {
             #expect(on["session_fusion_share"] == nil)
         }
     }
+
+    @Test("--item-attributes publishes the items' attributes: the trained session model gives them an attribute term; a missing file is refused", .enabled(if: DaemonProcess.binaryExists))
+    func itemAttributes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("demo-attributes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 2,000 users (4 s at 4,000 events/s), each a sequence of 8 of 40 items (S3-Rec layout); items 1...20 have attributes.
+        var rng = SystemRandomNumberGenerator()
+        let lines = (1...2_000).map { u in "\(u) " + (0..<8).map { _ in String(Int.random(in: 1...40, using: &rng)) }.joined(separator: " ") }
+        let input = dir.appendingPathComponent("seq.txt").path, attributes = dir.appendingPathComponent("attrs.json").path
+        let config = dir.appendingPathComponent("config.yaml").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let table = (1...20).map { "\"\($0)\": [\($0 % 4), \(100 + $0 % 3)]" }.joined(separator: ", ")
+        try "{\(table)}".write(toFile: attributes, atomically: true, encoding: .utf8)
+        try "session:\n  train_every_events: 500\n  train_interval_s: 1\n  train_max_examples: 2000\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try demo(["--input", input, "--item-attributes", attributes, "--config", config])
+        #expect(run["events"] as? Int == 16_000)
+        #expect((run["session_model_version"] as? Int ?? 0) >= 2, "\(run)")
+        #expect(run["session_attribute_items"] as? Int == 20, "\(run)")
+        let (status, _) = try DaemonProcess.runToEnd(["demo", "--seconds", "2", "--item-attributes", dir.appendingPathComponent("none.json").path])
+        #expect(status != 0)
+    }
 }

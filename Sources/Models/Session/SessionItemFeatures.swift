@@ -81,6 +81,13 @@ public struct SessionItemFeatures: Sendable, Equatable {
     /// Stored entries.
     public var entryCount: Int { columns.count }
 
+    /// Items with a non-empty row.
+    public var itemsWithFeatures: Int {
+        var n = 0
+        for i in 0..<itemCount where offsets[i + 1] > offsets[i] { n += 1 }
+        return n
+    }
+
     /// Whether item `i` has a non-empty row.
     public func hasFeatures(_ i: Int) -> Bool { i < itemCount && offsets[i + 1] > offsets[i] }
 

@@ -1,0 +1,53 @@
+import Models
+
+extension RecommenderCore {
+    /// The session encoder's attribute input for a round: one row per session item (at least
+    /// `itemCount` rows), the mean of the hashed buckets (``SessionAttributeBucket``) of the
+    /// attributes the item topic gives the item now. Nil when attribute input is off
+    /// (`session.attribute_buckets: 0`), when no item carries an attribute, or when the warm start
+    /// has an attribute table of another width (a `train-session` snapshot numbers attributes its
+    /// own way: its rows are kept as they are).
+    func sessionAttributeFeatures(_ session: SessionTracker, _ learning: SessionLearningConfiguration,
+                                  itemCount: Int) -> SessionItemFeatures? {
+        let buckets = learning.attributeBuckets
+        guard buckets > 0, !catalog.attributeNames.isEmpty else { return nil }
+        if session.ready {
+            let width = session.model.configuration.attributeCount
+            guard width == 0 || width == buckets else { return nil }
+        }
+        var bucketOf = session.learningState.attributeBuckets
+        if bucketOf.count > catalog.attributeNames.count || session.learningState.attributeBucketWidth != buckets {
+            bucketOf = []
+        }
+        for name in catalog.attributeNames[bucketOf.count...] {
+            bucketOf.append(SessionAttributeBucket.of(name, buckets: buckets))
+        }
+        session.learningState.attributeBuckets = bucketOf
+        session.learningState.attributeBucketWidth = buckets
+        var rows = [[Int32]](repeating: [], count: itemCount)
+        var any = false
+        for (row, s) in session.itemMap.enumerated() where s >= 0 && Int(s) < itemCount && row < catalog.attributes.count {
+            let list = catalog.attributes[row]
+            guard !list.isEmpty else { continue }
+            rows[Int(s)] = list.map { bucketOf[Int($0)] }
+            any = true
+        }
+        guard any else { return nil }
+        return try? SessionItemFeatures(featureCount: buckets, attributes: rows)
+    }
+}
+
+/// The row of the session encoder's attribute table an attribute name goes to: FNV-1a (64 bits)
+/// of its UTF-8 bytes modulo the table's rows. The same on every instance and after every
+/// restart (Swift's own `hashValue` is seeded per process); distinct names may share a row.
+public enum SessionAttributeBucket {
+    /// The bucket of `name` among `buckets` rows (`buckets` > 0).
+    public static func of(_ name: String, buckets: Int) -> Int32 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int32(hash % UInt64(buckets))
+    }
+}
