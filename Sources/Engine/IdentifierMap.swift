@@ -69,6 +69,15 @@ public struct IdentifierMap: Sendable {
         return (i, true)
     }
 
+    /// Appends `id`, which the caller has just found absent, with the next index (one probe
+    /// instead of `insert`'s two).
+    public mutating func appendAbsent(_ id: String) -> Int32 {
+        let i = Int32(ids.count)
+        ids.append(id)
+        put(id, i)
+        return i
+    }
+
     /// Forgets the id at `index`, leaving the row unnamed (empty) until `reassign`.
     public mutating func forget(_ index: Int32) {
         remove(ids[Int(index)], index)

@@ -288,7 +288,7 @@ public final class RecommenderCore {
             if randomVector { model.resetUser(row) }
             return row
         }
-        let (index, _) = users.insert(id)
+        let index = users.appendAbsent(id)
         let row = model.addUser(random: randomVector)
         precondition(row == index, "model and id map disagree on user rows")
         table.addUser()

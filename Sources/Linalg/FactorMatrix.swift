@@ -80,10 +80,12 @@ public final class FactorMatrix {
         rows = newRows
     }
 
+    /// Moves the rows in use to a buffer of `newCapacity` rows. The rows past `rows` are left
+    /// as they come (`appendRow` writes each before it is used), so reserving room for many
+    /// users at once does not write, and fault in, the whole buffer.
     private func grow(to newCapacity: Int) {
         let fresh = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * cols)
-        fresh.initialize(repeating: 0, count: newCapacity * cols)
-        fresh.update(from: base, count: rows * cols)
+        fresh.initialize(from: base, count: rows * cols)
         base.deallocate()
         base = fresh
         capacity = newCapacity
