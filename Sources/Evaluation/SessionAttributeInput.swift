@@ -1,3 +1,4 @@
+import Engine
 import Models
 
 /// Turns an S3-Rec attribute table into the session encoder's attribute input
@@ -8,13 +9,16 @@ import Models
 /// - `autoencoder` (default): the item's multi-hot attributes are first compressed by an
 ///   ``AttributeAutoencoder`` (`aecode` code units, default 32; `aeepochs` passes, default 20;
 ///   Adam step 0.01, seeded), and the input adds the code times a learned code-to-embedding table;
-/// - `embedding`: each item's input adds the mean of its attributes' learned embeddings.
+/// - `embedding`: each item's input adds the mean of its attributes' learned embeddings;
+/// - `hashed`: the same mean over `buckets` (default 4,096) rows, each attribute name hashed
+///   to one (``SessionAttributeBucket``): the input the daemon's own session learner builds
+///   from the item topic.
 /// Items without attributes get no attribute term either way. The default was chosen on Beauty's
 /// validation split (`--set validation=1`): hybrid NDCG@10 0.0581 with the autoencoder, 0.0567
 /// with the embedding mean (docs/RESULTS.md).
 enum SessionAttributeInput {
     /// The encoders `attrenc` accepts.
-    static let encoders = ["autoencoder", "embedding"]
+    static let encoders = ["autoencoder", "embedding", "hashed"]
     /// The encoder used when `attrenc` is not set.
     static let defaultEncoder = "autoencoder"
 
@@ -41,6 +45,13 @@ enum SessionAttributeInput {
         switch encoder {
         case "embedding":
             return try SessionItemFeatures(featureCount: count, attributes: rows)
+        case "hashed":
+            let buckets = try options.int("buckets", SessionLearningConfiguration().attributeBuckets)
+            guard (1...SessionLearningConfiguration.maxAttributeBuckets).contains(buckets) else {
+                throw EvaluationError(.invalidOption, "buckets must be within 1...\(SessionLearningConfiguration.maxAttributeBuckets)")
+            }
+            let hashed = itemIds.map { id in (attributes.byItem[id] ?? []).map { SessionAttributeBucket.of($0, buckets: buckets) } }
+            return try SessionItemFeatures(featureCount: buckets, attributes: hashed)
         case "autoencoder":
             let code = try options.int("aecode", 32)
             let epochs = try options.int("aeepochs", 20)

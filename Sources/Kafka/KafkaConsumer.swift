@@ -54,8 +54,22 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Leaves the group (revoking partitions through `onRevoke`), stops fetching and releases the
     /// rebalance handlers. Blocking; idempotent; also run by `deinit`. Call it from the polling thread or after that
     /// thread stopped polling.
-    public func close() {
+    ///
+    /// A group member first unsubscribes and serves the rebalance that raises, for up to
+    /// `leaveTimeoutMs`, until nothing is assigned; only then does librdkafka's close run. Its
+    /// close serves the revocation itself otherwise, and in librdkafka 2.0 the unassign made from
+    /// that revocation can wait forever when a rebalance is in progress (a member stopping as
+    /// another leaves); messages fetched meanwhile are dropped unread.
+    public func close(leaveTimeoutMs: Int32 = 10_000) {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if context.rebalance.withLock({ $0 != nil }) {
+            _ = rd_kafka_unsubscribe(handle)
+            let deadline = ContinuousClock.now + .milliseconds(Int(leaveTimeoutMs))
+            while ContinuousClock.now < deadline {
+                if let message = rd_kafka_consumer_poll(handle, 50) { rd_kafka_message_destroy(message) }
+                if assignment().isEmpty { break }
+            }
+        }
         _ = rd_kafka_consumer_close(handle)
         // The handlers often capture their owner, which owns this consumer: drop them so the
         // owner (and with it this client) can go once it is released.

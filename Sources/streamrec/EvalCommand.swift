@@ -41,7 +41,7 @@ struct EvalCommand: ParsableCommand {
     var overrides: [String] = []
     @Option(help: "Directory for results.json, results.csv and SVG plots.")
     var outDir: String?
-    @Option(help: "S3-Rec attribute file (*_item2attributes.json): bmf/bpr/biasedmf give items with fewer than acold (default 1) training events vectors projected from their attributes; bigru/gru/hybrid add a learned map of an autoencoder's code of each item's attributes to its input embedding (aecode units, default 32; aeepochs passes, default 20; --set attrenc=embedding: the mean of the item's attribute embeddings instead); the coldstart protocol uses it too.")
+    @Option(help: "S3-Rec attribute file (*_item2attributes.json): bmf/bpr/biasedmf give items with fewer than acold (default 1) training events vectors projected from their attributes; bigru/gru/hybrid add a learned map of an autoencoder's code of each item's attributes to its input embedding (aecode units, default 32; aeepochs passes, default 20; --set attrenc=embedding: the mean of the item's attribute embeddings instead; attrenc=hashed: that mean over buckets rows (default 4096) the attribute names are hashed to, as the daemon does); the coldstart protocol uses it too.")
     var itemAttributes: String?
     @Flag(help: "Print one JSON object per model evaluated on stdout.")
     var json = false

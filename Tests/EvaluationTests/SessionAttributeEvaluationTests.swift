@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Models
 import Testing
@@ -32,6 +33,20 @@ struct SessionAttributeEvaluationTests {
         let code = try #require(try SessionAttributeInput.features(Self.attributes(), itemIds: names,
                                                                    options: try ModelOptions(["aeepochs": "1"]), seed: 1))
         #expect(code.featureCount == 32)
+    }
+
+    @Test("the hashed input is the daemon's: each item averages the buckets of its attribute names")
+    func hashedRows() throws {
+        let f = try #require(try SessionAttributeInput.features(Self.attributes(), itemIds: Self.data.itemIds,
+                                                                options: try ModelOptions(["attrenc": "hashed", "buckets": "16"]), seed: 1))
+        #expect(f.featureCount == 16)
+        for (i, id) in Self.data.itemIds.enumerated() {
+            let expected = Array(Set((Self.attributes().byItem[id] ?? []).map { SessionAttributeBucket.of($0, buckets: 16) })).sorted()
+            #expect(Array(f.columns[Int(f.offsets[i])..<Int(f.offsets[i + 1])]) == expected, "item \(id)")
+        }
+        #expect { try SessionAttributeInput.features(Self.attributes(), itemIds: Self.data.itemIds,
+                                                     options: try ModelOptions(["attrenc": "hashed", "buckets": "0"]), seed: 1) }
+            throws: { String(describing: $0).contains("buckets") }
     }
 
     @Test("the autoencoder input gives each attributed item a code row of aecode values")
