@@ -6,9 +6,9 @@
 /// `batch`, `mix` (parts of a prequential blend, e.g. `biasedmf+svdpp+itemknn`), `wlr` (its weight step),
 /// `ubshrink` (user-bias shrinkage of the online item kNN), `aepochs`, `alr`, `acold` (the attribute
 /// projection's passes, step, and the training events below which an item takes its projected vector),
-/// `newitems` (percent of items held out by the coldstart protocol), `attrenc` (`embedding` or
-/// `autoencoder`: how the session encoders take item attributes), `aecode`, `aeepochs` (the
-/// attribute autoencoder's code units and passes). Unknown keys are an error so typos do not pass silently.
+/// `newitems` (percent of items held out by the coldstart protocol), `attrenc` (`embedding`,
+/// `autoencoder` or `hashed`: how the session encoders take item attributes), `aecode`, `aeepochs` (the
+/// attribute autoencoder's code units and passes), `buckets` (rows of the `hashed` input). Unknown keys are an error so typos do not pass silently.
 public struct ModelOptions: Sendable, Equatable {
     /// The raw pairs.
     public var values: [String: String]
@@ -17,7 +17,7 @@ public struct ModelOptions: Sendable, Equatable {
                                      "biases", "alpha", "iters", "k", "shrink", "weights", "seed", "window", "sampled",
                                      "validation", "layers", "batch", "logconf", "eps", "recency", "rank", "boost", "bshrink", "flr", "replay", "foldin", "yreg", "rboost", "ureplay",
                                      "hidden", "embedding", "dropout", "slr", "sepochs", "patience", "loss", "mf", "fusion", "fitusers", "mix", "wlr", "ubshrink",
-                                     "aepochs", "alr", "acold", "newitems", "attrenc", "aecode", "aeepochs"]
+                                     "aepochs", "alr", "acold", "newitems", "attrenc", "aecode", "aeepochs", "buckets"]
 
     /// Wraps pairs; throws ``EvaluationError`` (`invalidOption`) for an unknown key.
     public init(_ values: [String: String]) throws {
