@@ -54,13 +54,16 @@ struct ConfigurationTests {
           replay_max_bytes: 1048576
           train_max_examples: 500
           validation_users: 0
+          attribute_buckets: 512
         """)
         let learning = config.engine.session.learning
         #expect(!learning.enabled && learning.trainEveryEvents == 1_000 && learning.trainIntervalSeconds == 2.5)
         #expect(learning.replayMaxBytes == 1_048_576 && learning.maxExamplesPerRound == 500 && learning.validationUsers == 0)
+        #expect(learning.attributeBuckets == 512 && SessionLearningConfiguration().attributeBuckets == 4_096)
         for (key, value, says) in [("session.train_every_events", "0", "must be positive"),
                                    ("session.train_interval_s", "-1", "must be positive"),
                                    ("session.replay_max_bytes", "1000", "at least 65536"),
+                                   ("session.attribute_buckets", "-1", "within 0...1048576"),
                                    ("session.enabled", "maybe", "is not a boolean")] {
             var c = StreamRecConfiguration()
             #expect {
