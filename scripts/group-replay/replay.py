@@ -148,9 +148,12 @@ def similar(name, item):
         return []
 
 
-# Agreement: the first two live members' `similar` top 10 for the 20 most rated items.
+# Agreement: the first two live members' `similar` top 10 for the 20 most rated items, once the
+# item changes of the last events have reached the other member (sent every
+# kafka.item_updates_interval_ms, 500 ms by default, then fetched): 3 s after the last event.
 agreement = []
 if len(members) > 1:
+    time.sleep(3)
     for item, _ in collections.Counter(f"i{r[1]}" for r in rows).most_common(20):
         first, second = similar(members[0], item), similar(members[1], item)
         overlap = len({x['item'] for x in first} & {x['item'] for x in second})
