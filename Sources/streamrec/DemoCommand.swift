@@ -37,7 +37,7 @@ struct DemoCommand: ParsableCommand {
     var partitions: Int32 = 4
     @Option(help: "Optional YAML configuration (engine and model keys apply; Kafka keys are replaced by the mock).")
     var config: String?
-    @Option(help: "Replay this event file (in time order, its own timestamps) instead of generated events; the run ends when every event is applied, or after --seconds.")
+    @Option(help: "Replay this event file (in time order, its own timestamps) instead of generated events; the run ends when every event is applied (after the session trainer's round then in progress is installed), or after --seconds.")
     var input: String?
     @Option(help: "Format of --input: \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: detected).")
     var format: String?
@@ -157,8 +157,12 @@ struct DemoCommand: ParsableCommand {
         var previous = pipeline.statsSnapshot()
         var previousTime = started
         var firstApplied: Date?
+        var replayDone = false
         while Date().timeIntervalSince(started) < seconds && !stopSignal.triggered {
-            if let replay, feeder.finished, pipeline.statsSnapshot().applied + pipeline.statsSnapshot().deadLetteredTotal >= Int64(replay.count) { break }
+            if let replay, feeder.finished, pipeline.statsSnapshot().applied + pipeline.statsSnapshot().deadLetteredTotal >= Int64(replay.count) {
+                replayDone = true
+                break
+            }
             Thread.sleep(forTimeInterval: min(1, max(0.05, seconds - Date().timeIntervalSince(started))))
             let now = Date()
             let s = pipeline.statsSnapshot()
@@ -174,6 +178,9 @@ struct DemoCommand: ParsableCommand {
             previous = s
             previousTime = now
         }
+        // A replay that ran to its end reports the session model as trained on it: the round the
+        // trainer is on is finished and installed first.
+        if replayDone { pipeline.withCore { $0.waitForSessionModel() } }
         feeder.stop()
         pipeline.stop()
         pipelineDone.wait()
