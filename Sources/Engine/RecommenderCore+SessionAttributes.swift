@@ -15,24 +15,15 @@ extension RecommenderCore {
             let width = session.model.configuration.attributeCount
             guard width == 0 || width == buckets else { return nil }
         }
-        var bucketOf = session.learningState.attributeBuckets
-        if bucketOf.count > catalog.attributeNames.count || session.learningState.attributeBucketWidth != buckets {
-            bucketOf = []
-        }
-        for name in catalog.attributeNames[bucketOf.count...] {
-            bucketOf.append(SessionAttributeBucket.of(name, buckets: buckets))
-        }
-        session.learningState.attributeBuckets = bucketOf
-        session.learningState.attributeBucketWidth = buckets
-        var rows = [[Int32]](repeating: [], count: itemCount)
+        var names = [[String]](repeating: [], count: itemCount)
         var any = false
         for (row, s) in session.itemMap.enumerated() where s >= 0 && Int(s) < itemCount && row < catalog.attributes.count {
             let list = catalog.attributes[row]
             guard !list.isEmpty else { continue }
-            rows[Int(s)] = list.map { bucketOf[Int($0)] }
+            names[Int(s)] = list.map { catalog.attributeNames[Int($0)] }
             any = true
         }
         guard any else { return nil }
-        return try? SessionItemFeatures(featureCount: buckets, attributes: rows)
+        return try? SessionAttributeBucket.features(names, buckets: buckets)
     }
 }

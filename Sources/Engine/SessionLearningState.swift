@@ -27,7 +27,4 @@ struct SessionLearningState {
     var publishedVersion: Int64 = 0
     /// Models of other members installed.
     var sharedInstalled: Int64 = 0
-    /// Attribute-table row of each catalog attribute index, for a table `attributeBucketWidth` rows wide.
-    var attributeBuckets: [Int32] = []
-    var attributeBucketWidth = 0
 }

@@ -50,8 +50,7 @@ enum SessionAttributeInput {
             guard (1...SessionLearningConfiguration.maxAttributeBuckets).contains(buckets) else {
                 throw EvaluationError(.invalidOption, "buckets must be within 1...\(SessionLearningConfiguration.maxAttributeBuckets)")
             }
-            let hashed = itemIds.map { id in (attributes.byItem[id] ?? []).map { SessionAttributeBucket.of($0, buckets: buckets) } }
-            return try SessionItemFeatures(featureCount: buckets, attributes: hashed)
+            return try SessionAttributeBucket.features(itemIds.map { attributes.byItem[$0] ?? [] }, buckets: buckets)
         case "autoencoder":
             let code = try options.int("aecode", 32)
             let epochs = try options.int("aeepochs", 20)

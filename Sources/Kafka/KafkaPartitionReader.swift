@@ -34,16 +34,29 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         "fetch.wait.max.ms": "50",
     ]
 
+    /// What a read does when retention (or the mock's log size cap) drops the log's start while
+    /// it reads, past the offset it has reached.
+    public enum DroppedStart: Sendable {
+        /// Fail with `.consume` (`auto.offset.reset=error`): nothing is skipped unnoticed.
+        case fail
+        /// Go on from the log's new start (`auto.offset.reset=earliest`), as a read begun a
+        /// moment later would have: for reads that mean "everything the log still holds".
+        case readFromNewStart
+    }
+
     /// Creates a reader of the cluster at `bootstrapServers`.
     ///
     /// - Parameters:
     ///   - properties: librdkafka properties on top of `defaultProperties`; an unknown key or
     ///     bad value throws a `KafkaError` of kind `.configuration` naming the key.
+    ///   - droppedStart: what a read does when the log's start is dropped under it (`fail` by default).
     ///   - logSink: receives librdkafka log lines and client errors; nothing is printed without it.
-    public init(bootstrapServers: String, properties: [String: String] = [:], logSink: KafkaLogSink? = nil) throws {
+    public init(bootstrapServers: String, properties: [String: String] = [:], droppedStart: DroppedStart = .fail,
+                logSink: KafkaLogSink? = nil) throws {
         let context = ClientContext(logSink: logSink)
         var props = properties
         props["bootstrap.servers"] = bootstrapServers
+        if droppedStart == .readFromNewStart { props["auto.offset.reset"] = "earliest" }
         let conf = try KafkaConfiguration.make(properties: props, defaults: Self.defaultProperties,
                                                context: context)
         let handle = try KafkaConfiguration.newClient(RD_KAFKA_CONSUMER, conf: conf)

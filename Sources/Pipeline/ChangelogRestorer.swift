@@ -33,7 +33,11 @@ final class ChangelogRestorer {
 
     init(topic: String, bootstrapServers: String, properties: [String: String]) throws {
         self.topic = topic
-        readers = try (0..<Self.lanes).map { _ in try KafkaPartitionReader(bootstrapServers: bootstrapServers, properties: properties) }
+        // A restore reads what the log holds: a start dropped while it reads is what a restore
+        // begun a moment later would not have seen either.
+        readers = try (0..<Self.lanes).map { _ in
+            try KafkaPartitionReader(bootstrapServers: bootstrapServers, properties: properties, droppedStart: .readFromNewStart)
+        }
     }
 
     /// Restores several partitions, each as of its target: lane k reads the k-th share of them

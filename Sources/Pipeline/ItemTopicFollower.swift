@@ -38,12 +38,10 @@ final class ItemTopicFollower {
         self.bootstrapServers = bootstrapServers
         var props = properties.filter { !$0.key.hasPrefix("group.") && $0.key != "enable.auto.commit" }
         self.properties = props
-        // Read "from the start" is from wherever the log starts: when retention (or the mock's
-        // log size cap) drops the head while the read runs, it goes on from the new start
-        // instead of failing the instance's start-up.
-        var readerProps = props
-        readerProps["auto.offset.reset"] = "earliest"
-        reader = try KafkaPartitionReader(bootstrapServers: bootstrapServers, properties: readerProps, logSink: logSink)
+        // "From the start" is from wherever the log starts: a start dropped while the catch-up
+        // reads does not fail the instance's start-up.
+        reader = try KafkaPartitionReader(bootstrapServers: bootstrapServers, properties: props,
+                                          droppedStart: .readFromNewStart, logSink: logSink)
         props["bootstrap.servers"] = bootstrapServers
         // Never joined: manual assignment only, nothing committed.
         props["group.id"] = "\(groupId).\(role)"

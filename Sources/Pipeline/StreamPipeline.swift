@@ -184,12 +184,8 @@ public final class StreamPipeline: @unchecked Sendable {
                                      })
         if let topic = configuration.changelogTopic {
             changelog = ChangelogWriter(topic: topic, producer: producer)
-            // A restore reads from wherever the log starts: a head dropped by retention while it
-            // reads is what a restore begun a moment later would not have seen either.
-            var restoreProps = configuration.kafkaProperties.filter { !$0.key.hasPrefix("group.") }
-            restoreProps["auto.offset.reset"] = "earliest"
             restorer = try ChangelogRestorer(topic: topic, bootstrapServers: configuration.bootstrapServers,
-                                             properties: restoreProps)
+                                             properties: configuration.kafkaProperties.filter { !$0.key.hasPrefix("group.") })
             self.core.tracksChanges = true
         } else {
             changelog = nil
