@@ -15,11 +15,13 @@ import Models
 /// OpenBLAS may round differently by where the row and column sit in a call (so whole rows
 /// already varied with the batch a user fell in), and selection runs in index order.
 ///
-/// With a session model, a second sgemm scores the batch's session vectors against the session
-/// model's output item embeddings laid out in engine item order (`SessionScoreTable`: 0 for items
-/// the model does not know), and each row is fused in place with its MF scores by the model's
-/// `HybridFusion`. Users with a window but too few events for MF rank by the session alone; users
-/// with no window by MF alone.
+/// With a session model, users with a window rank by the fusion of MF and session scores through
+/// the same lanes: `HybridScoring` folds the fusion's standardisation into each user's query and
+/// lays the MF item rows beside the session model's output rows (`SessionScoreTable`, in engine
+/// item order: 0 for items the model does not know), so a tile's one sgemm gives fused scores.
+/// Users with a window but too few events for MF rank by the session alone; users with no window
+/// by MF alone. `scoreRows` (and `fullRowsOnly`) computes the whole rows instead: MF row, session
+/// row, both standardised by `HybridFusion.fuse`; the lanes' lists match them up to rounding.
 ///
 /// Holds its scratch buffers across calls so a refresh allocates only the lists it returns.
 final class ListScorer {
@@ -39,8 +41,11 @@ final class ListScorer {
     private let lanes: [ScoringLane]
     /// Scores (users × items) below which a refresh stays on the calling thread.
     let parallelMinScores: Int
-    /// Scores MF-only users by whole rows as well (the reference the tiled lanes must match).
+    /// Scores every user by whole rows (the reference the tiled lanes must match), fusing each
+    /// row with its session scores after standardising both.
     var fullRowsOnly = false
+    /// Item rows, moments and queries of the hybrid ranking.
+    private let hybrid = HybridScoring()
 
     /// Creates a scorer; `lanes` threads share a large refresh (default: `OPENBLAS_NUM_THREADS`
     /// when set, else up to 2 of the available cores), `tileItems` items are scored per tile.
@@ -121,11 +126,46 @@ final class ListScorer {
             }
             return
         }
-        // Single-threaded BLAS whatever the size: the sgemms here alternate with the encoder's and
-        // the fusion's own loops, so threaded calls would leave OpenBLAS's workers spinning (about
-        // a tenth of the CPU in `streamrec bench --only session`); with learning on the trainer
-        // holds the second core anyway.
-        BLAS.withThreads(1) { rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body) }
+        if fullRowsOnly {
+            // Single-threaded BLAS whatever the size: the sgemms here alternate with the encoder's
+            // and the fusion's own loops, so threaded calls would leave OpenBLAS's workers spinning.
+            BLAS.withThreads(1) { rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body) }
+            return
+        }
+        // Users with a window rank by the fusion (through the lanes, `HybridScoring`); the others by MF alone.
+        let windowed = personal.filter { session.hasWindow(Int($0)) }
+        if windowed.count < personal.count {
+            rankTiled(personal.filter { !session.hasWindow(Int($0)) }, core: core, k: k, blocked: blocked, body)
+        }
+        if !windowed.isEmpty { rankHybrid(windowed, core: core, session: session, k: k, blocked: blocked, body) }
+    }
+
+    /// Personal users with a session window: their stale windows encoded, then the fused scores
+    /// ranked through the lanes, split over threads when large.
+    private func rankHybrid(_ users: [Int32], core: RecommenderCore, session: SessionTracker, k: Int, blocked: [Bool],
+                            _ body: (Int32, [(index: Int, score: Float)]) -> Void) {
+        let itemCount = core.items.count
+        let seen = core.table.seen
+        let hybrid = self.hybrid
+        BLAS.withThreads(1) {
+            session.syncItems(core.items)
+            hybrid.prepare(model: core.model, table: session.preparedScoreTable(), itemCount: itemCount)
+            session.encodePending(users[...])
+            hybrid.load(users[...], core: core, session: session)
+        }
+        let parallel = lanes.count > 1 && users.count >= 2 * lanes.count
+            && users.count * itemCount >= parallelMinScores
+        let used = parallel ? lanes.count : 1
+        let per = (users.count + used - 1) / used
+        let slices = (0..<used).map { i in users[min(users.count, i * per)..<min(users.count, (i + 1) * per)] }
+        let work = HybridLaneWork(lanes: lanes, slices: slices, hybrid: hybrid, seen: seen, blocked: blocked,
+                                  itemCount: itemCount, k: k)
+        BLAS.withThreads(1) {
+            if used == 1 { work.run(0) } else { DispatchQueue.concurrentPerform(iterations: used) { work.run($0) } }
+        }
+        for (lane, slice) in zip(lanes.prefix(used), slices) {
+            for (user, ranked) in zip(slice, lane.results) { body(user, ranked) }
+        }
     }
 
     /// Personal users without a session model: through the lanes, split over threads when large.
@@ -289,5 +329,37 @@ private final class LaneWork: @unchecked Sendable {
     /// Ranks slice `i` on lane `i`.
     func run(_ i: Int) {
         lanes[i].rank(users: slices[i], model: model, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
+    }
+}
+
+/// What the lanes of one hybrid refresh share: the item rows, queries and offsets are only read
+/// while the lanes run; each lane writes only its own results.
+private final class HybridLaneWork: @unchecked Sendable {
+    let lanes: [ScoringLane]
+    let slices: [ArraySlice<Int32>]
+    let hybrid: HybridScoring
+    let seen: [Set<Int32>]
+    let blocked: [Bool]
+    let itemCount: Int
+    let k: Int
+
+    init(lanes: [ScoringLane], slices: [ArraySlice<Int32>], hybrid: HybridScoring, seen: [Set<Int32>], blocked: [Bool],
+         itemCount: Int, k: Int) {
+        self.lanes = lanes
+        self.slices = slices
+        self.hybrid = hybrid
+        self.seen = seen
+        self.blocked = blocked
+        self.itemCount = itemCount
+        self.k = k
+    }
+
+    /// Ranks slice `i` on lane `i` (its queries start at the slice's first user).
+    func run(_ i: Int) {
+        let first = slices[i].startIndex, w = hybrid.width
+        hybrid.offsets.withUnsafeBufferPointer { offsets in
+            lanes[i].rank(users: slices[i], queries: hybrid.queries + first * w, width: w, items: hybrid.items,
+                          offsets: offsets.baseAddress! + first, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
+        }
     }
 }

@@ -39,8 +39,11 @@ public struct SessionLearningConfiguration: Sendable {
     public var minimumValidationEvents: Int { max(1, validationUsers / 4) }
     /// Shape and optimiser of the trained model (`itemCount` is set by the vocabulary; epochs and
     /// patience are not used: a round is one pass over its examples).
-    /// Default: E = H = 64, W = 20, the five event types, dropout 0.1, learning rate 0.003, batches of 128.
-    public var model = SessionModelConfiguration(itemCount: 1, typeCount: 5, dropout: 0.1, learningRate: 0.003, batchSize: 128)
+    /// Default: E = H = 64, W = 20, the five event types, a backward direction over the newest
+    /// step (`backwardSteps` 1: a window that grows by a step costs one forward step to serve),
+    /// dropout 0.1, learning rate 0.003, batches of 128.
+    public var model = SessionModelConfiguration(itemCount: 1, typeCount: 5, backwardSteps: 1, dropout: 0.1,
+                                                 learningRate: 0.003, batchSize: 128)
 
     /// The largest `attributeBuckets` (a table of 1 M rows of E floats).
     public static let maxAttributeBuckets = 1 << 20

@@ -16,6 +16,8 @@ final class SessionScoreTable {
     private(set) var bias: UnsafeMutablePointer<Float>
     /// The model the rows were copied from.
     private var model: BiGRUSessionModel?
+    /// Changes whenever a row is filled again or added (for caches built from the table).
+    private(set) var version = 0
 
     init(dimension: Int) {
         self.dimension = dimension
@@ -32,7 +34,10 @@ final class SessionScoreTable {
     var bytes: Int { capacity * (dimension + 1) * 4 }
 
     /// Forgets every row (the item map was rebuilt).
-    func reset() { rows = 0 }
+    func reset() {
+        rows = 0
+        version += 1
+    }
 
     /// Fills the rows of every engine item in `itemMap` (session index per engine row) from `model`.
     func update(model newModel: BiGRUSessionModel, itemMap: [Int32]) {
@@ -41,6 +46,7 @@ final class SessionScoreTable {
             rows = 0
         }
         guard rows < itemMap.count else { return }
+        version += 1
         if itemMap.count > capacity {
             let grown = max(itemMap.count, capacity * 2, 64)
             let e = UnsafeMutablePointer<Float>.allocate(capacity: grown * dimension)

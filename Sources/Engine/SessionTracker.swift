@@ -3,10 +3,13 @@ import Linalg
 import Models
 
 /// The engine's per-user session state: a ring buffer of each user's recent items (session item
-/// indices) with the cached Bi-GRU session vector. An event only appends to the window and flags
-/// the vector stale; stale vectors are re-encoded over the whole window (both directions) when
-/// they are next read, in chunks of `SessionBatchEncoder.chunk` users of like window length (one
-/// sgemm per GRU step), which the refresh does for the users it scores (`encodePending`). Engine item rows are mapped
+/// indices) with the cached Bi-GRU session vector and the forward GRU state it came from. An
+/// event only appends to the window and flags the vector stale; stale vectors are encoded when
+/// they are next read, in chunks of `SessionBatchEncoder.chunk` users of like forward length (one
+/// sgemm per GRU step), which the refresh does for the users it scores (`encodePending`): the
+/// forward direction runs only the steps appended since the carried state, the backward direction
+/// the newest `backwardSteps` steps. A state without a carried forward state (new model, restored
+/// or imported window) is encoded from its whole window. Engine item rows are mapped
 /// to session item indices by id. With a fixed model (a snapshot, no learning), items the model
 /// does not know are not added to windows and get session score 0. With learning on, every new
 /// item enters the session vocabulary (the index after the last) and windows hold every event;
@@ -188,7 +191,9 @@ final class SessionTracker {
         for user in rows {
             let u = Int(user)
             guard u < slots.count, slots[u]?.needsEncoding == true else { continue }
-            let n = slots[u]!.window.count
+            // Forward steps to run: those appended since the carried state, or the whole window.
+            let slot = slots[u]!
+            let n = slot.carriesForward ? min(slot.pendingSteps, slot.window.count) : slot.window.count
             pendingRows.append(u)
             pendingLengths.append(n)
             longest = max(longest, n)
@@ -198,7 +203,14 @@ final class SessionTracker {
         for length in stride(from: longest, through: 0, by: -1) {
             for (i, u) in pendingRows.enumerated() where pendingLengths[i] == length {
                 chunkUsers[encoder.loaded] = u
-                encoder.load(slots[u]!.window)
+                let slot = slots[u]!
+                if slot.carriesForward {
+                    slot.forwardHidden.withUnsafeBufferPointer {
+                        _ = encoder.load(slot.window, carried: $0.baseAddress!, pending: slot.pendingSteps)
+                    }
+                } else {
+                    encoder.load(slot.window)
+                }
                 if encoder.isFull { flushChunk() }
             }
         }
@@ -208,7 +220,9 @@ final class SessionTracker {
     private func flushChunk() {
         let n = encoder.loaded
         encoder.encode()
-        for r in 0..<n { slots[chunkUsers[r]]!.store(vector: encoder.vector(r)) }
+        for r in 0..<n {
+            slots[chunkUsers[r]]!.store(vector: encoder.vector(r), forwardHidden: encoder.forwardHidden(r), hidden: encoder.hiddenSize)
+        }
     }
 
     /// Encodes user row `u`'s vector when it is stale.
@@ -312,9 +326,9 @@ final class SessionTracker {
         heldCount * bytesPerState + slots.count * (8 + 8 + 9) + itemMap.count * 4 + scoreTable.bytes
     }
 
-    /// Bytes of one live state: window arrays, vector, and four array headers.
+    /// Bytes of one live state: window arrays, vector, forward state, and five array headers.
     var bytesPerState: Int {
-        model.configuration.windowLength * (4 + 1 + 8) + dimension * 4 + 4 * 32
+        model.configuration.windowLength * (4 + 1 + 8) + dimension * 4 + model.configuration.hiddenSize * 4 + 5 * 32
     }
 
     // MARK: - Checkpoint

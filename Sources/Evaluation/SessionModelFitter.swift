@@ -74,6 +74,7 @@ enum SessionModelFitter {
         c.hiddenSize = try o.int("hidden", c.hiddenSize)
         c.embeddingDimension = try o.int("embedding", c.embeddingDimension)
         c.windowLength = try o.int("window", c.windowLength)
+        c.backwardSteps = try o.int("backward", c.backwardSteps)
         c.dropout = try o.float("dropout", c.dropout)
         c.learningRate = try o.float("slr", c.learningRate)
         c.epochs = try o.int("sepochs", c.epochs)

@@ -13,7 +13,8 @@ enum BenchSession {
     /// A session snapshot over the generator's items `i0 ..< i<items>` with random weights.
     static func snapshot(items: Int, hidden: Int, window: Int, forwardOnly: Bool = false) throws -> SessionSnapshot {
         let c = SessionModelConfiguration(itemCount: items, embeddingDimension: 64, hiddenSize: hidden,
-                                          windowLength: window, forwardOnly: forwardOnly, seed: 11)
+                                          windowLength: window, forwardOnly: forwardOnly,
+                                          backwardSteps: EngineConfiguration().session.learning.model.backwardSteps, seed: 11)
         return try SessionSnapshot(model: BiGRUSessionModel(configuration: c), itemIds: (0..<items).map { "i\($0)" },
                                    fusion: HybridFusion())
     }
@@ -21,15 +22,18 @@ enum BenchSession {
     /// Serving-path costs and the in-process loop with the session on and off, into `report`.
     static func inProcess(_ events: [Event], engine: EngineConfiguration, items: Int, hidden: Int, window: Int,
                           sessionItems: Int, refreshUsers: Int, report: inout BenchReport) throws {
+        let backwardSteps = EngineConfiguration().session.learning.model.backwardSteps
         for forwardOnly in [false, true] {
             let r = try SessionBenchmark.measureRefresh(hiddenSize: hidden, windowLength: window, itemCount: sessionItems,
-                                                        users: refreshUsers, forwardOnly: forwardOnly)
+                                                        users: refreshUsers, forwardOnly: forwardOnly, backwardSteps: backwardSteps)
             let prefix = forwardOnly ? "session_forward" : "session"
             report.set("\(prefix)_append_us", r.appendMicroseconds)
             report.set("\(prefix)_refresh_encode_us_per_user", r.encodeMicrosecondsPerWindow)
+            report.set("\(prefix)_refresh_step_us_per_user", r.stepMicrosecondsPerWindow)
             if !forwardOnly { report.set("session_input_table_bytes", Double(r.tableBytes)) }
-            benchLog(String(format: "session serving path (%@): append %.3f µs per event, batched re-encode %.2f µs per stale window",
-                            forwardOnly ? "forward only" : "Bi-GRU", r.appendMicroseconds, r.encodeMicrosecondsPerWindow))
+            benchLog(String(format: "session serving path (%@, backward steps %d): append %.3f µs per event; per stale window: %.2f µs encoded from scratch, %.2f µs one step on from the carried state",
+                            forwardOnly ? "forward only" : "Bi-GRU", forwardOnly ? 0 : backwardSteps, r.appendMicroseconds,
+                            r.encodeMicrosecondsPerWindow, r.stepMicrosecondsPerWindow))
         }
         // The loop as the pipeline runs it: apply, refresh every 2,000 events; session cost per
         // event = the difference of the per-event times with the session model on and off.

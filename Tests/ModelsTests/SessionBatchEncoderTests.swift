@@ -24,11 +24,11 @@ struct SessionBatchEncoderTests {
         return out
     }
 
-    @Test("vectors match the per-window encode for every window length, both directions and forward only",
-          arguments: [false, true])
-    func matchesEncode(forwardOnly: Bool) throws {
+    @Test("vectors match the per-window encode for every window length: both directions, a one- and a two-step backward direction, forward only",
+          arguments: [(false, 0), (false, 1), (false, 2), (true, 0)])
+    func matchesEncode(forwardOnly: Bool, backwardSteps: Int) throws {
         let c = SessionModelConfiguration(itemCount: 50, embeddingDimension: 16, hiddenSize: 12, windowLength: 6,
-                                          forwardOnly: forwardOnly, seed: 3)
+                                          forwardOnly: forwardOnly, backwardSteps: backwardSteps, seed: 3)
         let model = try BiGRUSessionModel(configuration: c)
         let encoder = SessionBatchEncoder(model: model)
         // More windows than one chunk, of every length from empty to longer than the window.
@@ -85,5 +85,80 @@ struct SessionBatchEncoderTests {
                                           typeCount: 4, gapBucketCount: 20)
         let encoder = SessionBatchEncoder(model: try BiGRUSessionModel(configuration: c))
         #expect(encoder.tableBytes == 2 * (40 + 4 + 20) * 12 * 4)
+    }
+
+    @Test("a carried forward state and the steps appended since give the vector of the whole window while no step has left it",
+          arguments: [0, 1])
+    func carriedMatchesScratch(backwardSteps: Int) throws {
+        let c = SessionModelConfiguration(itemCount: 60, embeddingDimension: 16, hiddenSize: 12, windowLength: 8,
+                                          backwardSteps: backwardSteps, seed: 4)
+        let model = try BiGRUSessionModel(configuration: c)
+        let encoder = SessionBatchEncoder(model: model)
+        let full = window(c, length: 8, seed: 21).steps
+        // Users grow their windows step by step (1, 2 or 3 steps between encodings); each chunk
+        // row carries the state of its previous encoding.
+        var states = (0..<5).map { _ in SessionState(model: model) }
+        var worst: Float = 0
+        var carried = 0
+        for round in 0..<4 {
+            for (u, _) in states.enumerated() {
+                let add = 1 + (u + round) % 3
+                for _ in 0..<add where states[u].window.count < full.count {
+                    states[u].append(full[states[u].window.count])
+                }
+            }
+            for (u, state) in states.enumerated() {
+                if state.carriesForward {
+                    carried += 1
+                    state.forwardHidden.withUnsafeBufferPointer {
+                        _ = encoder.load(state.window, carried: $0.baseAddress!, pending: state.pendingSteps)
+                    }
+                } else {
+                    #expect(encoder.load(state.window) == u)
+                }
+            }
+            encoder.encode()
+            for u in states.indices {
+                states[u].store(vector: encoder.vector(u), forwardHidden: encoder.forwardHidden(u), hidden: c.hiddenSize)
+                let want = direct(model, states[u].window)
+                for j in want.indices { worst = max(worst, abs(want[j] - states[u].vector[j]) / max(1, abs(want[j]))) }
+            }
+        }
+        #expect(carried == 15, "every state after the first round carries its forward state")
+        #expect(worst < 2e-5, "largest relative difference \(worst)")
+    }
+
+    @Test("once steps have left the window the carried vector reflects them; more steps than the window holds start over")
+    func carriedBeyondWindow() throws {
+        let c = SessionModelConfiguration(itemCount: 60, embeddingDimension: 16, hiddenSize: 12, windowLength: 4,
+                                          backwardSteps: 1, seed: 6)
+        let model = try BiGRUSessionModel(configuration: c)
+        let encoder = SessionBatchEncoder(model: model)
+        let steps = window(c, length: 4, seed: 8).steps + window(c, length: 4, seed: 9).steps
+        var state = SessionState(model: model)
+        for step in steps.prefix(4) { state.append(step) }
+        encoder.load(state.window)
+        encoder.encode()
+        state.store(vector: encoder.vector(0), forwardHidden: encoder.forwardHidden(0), hidden: c.hiddenSize)
+        // One more step: the forward state has read five steps, the window holds four.
+        state.append(steps[4])
+        #expect(state.carriesForward && state.pendingSteps == 1)
+        state.forwardHidden.withUnsafeBufferPointer { _ = encoder.load(state.window, carried: $0.baseAddress!, pending: 1) }
+        encoder.encode()
+        let carried = Array(UnsafeBufferPointer(start: encoder.vector(0), count: c.embeddingDimension))
+        let scratch = direct(model, state.window)
+        #expect(zip(carried, scratch).contains { abs($0 - $1) > 1e-4 })
+        state.store(vector: encoder.vector(0), forwardHidden: encoder.forwardHidden(0), hidden: c.hiddenSize)
+        // Five steps appended before the next encoding: one left the window unread, so the state starts over.
+        for step in steps[3..<8] { state.append(step) }
+        #expect(!state.carriesForward)
+        state.append(steps[0])
+        #expect(!state.carriesForward)
+        // A new model flags the state for a whole-window encode as well.
+        var fresh = SessionState(model: model)
+        fresh.append(steps[0])
+        fresh.store(vector: encoder.vector(0), forwardHidden: encoder.forwardHidden(0), hidden: c.hiddenSize)
+        fresh.invalidate()
+        #expect(!fresh.carriesForward && fresh.needsEncoding)
     }
 }

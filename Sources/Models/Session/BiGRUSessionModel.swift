@@ -1,8 +1,8 @@
 import Linalg
 
 /// Bidirectional GRU session encoder: reads a user's last W interactions (item, event type and
-/// time-gap embeddings) with a forward and a backward GRU, concatenates their final states and
-/// projects them into the item-score space, where `score(item) = session · itemOutᵀ + itemBias`.
+/// time-gap embeddings) with a forward and a backward GRU (the backward one reads the newest
+/// `backwardSteps` steps, or the whole window), concatenates their final states and projects them into the item-score space, where `score(item) = session · itemOutᵀ + itemBias`.
 /// With attributes (`configuration.attributeCount > 0`) an item's input embedding is its own
 /// embedding plus its attribute term from a learned attribute table (see `SessionItemFeatures`).
 ///
@@ -141,7 +141,7 @@ public final class BiGRUSessionModel: @unchecked Sendable {
                 (ws.gx + k * h3).update(from: parameters + g.bx, count: h3)
                 SessionMath.vectorTimesMatrix(ws.x + k * dim, dim, parameters + g.wx, h3, into: ws.gx + k * h3, accumulate: true)
             }
-            for s in 0..<n {
+            for s in 0..<(d == 0 ? n : configuration.backwardStepCount(of: n)) {
                 let k = d == 0 ? s : n - 1 - s
                 SessionMath.vectorTimesMatrix(hState, h, parameters + g.uh, h3, into: ws.gh, accumulate: false)
                 GRUKernels.forward(rows: 1, hidden: h, gx: ws.gx + k * h3, gh: ws.gh, bhn: parameters + g.bhn,

@@ -57,6 +57,24 @@ public struct HybridFusion: Sendable, Codable, Equatable {
         }
     }
 
+    /// The affine form of `fuse` for one user whose score rows have the given moments (nil: the
+    /// user has no state on that side): `fused[i] = mfScale · mf[i] + sessionScale · session[i] + offset`.
+    public func coefficients(mf: (mean: Float, inverseStd: Float)?, session: (mean: Float, inverseStd: Float)?)
+        -> (mfScale: Float, sessionScale: Float, offset: Float) {
+        let useMF = mf != nil && (session == nil || mfWeight != 0)
+        let useSession = session != nil && (mf == nil || sessionWeight != 0)
+        var wm: Float = 0, mm: Float = 0, ws: Float = 0, sm: Float = 0
+        if let mf, useMF {
+            wm = session == nil ? 1 : mfWeight * mf.inverseStd
+            mm = mf.mean
+        }
+        if let session, useSession {
+            ws = mf == nil ? 1 : sessionWeight * session.inverseStd
+            sm = session.mean
+        }
+        return (wm, ws, -(wm * mm) - ws * sm)
+    }
+
     /// Array convenience for `fuse(mf:session:into:)` (allocates the result).
     public func fuse(mf: [Float]?, session: [Float]?) -> [Float] {
         let n = mf?.count ?? session?.count ?? 0

@@ -180,11 +180,13 @@ final class SessionBatchGraph {
         }
         for d in 0..<l.directions {
             let g = l.gru(d)
-            BLAS.gemm(transA: false, transB: false, m: rows, n: h3, k: D, a: x, lda: D,
-                      b: p + g.wx, ldb: h3, c: gx[d], ldc: h3)
-            for r in 0..<rows { BLAS.axpy(h3, 1, p + g.bx, gx[d] + r * h3) }
+            // The backward direction reads the newest `Ls` positions only (rows from `first * B`).
+            let Ls = d == 0 ? L : model.configuration.backwardStepCount(of: L), first = L - Ls
+            BLAS.gemm(transA: false, transB: false, m: Ls * B, n: h3, k: D, a: x + first * B * D, lda: D,
+                      b: p + g.wx, ldb: h3, c: gx[d] + first * B * h3, ldc: h3)
+            for r in (first * B)..<rows { BLAS.axpy(h3, 1, p + g.bx, gx[d] + r * h3) }
             hs[d].update(repeating: 0, count: B * h)
-            for s in 0..<L {
+            for s in 0..<Ls {
                 let t = d == 0 ? s : L - 1 - s
                 let hPrev = hs[d] + s * B * h
                 BLAS.gemm(transA: false, transB: false, m: B, n: h3, k: h, a: hPrev, lda: h,
@@ -194,7 +196,7 @@ final class SessionBatchGraph {
                                    hPrev: hPrev, gates: gates[d] + s * B * h3, ghn: ghn[d] + s * B * h,
                                    hOut: hPrev + B * h) { base[$0] >= 0 }
             }
-            let final = hs[d] + L * B * h
+            let final = hs[d] + Ls * B * h
             for b in 0..<B { (state + b * l.stateDim + d * h).update(from: final + b * h, count: h) }
         }
         if dropoutUsed {
@@ -321,7 +323,8 @@ final class SessionBatchGraph {
             let g = l.gru(d)
             for b in 0..<B { (dh + b * h).update(from: dState + b * S + d * h, count: h) }
             var current = dh, previous = dhPrev
-            for s in stride(from: L - 1, through: 0, by: -1) {
+            let Ls = d == 0 ? L : model.configuration.backwardStepCount(of: L), first = L - Ls, used = Ls * B
+            for s in stride(from: Ls - 1, through: 0, by: -1) {
                 let t = d == 0 ? s : L - 1 - s
                 let hPrev = hs[d] + s * B * h
                 let base = items + t * B
@@ -336,11 +339,11 @@ final class SessionBatchGraph {
                 }
                 swap(&current, &previous)
             }
-            BLAS.gemm(transA: true, transB: false, m: D, n: h3, k: rows, a: x, lda: D, b: gx[d], ldb: h3,
-                      beta: 1, c: grad + g.wx, ldc: h3)
-            for r in 0..<rows { BLAS.axpy(h3, 1, gx[d] + r * h3, grad + g.bx) }
-            BLAS.gemm(transA: false, transB: true, m: rows, n: D, k: h3, a: gx[d], lda: h3, b: p + g.wx, ldb: h3,
-                      beta: d == 0 ? 0 : 1, c: dx, ldc: D)
+            BLAS.gemm(transA: true, transB: false, m: D, n: h3, k: used, a: x + first * B * D, lda: D,
+                      b: gx[d] + first * B * h3, ldb: h3, beta: 1, c: grad + g.wx, ldc: h3)
+            for r in (first * B)..<rows { BLAS.axpy(h3, 1, gx[d] + r * h3, grad + g.bx) }
+            BLAS.gemm(transA: false, transB: true, m: used, n: D, k: h3, a: gx[d] + first * B * h3, lda: h3,
+                      b: p + g.wx, ldb: h3, beta: d == 0 ? 0 : 1, c: dx + first * B * D, ldc: D)
         }
         for r in 0..<rows {
             let item = Int(items[r])

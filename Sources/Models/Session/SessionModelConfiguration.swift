@@ -28,6 +28,11 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
     public var gapEmbeddingDimension: Int
     /// Reads the window forward only (ablation) instead of in both directions. Default false.
     public var forwardOnly: Bool
+    /// Steps the backward direction reads, the newest first: its state is the backward GRU's
+    /// output at the window's newest position after this many steps. 0 reads the whole window
+    /// (the backward GRU's final state). 1 makes the backward state a function of the newest step
+    /// alone, so a served window needs no backward re-encode when it grows by a step. Default 0.
+    public var backwardSteps: Int
     /// Shares the input and output item embeddings. Default true.
     public var tiedEmbeddings: Bool
     /// Dropout rate on the input embeddings and on the concatenated final states. Default 0.3.
@@ -62,6 +67,7 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
         gapBucketCount: Int = 20,
         gapEmbeddingDimension: Int = 8,
         forwardOnly: Bool = false,
+        backwardSteps: Int = 0,
         tiedEmbeddings: Bool = true,
         dropout: Float = 0.3,
         learningRate: Float = 0.001,
@@ -82,6 +88,7 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
         self.gapBucketCount = gapBucketCount
         self.gapEmbeddingDimension = gapEmbeddingDimension
         self.forwardOnly = forwardOnly
+        self.backwardSteps = backwardSteps
         self.tiedEmbeddings = tiedEmbeddings
         self.dropout = dropout
         self.learningRate = learningRate
@@ -105,6 +112,7 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
         guard typeEmbeddingDimension >= 0, gapEmbeddingDimension >= 0 else {
             throw fail("embedding dimensions must not be negative")
         }
+        guard backwardSteps >= 0 else { throw fail("backwardSteps must not be negative") }
         guard attributeCount >= 0 else { throw fail("attributeCount must not be negative") }
         guard gapBucketCount >= 2, gapBucketCount <= 256 else { throw fail("gapBucketCount must be in 2...256") }
         guard dropout >= 0, dropout < 1 else { throw fail("dropout must be in [0, 1)") }
@@ -120,11 +128,11 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case itemCount, embeddingDimension, hiddenSize, windowLength, typeCount, typeEmbeddingDimension, gapBucketCount
         case gapEmbeddingDimension, forwardOnly, tiedEmbeddings, dropout, learningRate, l2, batchSize, epochs, patience
-        case loss, seed, attributeCount
+        case loss, seed, attributeCount, backwardSteps
     }
 
-    /// Decodes a configuration; `attributeCount` may be absent (snapshots written before the
-    /// attribute input), meaning 0.
+    /// Decodes a configuration; `attributeCount` and `backwardSteps` may be absent (snapshots
+    /// written before them), meaning 0.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(itemCount: try c.decode(Int.self, forKey: .itemCount))
@@ -146,10 +154,15 @@ public struct SessionModelConfiguration: Sendable, Codable, Equatable {
         loss = try c.decode(SessionLoss.self, forKey: .loss)
         seed = try c.decode(UInt64.self, forKey: .seed)
         attributeCount = try c.decodeIfPresent(Int.self, forKey: .attributeCount) ?? 0
+        backwardSteps = try c.decodeIfPresent(Int.self, forKey: .backwardSteps) ?? 0
     }
 
     /// Width of one input step: item, type and gap embeddings side by side.
     public var inputDimension: Int { embeddingDimension + typeEmbeddingDimension + gapEmbeddingDimension }
+
+    /// Steps the backward direction reads of a window of `count` valid steps (the newest ones).
+    @inlinable
+    public func backwardStepCount(of count: Int) -> Int { backwardSteps == 0 ? count : min(count, backwardSteps) }
 
     /// Width of the concatenated final GRU states (H, or 2H when bidirectional).
     public var stateDimension: Int { forwardOnly ? hiddenSize : 2 * hiddenSize }

@@ -1,9 +1,14 @@
-/// One user's session state in the daemon: the window of recent steps and the cached session vector.
+/// One user's session state in the daemon: the window of recent steps, the cached session vector
+/// and the forward GRU state it was encoded with.
 ///
 /// `record` appends an event and re-encodes the whole window (both directions), reusing the
 /// vector's storage and the caller's workspace, so it allocates nothing. `append` only appends
 /// and flags the vector stale (`needsEncoding`): the daemon encodes stale windows in batches
-/// (`SessionBatchEncoder`) when it next reads them, and stores the result with `store(vector:)`.
+/// (`SessionBatchEncoder`) when it next reads them, and stores the result with
+/// `store(vector:forwardHidden:)`. After such a store the forward state is carried: the next
+/// encoding runs only the `pendingSteps` appended since (`carriesForward`). A new model
+/// (`invalidate`), more appended steps than the window holds, or a state rebuilt step by step
+/// (restored, imported) encodes the window from scratch.
 public struct SessionState: Sendable {
     /// Recent steps, oldest first.
     public private(set) var window: SessionWindow
@@ -11,6 +16,12 @@ public struct SessionState: Sendable {
     public private(set) var vector: [Float]
     /// Whether steps were appended (or the model changed) since `vector` was computed.
     public private(set) var needsEncoding = false
+    /// The forward GRU state the vector was encoded with (valid when `carriesForward`).
+    public private(set) var forwardHidden: [Float] = []
+    /// Whether the next encoding may start from `forwardHidden` and run the pending steps only.
+    public private(set) var carriesForward = false
+    /// Steps appended since `forwardHidden` was stored.
+    public private(set) var pendingSteps = 0
 
     /// Creates an empty state for a model's window length and session width.
     public init(model: BiGRUSessionModel) {
@@ -29,6 +40,7 @@ public struct SessionState: Sendable {
             model.encode(window: current, workspace: &workspace, into: v.baseAddress!)
         }
         needsEncoding = false
+        carriesForward = false
     }
 
     /// Appends `step` without re-encoding (a window rebuilt step by step, e.g. restored after
@@ -36,17 +48,35 @@ public struct SessionState: Sendable {
     public mutating func append(_ step: SessionStep) {
         window.append(step)
         needsEncoding = true
+        pendingSteps += 1
+        // Steps that left the window before the forward direction read them: start over.
+        if pendingSteps > window.capacity { carriesForward = false }
     }
 
-    /// Flags the vector stale (e.g. the model changed), so its next reader re-encodes it.
-    public mutating func invalidate() { needsEncoding = true }
+    /// Flags the vector stale (e.g. the model changed), so its next reader re-encodes the whole window.
+    public mutating func invalidate() {
+        needsEncoding = true
+        carriesForward = false
+    }
 
     /// Stores a vector computed elsewhere for the current window (`vector.count` floats) and
-    /// clears `needsEncoding`.
+    /// clears `needsEncoding`; the next encoding is from scratch.
     public mutating func store(vector source: UnsafePointer<Float>) {
         let n = vector.count
         vector.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source, count: n) }
         needsEncoding = false
+        carriesForward = false
+    }
+
+    /// Stores a vector and the forward state it was encoded with (`hidden` floats), and clears
+    /// `needsEncoding`: the next encoding carries the forward state and runs the steps appended
+    /// after this call.
+    public mutating func store(vector source: UnsafePointer<Float>, forwardHidden state: UnsafePointer<Float>, hidden: Int) {
+        store(vector: source)
+        if forwardHidden.count != hidden { forwardHidden = [Float](repeating: 0, count: hidden) }
+        forwardHidden.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: state, count: hidden) }
+        carriesForward = true
+        pendingSteps = 0
     }
 
     /// Recomputes the vector: after `append`, or after the model changed (e.g. a retrained model was loaded).
@@ -57,5 +87,6 @@ public struct SessionState: Sendable {
             model.encode(window: current, workspace: &workspace, into: v.baseAddress!)
         }
         needsEncoding = false
+        carriesForward = false
     }
 }
