@@ -8,10 +8,11 @@ import Testing
 struct ListScorerTests {
     /// A core with `users` users (a few cold), `items` items, random factors and biases, and
     /// groups of identical item rows (equal scores up to rounding).
-    func makeCore(feedback: Feedback, users: Int = 150, items: Int = 2_345) throws -> RecommenderCore {
+    func makeCore(feedback: Feedback, users: Int = 150, items: Int = 2_345, session: SessionSnapshot? = nil) throws -> RecommenderCore {
         var configuration = EngineConfiguration()
         configuration.model.factors = 16
         configuration.model.feedback = feedback
+        configuration.session.snapshot = session
         let core = RecommenderCore(configuration: configuration)
         var rng = SeededGenerator(seed: 23)
         var offset: Int64 = 0
@@ -120,5 +121,40 @@ struct ListScorerTests {
             checked += 1
         }
         #expect(checked == core.users.count)
+    }
+
+    @Test("with a session model, the fused lists from the lanes are the whole rows' fused lists (MF and session rows standardised and fused)",
+          arguments: [(1, 16), (2, 333), (1, 5_000)])
+    func hybridLanesEqualWholeRows(lanes: Int, tile: Int) throws {
+        // The session model knows the first 2,000 of the 2,345 items (the others score 0 on its side).
+        let c = SessionModelConfiguration(itemCount: 2_000, embeddingDimension: 12, hiddenSize: 8, windowLength: 6,
+                                          backwardSteps: 1, seed: 9)
+        let snapshot = try SessionSnapshot(model: BiGRUSessionModel(configuration: c), itemIds: (0..<2_000).map { "i\($0)" },
+                                           fusion: HybridFusion(mfWeight: 0.4, sessionWeight: 0.6))
+        let core = try makeCore(feedback: .implicit, session: snapshot)
+        let reference = ListScorer(topK: 10, factors: 16, batchSize: 32, lanes: 1)
+        reference.fullRowsOnly = true
+        let expected = lists(reference, core)
+        let scorer = ListScorer(topK: 10, factors: 16, batchSize: 32, lanes: lanes, tileItems: tile, parallelMinScores: 0)
+        let got = lists(scorer, core)
+        #expect(got.count == expected.count && got.count == core.users.count)
+        let windowed = (0..<Int32(core.users.count)).filter { core.hasSessionWindow($0) }
+        // Every user but those whose only items the session model does not know has a window.
+        #expect(windowed.count >= core.users.count - 5 && windowed.count > 140)
+        #expect(windowed.contains { !core.isPersonal($0) }, "some rank by the session alone")
+        var swapped = 0, positions = 0
+        for (a, b) in zip(got.sorted { $0.user < $1.user }, expected.sorted { $0.user < $1.user }) {
+            #expect(a.user == b.user && a.ranked.count == b.ranked.count)
+            for (x, y) in zip(a.ranked, b.ranked) {
+                positions += 1
+                #expect(abs(x.score - y.score) <= 1e-4 * max(1, abs(y.score)), "user \(a.user): \(x) where \(y)")
+                if x.index != y.index { swapped += 1 }
+            }
+        }
+        #expect(positions == 10 * core.users.count)
+        #expect(swapped * 100 <= positions, "\(swapped) of \(positions) positions hold another item")
+        // Fused scores are standardised: not the MF scores.
+        #expect(zip(got, lists(ListScorer(topK: 10, factors: 16, batchSize: 32, lanes: 1), try makeCore(feedback: .implicit)))
+            .contains { $0.ranked.map(\.index) != $1.ranked.map(\.index) })
     }
 }
