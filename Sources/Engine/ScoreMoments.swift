@@ -16,6 +16,8 @@ struct ScoreMoments {
     private var biasCross: [Float]
     private var biasMean = 0.0
     private var biasSquareMean = 0.0
+    /// A column of ones (the row sums' vector).
+    private var ones: [Float] = []
 
     init(width: Int) {
         self.width = width
@@ -40,26 +42,23 @@ struct ScoreMoments {
             BLAS.gemm(transA: true, transB: false, m: d, n: d, k: n, alpha: inverse, a: matrix, lda: stride,
                       b: matrix, ldb: stride, c: g.baseAddress!, ldc: d)
         }
-        var sums = [Double](repeating: 0, count: d), cross = [Double](repeating: 0, count: d)
+        if ones.count < n { ones = [Float](repeating: 1, count: n) }
+        ones.withUnsafeBufferPointer { one in
+            rowMean.withUnsafeMutableBufferPointer { mean in
+                BLAS.gemv(trans: true, m: n, n: d, alpha: inverse, a: matrix, lda: stride, x: one.baseAddress!, y: mean.baseAddress!)
+            }
+        }
+        biasCross.withUnsafeMutableBufferPointer { cross in
+            BLAS.gemv(trans: true, m: n, n: d, alpha: inverse, a: matrix, lda: stride, x: bias, y: cross.baseAddress!)
+        }
         var b1 = 0.0, b2 = 0.0
         for i in 0..<n {
-            let row = matrix + i * stride
             let b = Double(bias[i])
             b1 += b
             b2 += b * b
-            for j in 0..<d {
-                let v = Double(row[j])
-                sums[j] += v
-                cross[j] += v * b
-            }
         }
-        let dn = Double(n)
-        for j in 0..<d {
-            rowMean[j] = Float(sums[j] / dn)
-            biasCross[j] = Float(cross[j] / dn)
-        }
-        biasMean = b1 / dn
-        biasSquareMean = b2 / dn
+        biasMean = b1 / Double(n)
+        biasSquareMean = b2 / Double(n)
     }
 
     /// Mean and inverse standard deviation, as `HybridFusion.moments` defines them (inverse 1
