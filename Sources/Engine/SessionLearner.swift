@@ -114,7 +114,7 @@ final class SessionLearner: @unchecked Sendable {
     private func loop() {
         #if canImport(Glibc)
         // Below the pipeline: nice 10 for this thread only (Linux threads have their own nice value).
-        _ = setpriority(__priority_which_t(0), 0, 10)
+        _ = setpriority(__priority_which_t(0), 0, 19)
         #endif
         while true {
             condition.lock()
