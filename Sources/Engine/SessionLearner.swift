@@ -12,7 +12,7 @@ import Glibc
 ///
 /// The engine's thread only hands rounds in and takes results out, under one lock, once per
 /// refresh round at most; the events themselves never touch the lock. The thread runs at a lower
-/// priority (nice 10) than the pipeline, is started by the first round and stopped by `stop()`
+/// priority (nice 19) than the pipeline, is started by the first round and stopped by `stop()`
 /// or when the learner is released.
 final class SessionLearner: @unchecked Sendable {
     private let condition = NSCondition()
@@ -113,7 +113,7 @@ final class SessionLearner: @unchecked Sendable {
 
     private func loop() {
         #if canImport(Glibc)
-        // Below the pipeline: nice 10 for this thread only (Linux threads have their own nice value).
+        // Below the pipeline: nice 19 for this thread only (Linux threads have their own nice value).
         _ = setpriority(__priority_which_t(0), 0, 19)
         #endif
         while true {

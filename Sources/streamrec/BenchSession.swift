@@ -42,15 +42,16 @@ enum BenchSession {
             off.debounceMs = debounce
             var on = off
             on.session.snapshot = try snapshot(items: items, hidden: hidden, window: window)
-            let (rateOff, _) = try BenchInProcess.loopRate(events, engine: off)
+            let (rateOff, listsOff) = try BenchInProcess.loopRate(events, engine: off)
             let (rateOn, listsOn) = try BenchInProcess.loopRate(events, engine: on)
             let cost = 1e6 / rateOn - 1e6 / rateOff
             let suffix = debounce == 0 ? "debounce0" : "debounce\(debounce)"
             report.set("session_inprocess_events_per_s_\(suffix)", rateOn)
             report.set("session_off_inprocess_events_per_s_\(suffix)", rateOff)
             report.set("session_cost_us_per_event_\(suffix)", cost)
-            benchLog(String(format: "in-process loop, debounce %lld ms: %.0f events/s (%.0f lists/s) with the session model, %.0f without: %.2f µs per event for the session",
-                            debounce, rateOn, listsOn, rateOff, cost))
+            report.set("session_off_inprocess_lists_per_s_\(suffix)", listsOff)
+            benchLog(String(format: "in-process loop, debounce %lld ms: %.0f events/s (%.0f lists/s) with the session model, %.0f (%.0f lists/s) without: %.2f µs per event for the session",
+                            debounce, rateOn, listsOn, rateOff, listsOff, cost))
         }
         report.note("session cost per event: in-process apply + refresh every 2,000 events, 1/rate with the session model (random weights, H = \(hidden), W = \(window)) minus 1/rate without; includes the re-encode of stale windows, session scoring and fusion at refresh")
     }
