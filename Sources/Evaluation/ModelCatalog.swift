@@ -8,7 +8,7 @@ import Models
 /// prequential); see the project report for the figures.
 public enum ModelCatalog {
     /// Every model name ``Evaluator`` accepts.
-    public static let names = ["biasedmf", "svdpp", "blend", "bmf", "bpr", "als", "ials", "svd", "nmf", "itemknn", "userknn", "mlp", "neumf", "pop", "bigru", "gru", "hybrid"]
+    public static let names = ["biasedmf", "svdpp", "blend", "bmf", "bpr", "als", "ials", "svd", "nmf", "itemknn", "userknn", "mlp", "neumf", "pop", "bigru", "gru", "hybrid", "engine"]
 
     /// Models that learn one event at a time (usable in the prequential protocol).
     public static let onlineNames: Set<String> = ["biasedmf", "svdpp", "blend", "itemknn", "bmf", "pop"]
@@ -155,6 +155,10 @@ public enum ModelCatalog {
         if SessionModelFitter.names.contains(name) {
             return try SessionModelFitter.fit(name, data: data, options: options, seed: seed, features: features,
                                               progress: progress)
+        }
+        if name == "engine" {
+            // A saved engine state, scored as it stands (nothing is fitted on `data`).
+            return try EngineStateModel(path: options.string("state", ""), data: data)
         }
         let training = try data.trainingData(binary: binaryTraining(name, options: options),
                                             recency: Double(try options.float("recency", ModelCatalog.defaultRecency(name))),

@@ -9,7 +9,8 @@
 /// `newitems` (percent of items held out by the coldstart protocol), `attrenc` (`embedding`,
 /// `autoencoder` or `hashed`: how the session encoders take item attributes), `aecode`, `aeepochs` (the
 /// attribute autoencoder's code units and passes), `buckets` (rows of the `hashed` input), `backward` (steps the
-/// Bi-GRU's backward direction reads, the newest first; 0 the whole window). Unknown keys are an error so typos do not pass silently.
+/// Bi-GRU's backward direction reads, the newest first; 0 the whole window), `state` (the checkpoint file
+/// `--model engine` scores). Unknown keys are an error so typos do not pass silently.
 public struct ModelOptions: Sendable, Equatable {
     /// The raw pairs.
     public var values: [String: String]
@@ -18,7 +19,7 @@ public struct ModelOptions: Sendable, Equatable {
                                      "biases", "alpha", "iters", "k", "shrink", "weights", "seed", "window", "sampled",
                                      "validation", "layers", "batch", "logconf", "eps", "recency", "rank", "boost", "bshrink", "flr", "replay", "foldin", "yreg", "rboost", "ureplay",
                                      "hidden", "embedding", "dropout", "slr", "sepochs", "patience", "loss", "mf", "fusion", "fitusers", "mix", "wlr", "ubshrink",
-                                     "aepochs", "alr", "acold", "newitems", "attrenc", "aecode", "aeepochs", "buckets", "backward"]
+                                     "aepochs", "alr", "acold", "newitems", "attrenc", "aecode", "aeepochs", "buckets", "backward", "state"]
 
     /// Wraps pairs; throws ``EvaluationError`` (`invalidOption`) for an unknown key.
     public init(_ values: [String: String]) throws {

@@ -47,6 +47,8 @@ struct DemoCommand: ParsableCommand {
     var session: String?
     @Option(help: "Also write each one-second summary to this CSV file (seconds, events, lists, online_hr@10, online_ndcg@10: the online metrics so far); `streamrec plot` draws it.")
     var series: String?
+    @Option(help: "At the end, write the engine's state (a checkpoint: MF model, users with their seen items, session windows, the serving session model and its fusion) to this file; `streamrec eval --model engine --set state=FILE` scores it.")
+    var saveState: String?
     @Flag(help: "End by printing one JSON object with the run's figures (summaries go to stderr).")
     var json = false
     @Flag(help: "Log engine and Kafka messages at info level (default: warnings only).")
@@ -190,6 +192,10 @@ struct DemoCommand: ParsableCommand {
         while !pipelineThread.isFinished || !feederThread.isFinished { Thread.sleep(forTimeInterval: 0.005) }
         stopSignal.cancel()
         if let error = pipelineError.value { throw error }
+        if let saveState {
+            let writer = pipeline.withCore { $0.checkpoint(offsets: [:], writtenAtMs: Int64(Date().timeIntervalSince1970 * 1000)) }
+            try writer.write(toPath: saveState)
+        }
 
         let s = pipeline.statsSnapshot()
         let active = firstApplied.map { Date().timeIntervalSince($0) } ?? seconds

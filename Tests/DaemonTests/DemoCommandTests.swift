@@ -58,10 +58,21 @@ struct DemoCommandTests {
         let table = (1...20).map { "\"\($0)\": [\($0 % 4), \(100 + $0 % 3)]" }.joined(separator: ", ")
         try "{\(table)}".write(toFile: attributes, atomically: true, encoding: .utf8)
         try "session:\n  train_every_events: 500\n  train_interval_s: 1\n  train_max_examples: 2000\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let run = try demo(["--input", input, "--item-attributes", attributes, "--config", config])
+        let state = dir.appendingPathComponent("state.bin").path
+        let run = try demo(["--input", input, "--item-attributes", attributes, "--config", config, "--save-state", state])
         #expect(run["events"] as? Int == 16_000)
         #expect((run["session_model_version"] as? Int ?? 0) >= 2, "\(run)")
         #expect(run["session_attribute_items"] as? Int == 20, "\(run)")
+        // The saved state is scored as it stands by eval (the replay held every event, so the
+        // figures only show that the state loads and ranks: the held-out events were seen).
+        let (evalStatus, evalOut) = try DaemonProcess.runToEnd(["eval", "--input", input, "--protocol", "loo", "--model", "engine",
+                                                                "--set", "state=\(state)", "--json"])
+        #expect(evalStatus == 0, "\(evalOut)")
+        let scored = try #require(try JSONSerialization.jsonObject(with: Data(evalOut.utf8)) as? [String: Any], "\(evalOut)")
+        let metrics = try #require(scored["metrics"] as? [String: Any])
+        #expect(scored["model"] as? String == "engine")
+        #expect(metrics["hr@10"] is Double, "\(metrics)")
+        #expect((metrics["coverage@20"] as? Double ?? 0) > 0, "\(metrics)")
         let (status, _) = try DaemonProcess.runToEnd(["demo", "--seconds", "2", "--item-attributes", dir.appendingPathComponent("none.json").path])
         #expect(status != 0)
     }
