@@ -153,15 +153,33 @@ final class ListScorer {
             session.encodePending(users[...])
             hybrid.load(users[...], core: core, session: session)
         }
+        let w = hybrid.width
+        hybrid.offsets.withUnsafeBufferPointer { offsets in
+            runLanes(users, itemCount: itemCount, body) { lane, slice in
+                let first = slice.startIndex
+                lane.rank(users: slice, queries: hybrid.queries + first * w, width: w, items: hybrid.items,
+                          offsets: offsets.baseAddress! + first, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
+            }
+        }
+    }
+
+    /// Splits `users` over the lanes (over threads when the refresh is large, each lane's slice
+    /// scored by `score` with single-threaded BLAS) and hands out the lists in the order of `users`.
+    private func runLanes(_ users: [Int32], itemCount: Int, _ body: (Int32, [(index: Int, score: Float)]) -> Void,
+                          score: @escaping (ScoringLane, ArraySlice<Int32>) -> Void) {
         let parallel = lanes.count > 1 && users.count >= 2 * lanes.count
             && users.count * itemCount >= parallelMinScores
         let used = parallel ? lanes.count : 1
         let per = (users.count + used - 1) / used
         let slices = (0..<used).map { i in users[min(users.count, i * per)..<min(users.count, (i + 1) * per)] }
-        let work = HybridLaneWork(lanes: lanes, slices: slices, hybrid: hybrid, seen: seen, blocked: blocked,
-                                  itemCount: itemCount, k: k)
+        let lanes = lanes
         BLAS.withThreads(1) {
-            if used == 1 { work.run(0) } else { DispatchQueue.concurrentPerform(iterations: used) { work.run($0) } }
+            if used == 1 {
+                score(lanes[0], slices[0])
+            } else {
+                let work = LaneWork { score(lanes[$0], slices[$0]) }
+                DispatchQueue.concurrentPerform(iterations: used) { work.run($0) }
+            }
         }
         for (lane, slice) in zip(lanes.prefix(used), slices) {
             for (user, ranked) in zip(slice, lane.results) { body(user, ranked) }
@@ -174,22 +192,8 @@ final class ListScorer {
         let model = core.model
         let itemCount = core.items.count
         let seen = core.table.seen
-        let parallel = lanes.count > 1 && personal.count >= 2 * lanes.count
-            && personal.count * itemCount >= parallelMinScores
-        let used = parallel ? lanes.count : 1
-        let per = (personal.count + used - 1) / used
-        let slices = (0..<used).map { i in personal[min(personal.count, i * per)..<min(personal.count, (i + 1) * per)] }
-        BLAS.withThreads(1) {
-            if used == 1 {
-                lanes[0].rank(users: slices[0], model: model, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
-            } else {
-                let shared = LaneWork(lanes: lanes, slices: slices, model: model, seen: seen, blocked: blocked,
-                                      itemCount: itemCount, k: k)
-                DispatchQueue.concurrentPerform(iterations: used) { shared.run($0) }
-            }
-        }
-        for (lane, slice) in zip(lanes.prefix(used), slices) {
-            for (user, ranked) in zip(slice, lane.results) { body(user, ranked) }
+        runLanes(personal, itemCount: itemCount, body) { lane, slice in
+            lane.rank(users: slice, model: model, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
         }
     }
 
@@ -304,62 +308,13 @@ final class ListScorer {
     }
 }
 
-/// What the lanes of one parallel refresh share: each lane ranks its own slice and writes only
-/// its own results; the model and seen sets are only read while the lanes run.
+/// The work of one parallel refresh: lane `i` scores its own slice and writes only its own
+/// results; what the lanes share (model, seen sets, mask, hybrid inputs) is only read while they run.
 private final class LaneWork: @unchecked Sendable {
-    let lanes: [ScoringLane]
-    let slices: [ArraySlice<Int32>]
-    let model: OnlineMF
-    let seen: [Set<Int32>]
-    let blocked: [Bool]
-    let itemCount: Int
-    let k: Int
+    private let body: (Int) -> Void
 
-    init(lanes: [ScoringLane], slices: [ArraySlice<Int32>], model: OnlineMF, seen: [Set<Int32>], blocked: [Bool],
-         itemCount: Int, k: Int) {
-        self.lanes = lanes
-        self.slices = slices
-        self.model = model
-        self.seen = seen
-        self.blocked = blocked
-        self.itemCount = itemCount
-        self.k = k
-    }
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
 
-    /// Ranks slice `i` on lane `i`.
-    func run(_ i: Int) {
-        lanes[i].rank(users: slices[i], model: model, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
-    }
-}
-
-/// What the lanes of one hybrid refresh share: the item rows, queries and offsets are only read
-/// while the lanes run; each lane writes only its own results.
-private final class HybridLaneWork: @unchecked Sendable {
-    let lanes: [ScoringLane]
-    let slices: [ArraySlice<Int32>]
-    let hybrid: HybridScoring
-    let seen: [Set<Int32>]
-    let blocked: [Bool]
-    let itemCount: Int
-    let k: Int
-
-    init(lanes: [ScoringLane], slices: [ArraySlice<Int32>], hybrid: HybridScoring, seen: [Set<Int32>], blocked: [Bool],
-         itemCount: Int, k: Int) {
-        self.lanes = lanes
-        self.slices = slices
-        self.hybrid = hybrid
-        self.seen = seen
-        self.blocked = blocked
-        self.itemCount = itemCount
-        self.k = k
-    }
-
-    /// Ranks slice `i` on lane `i` (its queries start at the slice's first user).
-    func run(_ i: Int) {
-        let first = slices[i].startIndex, w = hybrid.width
-        hybrid.offsets.withUnsafeBufferPointer { offsets in
-            lanes[i].rank(users: slices[i], queries: hybrid.queries + first * w, width: w, items: hybrid.items,
-                          offsets: offsets.baseAddress! + first, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
-        }
-    }
+    /// Runs lane `i`.
+    func run(_ i: Int) { body(i) }
 }

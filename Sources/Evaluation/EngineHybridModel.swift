@@ -12,16 +12,7 @@ import Models
 /// As in the daemon, a user with fewer than `engine.min_events_for_personal` (3) training events ranks by the
 /// session alone, and a user with no window by MF alone.
 final class EngineHybridModel: EvaluableModel {
-    /// The engine state the scores come from.
-    let core: RecommenderCore
-    private let userIds: [String]
-    private let itemCount: Int
-    /// Rows of users `cacheStart ..< cacheStart + cacheCount`, `itemCount` floats each.
-    private var cache: [Float]
-    private var cacheStart = 0
-    private var cacheCount = 0
-    /// Users scored per engine call.
-    static let batch = 128
+    private let rows: EngineScoreRows
 
     /// Builds the engine state. `histories` are the users' training steps, oldest first, in the
     /// index space of `data` (whose id maps the MF snapshot and the session model share).
@@ -49,40 +40,13 @@ final class EngineHybridModel: EvaluableModel {
         guard core.itemIds == data.itemIds else {
             throw EvaluationError(.unsupported, "the engine numbered the data set's items differently")
         }
-        self.core = core
-        userIds = data.userIds
-        itemCount = data.items
-        cache = []
+        rows = EngineScoreRows(core: core, userIds: data.userIds, itemCount: data.items)
     }
 
-    func scoreAll(user: Int32, into scores: UnsafeMutableBufferPointer<Float>) {
-        let u = Int(user)
-        if u < cacheStart || u >= cacheStart + cacheCount { fill(from: u) }
-        let offset = (u - cacheStart) * itemCount
-        cache.withUnsafeBufferPointer { rows in
-            _ = scores.update(fromContentsOf: rows[offset..<(offset + itemCount)])
-        }
-    }
+    /// The engine state the scores come from.
+    var core: RecommenderCore { rows.core }
 
-    func predict(user: Int32, item: Int32) -> Float {
-        var row = [Float](repeating: 0, count: itemCount)
-        row.withUnsafeMutableBufferPointer { scoreAll(user: user, into: $0) }
-        return row[Int(item)]
-    }
+    func scoreAll(user: Int32, into scores: UnsafeMutableBufferPointer<Float>) { rows.scoreAll(user: user, into: scores) }
 
-    /// Scores users `first ..< first + batch` into the cache.
-    private func fill(from first: Int) {
-        let ids = Array(userIds[first..<min(userIds.count, first + Self.batch)])
-        cacheStart = first
-        cacheCount = ids.count
-        // One buffer for every batch (the last one may be shorter); rows no id fills stay 0.
-        if cache.count < ids.count * itemCount { cache = [Float](repeating: 0, count: Self.batch * itemCount) }
-        cache.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        let n = itemCount
-        cache.withUnsafeMutableBufferPointer { out in
-            core.scoreRows(forUsers: ids) { k, row in
-                _ = UnsafeMutableBufferPointer(rebasing: out[(k * n)..<((k + 1) * n)]).update(fromContentsOf: row)
-            }
-        }
-    }
+    func predict(user: Int32, item: Int32) -> Float { rows.predict(user: user, item: item) }
 }

@@ -10,16 +10,9 @@ import Models
 ///
 /// Items the engine never saw score lowest; users it does not know get an all-lowest row.
 final class EngineStateModel: EvaluableModel {
-    let core: RecommenderCore
-    private let userIds: [String]
-    /// Engine item row of each data set item (-1: unknown to the engine).
-    private let engineItem: [Int]
-    private let itemCount: Int
-    /// Scores of users `cacheStart ..< cacheStart + cacheCount`, in data set item order.
-    private var cache: [Float] = []
-    private var cacheStart = 0
-    private var cacheCount = 0
-    static let batch = 128
+    private let rows: EngineScoreRows
+    /// How many of the data set's items the state knows.
+    let knownItems: Int
 
     /// Restores the state in `path` for the ids of `data`.
     init(path: String, data: Interactions) throws {
@@ -36,43 +29,17 @@ final class EngineStateModel: EvaluableModel {
         configuration.session.learning.enabled = true
         configuration.maxUsers = max(configuration.maxUsers, data.users)
         configuration.maxItems = max(configuration.maxItems, data.items)
-        let restored = try RecommenderCore.restore(from: reader, configuration: configuration).0
-        core = restored
-        userIds = data.userIds
-        itemCount = data.items
-        engineItem = data.itemIds.map { id in restored.items.index(of: id).map { Int($0) } ?? -1 }
+        let core = try RecommenderCore.restore(from: reader, configuration: configuration).0
+        let engineItem = data.itemIds.map { id in core.items.index(of: id).map { Int($0) } ?? -1 }
+        knownItems = engineItem.filter { $0 >= 0 }.count
+        rows = EngineScoreRows(core: core, userIds: data.userIds, itemCount: data.items, engineItem: engineItem,
+                               missingScore: -Float.greatestFiniteMagnitude)
     }
 
-    /// How many of the data set's items and users the state knows.
-    var knownItems: Int { engineItem.filter { $0 >= 0 }.count }
+    /// The restored engine state.
+    var core: RecommenderCore { rows.core }
 
-    func scoreAll(user: Int32, into scores: UnsafeMutableBufferPointer<Float>) {
-        let u = Int(user)
-        if u < cacheStart || u >= cacheStart + cacheCount { fill(from: u) }
-        let offset = (u - cacheStart) * itemCount
-        cache.withUnsafeBufferPointer { rows in
-            _ = scores.update(fromContentsOf: rows[offset..<(offset + itemCount)])
-        }
-    }
+    func scoreAll(user: Int32, into scores: UnsafeMutableBufferPointer<Float>) { rows.scoreAll(user: user, into: scores) }
 
-    func predict(user: Int32, item: Int32) -> Float {
-        var row = [Float](repeating: 0, count: itemCount)
-        row.withUnsafeMutableBufferPointer { scoreAll(user: user, into: $0) }
-        return row[Int(item)]
-    }
-
-    private func fill(from first: Int) {
-        let ids = Array(userIds[first..<min(userIds.count, first + Self.batch)])
-        cacheStart = first
-        cacheCount = ids.count
-        let n = itemCount
-        if cache.count < Self.batch * n { cache = [Float](repeating: 0, count: Self.batch * n) }
-        cache.withUnsafeMutableBufferPointer { out in
-            out.update(repeating: -Float.greatestFiniteMagnitude)
-            core.scoreRows(forUsers: ids) { k, row in
-                let target = out.baseAddress! + k * n
-                for (i, e) in engineItem.enumerated() where e >= 0 { target[i] = row[e] }
-            }
-        }
-    }
+    func predict(user: Int32, item: Int32) -> Float { rows.predict(user: user, item: item) }
 }
