@@ -137,8 +137,18 @@ final class ListScorer {
         if windowed.count < personal.count {
             rankTiled(personal.filter { !session.hasWindow(Int($0)) }, core: core, k: k, blocked: blocked, body)
         }
-        if !windowed.isEmpty { rankHybrid(windowed, core: core, session: session, k: k, blocked: blocked, body) }
+        if windowed.count >= Self.hybridLaneMinUsers {
+            rankHybrid(windowed, core: core, session: session, k: k, blocked: blocked, body)
+        } else if !windowed.isEmpty {
+            // A few users (a query, a small refresh): whole rows cost less than the item side's
+            // moments `HybridScoring` builds per call.
+            BLAS.withThreads(1) { rankFullRows(windowed, core: core, session: session, k: k, blocked: blocked, body) }
+        }
     }
+
+    /// Users with a window from which a ranking goes through the lanes (`HybridScoring`'s item
+    /// side costs about as much as scoring this many users by whole rows).
+    static let hybridLaneMinUsers = 64
 
     /// Personal users with a session window: their stale windows encoded, then the fused scores
     /// ranked through the lanes, split over threads when large.
