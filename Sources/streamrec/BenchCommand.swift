@@ -118,7 +118,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, session-e2e, session-train, eviction, group, items, sharing).",
             transform: BenchPart.parseList)
     var only: Set<BenchPart>?
-    @Flag(help: "Latency run: also print where the time goes (send -> refresh -> produce -> arrival).")
+    @Flag(help: "Latency runs (also the session one): also print where the time goes (send -> refresh -> produce -> arrival).")
     var latencyStages = false
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -218,7 +218,7 @@ struct BenchCommand: ParsableCommand {
                                       items: items, hidden: sessionHidden, window: sessionWindow, latencyRate: latencyRate,
                                       latencySeconds: latencySeconds, latencyRefreshMs: latencyRefreshMs,
                                       latencyLingerMs: latencyLingerMs, e2eLingerMs: e2eLingerMs,
-                                      kafkaProperties: kafkaProperties, logger: logger, report: &report)
+                                      kafkaProperties: kafkaProperties, stages: latencyStages, logger: logger, report: &report)
         }
 
         if runs(.sessionTrain) {

@@ -59,7 +59,7 @@ enum BenchSession {
     /// End-to-end rate and latency through the mock cluster with the session model on, into `report`.
     static func endToEnd(_ events: [Event], engine: EngineConfiguration, generator: GeneratorConfiguration, items: Int,
                          hidden: Int, window: Int, latencyRate: Int, latencySeconds: Double, latencyRefreshMs: Int,
-                         latencyLingerMs: Int, e2eLingerMs: Int, kafkaProperties: [String: String],
+                         latencyLingerMs: Int, e2eLingerMs: Int, kafkaProperties: [String: String], stages: Bool = false,
                          logger: Logger, report: inout BenchReport) throws {
         // As the daemon runs by default: the session model serving (a warm start here, so it ranks
         // from the first event) and the trainer thread taking rounds beside the pipeline.
@@ -77,7 +77,7 @@ enum BenchSession {
         let histogram = try BenchEndToEnd.latency(
             generator: generator, rate: latencyRate, seconds: latencySeconds, warmupSeconds: 1, engine: latencyEngine,
             refreshIntervalMs: Int64(latencyRefreshMs), lingerMs: latencyLingerMs, kafkaProperties: kafkaProperties,
-            stages: false, logger: logger)
+            stages: stages, logger: logger)
         let ms = { (p: Double) in Double(histogram.valueAtPercentile(p)) / 1000 }
         report.set("latency_session_p50_ms", ms(50))
         report.set("latency_session_p99_ms", ms(99))
