@@ -1,3 +1,4 @@
+import Foundation
 import Linalg
 import Models
 
@@ -8,9 +9,10 @@ import Models
 /// z-scoring's moments come from `ScoreMoments` of each side, so no user's whole score row is
 /// written, read back, standardised and fused; the lanes select from cache-sized tiles.
 ///
-/// `prepare` builds the item rows and moments once per refresh (O(items · (d + e)), plus the
-/// Gram matrices, the session side's only when its table changed); `load` the queries of a
-/// batch of users. Scratch is kept between refreshes. Not thread-safe; owned by `ListScorer`.
+/// `prepare` brings the item rows and moments up to date once per refresh: the MF rows the learner
+/// changed since the last call replace their old values in the sums (a pass comparing the rows,
+/// O(changed · d²) for the sums; all rows again when items were added and every 1,024th call),
+/// the session side only when its table changed; `load` builds the queries of a batch of users. Scratch is kept between refreshes. Not thread-safe; owned by `ListScorer`.
 final class HybridScoring {
     /// Floats per item row and per query: `d + e + 2`.
     private(set) var width = 0
@@ -28,6 +30,17 @@ final class HybridScoring {
     private var sessionMoments = ScoreMoments(width: 0)
     /// The session table version the session moments were built from (-1: none).
     private var sessionVersion = -1
+    /// Item rows the MF side of `items` and its moments hold (-1: none).
+    private var mfRows = -1
+    /// Calls of `prepare`; every `rebuildEvery`-th rebuilds the MF moments from all rows.
+    private var prepares = 0
+    static let rebuildEvery = 1_024
+    /// Scratch of the changed MF rows: old and new values and biases.
+    private var changedCapacity = 0
+    private var oldRows: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    private var newRows: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    private var oldBias: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    private var newBias: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
     /// Scratch of the batched moments.
     private var scratch: [Float] = []
     private var mfOut: [(mean: Float, inverseStd: Float)] = []
@@ -36,6 +49,23 @@ final class HybridScoring {
     deinit {
         items.deallocate()
         queries.deallocate()
+        for p in [oldRows, newRows, oldBias, newBias] { p.deallocate() }
+    }
+
+    /// Doubles the changed-row scratch.
+    private func growChanged() {
+        let grown = max(64, changedCapacity * 2), d = factors
+        func grow(_ p: UnsafeMutablePointer<Float>, _ used: Int, _ size: Int) -> UnsafeMutablePointer<Float> {
+            let q = UnsafeMutablePointer<Float>.allocate(capacity: size)
+            q.update(from: p, count: used)
+            p.deallocate()
+            return q
+        }
+        oldRows = grow(oldRows, changedCapacity * d, grown * d)
+        newRows = grow(newRows, changedCapacity * d, grown * d)
+        oldBias = grow(oldBias, changedCapacity, grown)
+        newBias = grow(newBias, changedCapacity, grown)
+        changedCapacity = grown
     }
 
     /// Lays out the item rows `[V | O | b | ob]` of `itemCount` items and the moments of both sides.
@@ -49,6 +79,7 @@ final class HybridScoring {
             mfMoments = ScoreMoments(width: d)
             sessionMoments = ScoreMoments(width: e)
             sessionVersion = -1
+            mfRows = -1
             queryCapacity = 0
         }
         if n > itemCapacity {
@@ -56,15 +87,39 @@ final class HybridScoring {
             itemCapacity = max(n, itemCapacity * 2)
             items = .allocate(capacity: itemCapacity * width)
             sessionVersion = -1
+            mfRows = -1
         }
         let w = width, v = model.itemFactors.base
-        model.itemBias.withUnsafeBufferPointer { bias in
-            for i in 0..<n {
-                let row = items + i * w
-                row.update(from: v + i * d, count: d)
-                row[d + e] = bias[i]
+        model.itemBias.withUnsafeBufferPointer { biasBuffer in
+            let bias = biasBuffer.baseAddress!
+            prepares += 1
+            if n != mfRows || prepares % Self.rebuildEvery == 0 {
+                // New items (or the periodic rebuild that bounds the drift of the running sums).
+                for i in 0..<n {
+                    let row = items + i * w
+                    row.update(from: v + i * d, count: d)
+                    row[d + e] = bias[i]
+                }
+                mfMoments.rebuild(matrix: items, stride: w, bias: bias, count: n)
+                mfRows = n
+                return
             }
-            mfMoments.rebuild(matrix: items, stride: w, bias: bias.baseAddress!, count: n)
+            // Only the rows the learner changed since the last call: their old and new values
+            // replace each other in the sums.
+            var changed = 0
+            for i in 0..<n {
+                let row = items + i * w, fresh = v + i * d
+                guard row[d + e] != bias[i] || memcmp(row, fresh, d * MemoryLayout<Float>.size) != 0 else { continue }
+                if changed == changedCapacity { growChanged() }
+                (oldRows + changed * d).update(from: row, count: d)
+                (newRows + changed * d).update(from: fresh, count: d)
+                oldBias[changed] = row[d + e]
+                newBias[changed] = bias[i]
+                row.update(from: fresh, count: d)
+                row[d + e] = bias[i]
+                changed += 1
+            }
+            mfMoments.replace(old: oldRows, oldBias: oldBias, new: newRows, newBias: newBias, changed: changed)
         }
         if sessionVersion != table.version {
             for i in 0..<n {

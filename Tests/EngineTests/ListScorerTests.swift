@@ -153,6 +153,24 @@ struct ListScorerTests {
         }
         #expect(positions == 10 * core.users.count)
         #expect(swapped * 100 <= positions, "\(swapped) of \(positions) positions hold another item")
+        // Events change item rows: the same scorer brings its item-side sums up to date by
+        // replacing the changed rows, and still gives the whole rows' lists.
+        for n in 0..<300 {
+            let event = Event(user: "u\(n % 150)", item: "i\((n * 37) % 2_345)", type: .click, value: 1,
+                              timestampMs: 1_800_000_000_000 + Int64(n))
+            try core.apply(event, source: EventSource(partition: 0, offset: 1_000_000 + Int64(n)))
+        }
+        let again = lists(scorer, core).sorted { $0.user < $1.user }
+        let expectedAgain = lists(reference, core).sorted { $0.user < $1.user }
+        var swappedAgain = 0
+        for (a, b) in zip(again, expectedAgain) {
+            #expect(a.user == b.user)
+            for (x, y) in zip(a.ranked, b.ranked) {
+                #expect(abs(x.score - y.score) <= 1e-4 * max(1, abs(y.score)), "after events, user \(a.user): \(x) where \(y)")
+                if x.index != y.index { swappedAgain += 1 }
+            }
+        }
+        #expect(swappedAgain * 100 <= positions)
         // Fused scores are standardised: not the MF scores.
         #expect(zip(got, lists(ListScorer(topK: 10, factors: 16, batchSize: 32, lanes: 1), try makeCore(feedback: .implicit)))
             .contains { $0.ranked.map(\.index) != $1.ranked.map(\.index) })
