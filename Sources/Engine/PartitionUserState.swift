@@ -9,9 +9,10 @@ import Models
 /// `u8 version=1, str id, i32 partition, i64 offset, i32 events, i32 published, i32 mfCount,
 /// f32 bias, [f32] factors, [str] seen, [str] lastList, [str] sessionItems, [i64] sessionTimes
 /// (Int64.min: no time), i64 sessionLastEventMs`, where `str` is a u32 length and UTF-8 bytes
-/// and `[x]` a u32 count followed by the elements.
+/// and `[x]` a u32 count followed by the elements. Version 2 (written when the user has a carried
+/// forward session state) appends `i64 sessionForwardModel, i32 sessionPending, [f32] sessionForward`.
 public struct PartitionUserState: Sendable, Equatable {
-    /// Record format version written by `encoded()`.
+    /// Record format version written by `encoded()` without a carried forward state (with one: 2).
     public static let version: UInt8 = 1
 
     /// External user id.
@@ -38,6 +39,12 @@ public struct PartitionUserState: Sendable, Equatable {
     public var sessionTimes: [Int64]
     /// Event time of the newest window step (`Int64.min`: none).
     public var sessionLastEventMs: Int64
+    /// The forward GRU state the user's session vector was last encoded with (empty: none; the
+    /// new owner encodes the window from scratch), the serving model it belongs to
+    /// (`SessionTracker.modelFingerprint`), and the window steps appended since.
+    public var sessionForward: [Float] = []
+    public var sessionForwardModel: Int64 = 0
+    public var sessionPending: Int32 = 0
 
     /// Creates a state record.
     public init(id: String, lastSource: EventSource, eventCount: Int32, publishedCount: Int32, mfCount: Int32,
@@ -72,7 +79,8 @@ public struct PartitionUserState: Sendable, Equatable {
         factors.withUnsafeBufferPointer { vector in
             Self.encode(into: &w, id: id, lastSource: lastSource, eventCount: eventCount, publishedCount: publishedCount,
                         mfCount: mfCount, bias: bias, factors: vector, seen: seen, lastList: lastList,
-                        sessionItems: sessionItems, sessionTimes: sessionTimes, sessionLastEventMs: sessionLastEventMs)
+                        sessionItems: sessionItems, sessionTimes: sessionTimes, sessionLastEventMs: sessionLastEventMs,
+                        forward: (sessionForward, sessionForwardModel, sessionPending))
         }
     }
 
@@ -81,8 +89,8 @@ public struct PartitionUserState: Sendable, Equatable {
     public static func encode(into w: inout ByteWriter, id: String, lastSource: EventSource, eventCount: Int32,
                               publishedCount: Int32, mfCount: Int32, bias: Float, factors: UnsafeBufferPointer<Float>,
                               seen: [String], lastList: [String], sessionItems: [String], sessionTimes: [Int64],
-                              sessionLastEventMs: Int64) {
-        w.append(version)
+                              sessionLastEventMs: Int64, forward: (state: [Float], model: Int64, pending: Int32) = ([], 0, 0)) {
+        w.append(forward.state.isEmpty ? version : 2)
         w.append(id)
         w.append(lastSource.partition)
         w.append(lastSource.offset)
@@ -97,6 +105,11 @@ public struct PartitionUserState: Sendable, Equatable {
         w.append(UInt32(sessionTimes.count))
         for t in sessionTimes { w.append(t) }
         w.append(sessionLastEventMs)
+        if !forward.state.isEmpty {
+            w.append(forward.model)
+            w.append(forward.pending)
+            forward.state.withUnsafeBufferPointer { w.append(floats: $0) }
+        }
     }
 
     /// Decodes `encoded()` output; throws `SnapshotError` naming what is wrong.
@@ -108,8 +121,8 @@ public struct PartitionUserState: Sendable, Equatable {
     /// Decodes the record that starts at `r`'s position and runs to its end.
     public init(reading r: inout ByteReader) throws {
         let version = try r.read(UInt8.self)
-        guard version == Self.version else {
-            throw SnapshotError(.unsupportedVersion, "user state record version \(version) (this build reads \(Self.version))")
+        guard version == 1 || version == 2 else {
+            throw SnapshotError(.unsupportedVersion, "user state record version \(version) (this build reads 1 and 2)")
         }
         id = try r.readString()
         lastSource = EventSource(partition: try r.read(Int32.self), offset: try r.read(Int64.self))
@@ -130,6 +143,11 @@ public struct PartitionUserState: Sendable, Equatable {
         for _ in 0..<times { sessionTimes.append(try r.read(Int64.self)) }
         self.sessionTimes = sessionTimes
         sessionLastEventMs = try r.read(Int64.self)
+        if version == 2 {
+            sessionForwardModel = try r.read(Int64.self)
+            sessionPending = try r.read(Int32.self)
+            sessionForward = try r.readFloats()
+        }
         guard r.remaining == 0 else { throw SnapshotError(.malformed, "user state record: trailing bytes") }
     }
 }

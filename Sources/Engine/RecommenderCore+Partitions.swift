@@ -10,12 +10,18 @@ extension RecommenderCore {
         let d = model.factors
         let vector = Array(UnsafeBufferPointer(start: model.userFactors.row(u), count: d))
         let window = session?.exportWindow(user: u, id: id) ?? ([], [], .min)
-        return PartitionUserState(
+        var state = PartitionUserState(
             id: id, lastSource: table.lastSource[u], eventCount: table.eventCount[u],
             publishedCount: table.publishedCount[u], mfCount: model.userCount[u], bias: model.userBias[u],
             factors: vector, seen: table.seen[u].map { items.id(at: $0) }.sorted(),
             lastList: table.lastList[u].map { items.id(at: $0) },
             sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs)
+        if let forward = session?.exportForward(user: u), !forward.state.isEmpty {
+            state.sessionForward = forward.state
+            state.sessionForwardModel = forward.model
+            state.sessionPending = forward.pending
+        }
+        return state
     }
 
     /// The record of user row `row` (`PartitionUserState`'s binary form, the same bytes as
@@ -33,7 +39,8 @@ extension RecommenderCore {
             into: &w, id: id, lastSource: table.lastSource[u], eventCount: table.eventCount[u],
             publishedCount: table.publishedCount[u], mfCount: model.userCount[u], bias: model.userBias[u],
             factors: model.userFactors.rowBuffer(u), seen: seenIds, lastList: listIds,
-            sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs)
+            sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs,
+            forward: session?.exportForward(user: u) ?? ([], 0, 0))
         return w.bytes
     }
 
@@ -109,6 +116,8 @@ extension RecommenderCore {
         table.lastActive[u] = appliedEvents
         session?.importWindow(user: u, items: state.sessionItems, times: state.sessionTimes,
                               lastEventMs: state.sessionLastEventMs, users: users)
+        session?.importForward(user: u, state: state.sessionForward, model: state.sessionForwardModel,
+                               pending: state.sessionPending)
     }
 
     /// Makes room for `additional` more users than are held, so importing that many grows

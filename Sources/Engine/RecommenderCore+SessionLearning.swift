@@ -97,12 +97,12 @@ extension RecommenderCore {
         var row = session.recency.newest
         while row >= 0 && replayUsers < cap {
             let u = Int(row)
-            if u < session.slots.count, let slot = session.slots[u] {
-                let n = slot.window.count
+            if u < session.slots.count, let window = session.slots[u]?.window {
+                let n = window.count
                 replayBytes += n * bytesPerStep
                 replayUsers += 1
                 steps += n
-                for k in 0..<n where slot.window[k].item < known { covered += 1 }
+                covered += window.countItems(below: known)
                 if n >= 2 { pool.append(u) }
             }
             row = session.recency.olderNeighbour(of: row)
@@ -120,34 +120,19 @@ extension RecommenderCore {
         // users left out of training meanwhile, and more users are armed.
         let captured = session.heldOut
         let enough = captured.count >= learning.minimumValidationEvents || captured.count >= captured.capacity
-        var histories: [[SessionStep]] = [], targets: [Int] = [], excluded: [[Int]] = []
-        var mfRows: [Float] = []
+        var validation: SessionValidationDraft?
         var validationUsers: [Int] = []
         if enough && captured.count > 0 && vocabulary > 0 {
-            var engineRowOf = [Int32](repeating: -1, count: vocabulary)
-            for (row, s) in session.itemMap.enumerated() where s >= 0 && Int(s) < vocabulary { engineRowOf[Int(s)] = Int32(row) }
-            let n = captured.scoreWidth
+            // A copy of what was captured, with the users' seen items: the trainer expands it.
+            var seen: [[Int32]] = []
+            seen.reserveCapacity(captured.count)
             for e in 0..<captured.count {
-                let history = captured.history(e)
-                let target = Int(captured.targets[e])
-                guard !history.isEmpty, target >= 0, target < vocabulary else { continue }
                 let u = Int(captured.users[e])
-                histories.append(history)
-                targets.append(target)
-                validationUsers.append(u)
-                excluded.append(u < table.seen.count ? table.seen[u].compactMap { r in
-                    let s = Int(r) < session.itemMap.count ? Int(session.itemMap[Int(r)]) : -1
-                    return s >= 0 && s != target ? s : nil
-                } : [])
-                let width = captured.widths[e]
-                let row = captured.scores[(e * n)..<(e * n + width)]
-                let floor = row.min() ?? 0
-                let base = mfRows.count
-                mfRows += [Float](repeating: floor, count: vocabulary)
-                for s in 0..<vocabulary where engineRowOf[s] >= 0 && Int(engineRowOf[s]) < width {
-                    mfRows[base + s] = row[e * n + Int(engineRowOf[s])]
-                }
+                seen.append(u < table.seen.count ? Array(table.seen[u]) : [])
             }
+            let draft = SessionValidationDraft(captured: captured, itemMap: session.itemMap, seen: seen, vocabulary: vocabulary)
+            for e in 0..<captured.count where draft.isUsable(e) { validationUsers.append(Int(captured.users[e])) }
+            validation = draft
         }
         // The next round's held-out events: the next event of the newest users with MF history.
         let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
@@ -165,18 +150,17 @@ extension RecommenderCore {
         let version = max(session.learningState.nextVersion, session.modelVersion + 1)
         var rng = SeededGenerator(seed: UInt64(bitPattern: version) &+ 17)
         rest.shuffle(using: &rng)
-        var sequences: [[SessionStep]] = []
+        var pack = SessionStepPack()
         var examples = 0
         for u in rest where examples < learning.maxExamplesPerRound {
-            let w = session.slots[u]!.window.steps
-            sequences.append(w)
-            examples += w.count - 1
+            guard let window = session.slots[u]?.window else { continue }
+            pack.append(window)
+            examples += window.count - 1
         }
         session.learningState.nextVersion = version + 1
         let features = sessionAttributeFeatures(session, learning, itemCount: max(vocabulary, session.ready ? session.model.itemCount : 0))
         return SessionRound(learning: learning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
-                            features: features, fusion: session.fusion, sequences: sequences, validationHistories: histories,
-                            validationTargets: targets, validationExcluded: excluded, validationMF: mfRows,
+                            features: features, fusion: session.fusion, pack: pack, validation: validation,
                             replayBytes: replayBytes, replayUsers: replayUsers)
     }
 }

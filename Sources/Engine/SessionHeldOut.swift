@@ -8,7 +8,7 @@ import Models
 /// new session model (which has not trained on them), refits the fusion on them with those MF
 /// scores and reports their NDCG@10. Buffers are allocated when armed; a capture writes into them
 /// and allocates nothing.
-struct SessionHeldOut {
+struct SessionHeldOut: Sendable {
     /// Whether each user row's next event is to be captured.
     private(set) var pending: [Bool] = []
     private(set) var pendingCount = 0

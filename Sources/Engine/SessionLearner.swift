@@ -191,8 +191,12 @@ final class SessionLearner: @unchecked Sendable {
                 start = try BiGRUSessionModel(configuration: c)
             }
         }
+        // The round's windows and held-out events were handed over packed; they are expanded here,
+        // on the trainer's thread.
+        let sequences = round.pack.sequences
+        let validation = round.validation?.expand() ?? (histories: [], targets: [], excluded: [], mf: [])
         let trainer = try SessionTrainer(configuration: start.configuration.with(training: c))
-        let result = try trainer.trainRound(from: start, sequences: round.sequences, maxExamples: learning.maxExamplesPerRound,
+        let result = try trainer.trainRound(from: start, sequences: sequences, maxExamples: learning.maxExamplesPerRound,
                                             seed: UInt64(bitPattern: round.version) &* 0x9E37_79B9,
                                             shouldStop: shouldStop)
         let model = result.model
@@ -201,18 +205,18 @@ final class SessionLearner: @unchecked Sendable {
         // Too few held-out events give a noisy fit: refit on at least `minimumValidationEvents`
         // (the round uses what was captured once that many were, or every armed user's was),
         // and move the weights halfway from the previous ones.
-        let v = round.validationTargets.count
+        let v = validation.targets.count
         if v > 0 && v >= learning.minimumValidationEvents {
             let n = model.itemCount
-            let vectors = model.sessionVectors(histories: round.validationHistories)
+            let vectors = model.sessionVectors(histories: validation.histories)
             var sessionScores = [Float](repeating: 0, count: v * n)
             vectors.withUnsafeBufferPointer { vp in
                 sessionScores.withUnsafeMutableBufferPointer { model.scoreItems(sessionVectors: vp.baseAddress!, count: v, into: $0.baseAddress!) }
             }
-            let fit = round.validationMF.withUnsafeBufferPointer { mf in
+            let fit = validation.mf.withUnsafeBufferPointer { mf in
                 sessionScores.withUnsafeBufferPointer { s in
-                    HybridFusion.fit(mfScores: mf, sessionScores: s, itemCount: n, targets: round.validationTargets,
-                                     excluded: round.validationExcluded)
+                    HybridFusion.fit(mfScores: mf, sessionScores: s, itemCount: n, targets: validation.targets,
+                                     excluded: validation.excluded)
                 }
             }
             let share = 0.5 * round.fusion.sessionShare + 0.5 * fit.fusion.sessionWeight
@@ -222,7 +226,7 @@ final class SessionLearner: @unchecked Sendable {
         let encoder = SessionBatchEncoder(model: model)
         let seconds = Double((clock.now - t0).components.attoseconds) * 1e-18 + Double((clock.now - t0).components.seconds)
         return SessionModelUpdate(model: model, fusion: fusion, encoder: encoder, version: round.version, loss: result.loss,
-                                  validationNDCG10: ndcg, sequences: round.sequences.count, examples: result.examples,
+                                  validationNDCG10: ndcg, sequences: sequences.count, examples: result.examples,
                                   seconds: seconds, finishedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
     }
 }

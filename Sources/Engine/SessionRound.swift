@@ -1,8 +1,9 @@
 import Models
 
 /// The input of one training round, taken from the engine's state on the thread that drives it
-/// and handed to the trainer: sequences drawn from the replay buffer, the held-out examples
-/// with their MF scores, the vocabulary size and the model to continue from.
+/// and handed to the trainer: sequences drawn from the replay buffer and the held-out examples
+/// with their MF scores (both as compact copies the trainer expands, so taking a round costs the
+/// pipeline thread little), the vocabulary size and the model to continue from.
 struct SessionRound: Sendable {
     /// The training settings in force when the round was taken.
     var learning: SessionLearningConfiguration
@@ -16,16 +17,10 @@ struct SessionRound: Sendable {
     var features: SessionItemFeatures?
     /// Fusion serving when the round was taken (kept when there is nothing to validate on).
     var fusion: HybridFusion
-    /// Training sequences (vocabulary indices, oldest first).
-    var sequences: [[SessionStep]]
-    /// Held-out examples: the window before each validation user's last event ...
-    var validationHistories: [[SessionStep]]
-    /// ... that event's item ...
-    var validationTargets: [Int]
-    /// ... the user's other items (left out of the ranking) ...
-    var validationExcluded: [[Int]]
-    /// ... and the user's MF scores over the vocabulary (row-major, one row per example).
-    var validationMF: [Float]
+    /// Training sequences (vocabulary indices, oldest first), packed.
+    var pack: SessionStepPack
+    /// The held-out events to refit the fusion on (nil: none this round), expanded by the trainer.
+    var validation: SessionValidationDraft?
     /// Bytes of the windows the sequences were drawn from (the replay buffer).
     var replayBytes: Int
     /// Users in the replay buffer.

@@ -105,6 +105,7 @@ final class SessionTracker {
         sessionIndexById = index
         sessionItemIds = ids
         encoder = SessionBatchEncoder(model: model)
+        modelFingerprint = Int64(bitPattern: model.weightFingerprint())
         chunkUsers = [Int](repeating: 0, count: SessionBatchEncoder.chunk)
         scoreTable = SessionScoreTable(dimension: model.sessionDimension)
     }
@@ -119,6 +120,7 @@ final class SessionTracker {
         model = newModel
         fusion = newFusion
         encoder = newEncoder.model === newModel ? newEncoder : SessionBatchEncoder(model: newModel)
+        modelFingerprint = Int64(bitPattern: newModel.weightFingerprint())
         modelVersion = version
         modelMadeAtMs = madeAtMs
         ready = true
@@ -413,6 +415,25 @@ final class SessionTracker {
     }
 
     // MARK: - Moving one user between instances
+
+    /// Identifies the serving model for a carried forward state (`BiGRUSessionModel.weightFingerprint`,
+    /// taken when the model is installed): two instances serving the same shared model agree on it.
+    private(set) var modelFingerprint: Int64 = 0
+
+    /// User row `u`'s carried forward state, the model it belongs to and the steps appended since
+    /// (empty when none is carried).
+    func exportForward(user u: Int) -> (state: [Float], model: Int64, pending: Int32) {
+        guard ready, u < slots.count, let slot = slots[u], slot.carriesForward else { return ([], 0, 0) }
+        return (slot.forwardHidden, modelFingerprint, Int32(slot.pendingSteps))
+    }
+
+    /// Gives user row `u` (just imported) the forward state another instance carried, when it
+    /// belongs to the model serving here; otherwise the window is encoded from scratch.
+    func importForward(user u: Int, state: [Float], model fingerprint: Int64, pending: Int32) {
+        guard !state.isEmpty, ready, fingerprint == modelFingerprint, state.count == model.configuration.hiddenSize,
+              u < slots.count, slots[u] != nil else { return }
+        slots[u]!.restoreCarried(forwardHidden: state, pendingSteps: Int(pending))
+    }
 
     /// User row `u`'s window by item ids (oldest first), each step's time (`Int64.min`: none) and
     /// the newest event time; a spilled window is read from the spill store. Empty when none.

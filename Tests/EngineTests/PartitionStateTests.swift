@@ -90,4 +90,57 @@ struct PartitionStateTests {
         core.refresh(nowMs: 2, wallClockMs: 2, force: true) { again.append($0.user) }
         #expect(again == ["u1"])
     }
+
+    @Test("a moved user's carried forward session state moves too: the new owner's session vector is the old owner's; another model encodes the window from scratch")
+    func forwardStateMoves() throws {
+        let items = 40
+        // Event types do not travel with a window (they come back as 0), so the model has no type input here.
+        let mc = SessionModelConfiguration(itemCount: items, embeddingDimension: 8, hiddenSize: 6, windowLength: 4,
+                                           typeEmbeddingDimension: 0, backwardSteps: 1, seed: 3)
+        func engine(seed: UInt64) throws -> EngineConfiguration {
+            var c = EngineConfiguration()
+            c.debounceMs = 0
+            var shape = mc
+            shape.seed = seed
+            c.session.snapshot = try SessionSnapshot(model: BiGRUSessionModel(configuration: shape),
+                                                     itemIds: (0..<items).map { "i\($0)" }, fusion: HybridFusion())
+            return c
+        }
+        let a = RecommenderCore(configuration: try engine(seed: 3))
+        // Twelve events, refreshed after each: the forward state has read steps that left the window of 4.
+        for n in 0..<12 {
+            try a.apply(Event(user: "u", item: "i\((n * 7) % items)", type: .click, timestampMs: Int64(n) * 1_000),
+                        source: EventSource(partition: 0, offset: Int64(n)))
+            a.refresh(nowMs: Int64(n) * 1_000, wallClockMs: 0, force: true) { _ in }
+        }
+        // One more step, not encoded yet: it travels as a pending step.
+        try a.apply(Event(user: "u", item: "i5", type: .click, timestampMs: 13_000), source: EventSource(partition: 0, offset: 12))
+        let row = try #require(a.users.index(of: "u"))
+        let state = a.exportUser(row: row)
+        #expect(state.sessionForward.count == 6 && state.sessionPending == 1)
+        let bytes = state.encoded()
+        #expect(bytes.first == 2)
+        #expect(try PartitionUserState(decoding: bytes) == state)
+        let expected = try #require(a.sessionVector(for: "u"))
+
+        let b = RecommenderCore(configuration: try engine(seed: 3))
+        try b.importUser(try PartitionUserState(decoding: bytes))
+        let moved = try #require(b.sessionVector(for: "u"))
+        #expect(zip(moved, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(moved) vs \(expected)")
+
+        // The same window encoded from scratch differs (steps left it), and so does what a core
+        // serving another model makes of the record: it ignores the carried state.
+        var fresh = state
+        fresh.sessionForward = []
+        let c = RecommenderCore(configuration: try engine(seed: 3))
+        try c.importUser(fresh)
+        let scratch = try #require(c.sessionVector(for: "u"))
+        #expect(zip(scratch, expected).contains { abs($0 - $1) > 1e-4 })
+        #expect(fresh.encoded().first == 1)
+        let other = RecommenderCore(configuration: try engine(seed: 4))
+        try other.importUser(state)
+        let otherFresh = RecommenderCore(configuration: try engine(seed: 4))
+        try otherFresh.importUser(fresh)
+        #expect(try #require(other.sessionVector(for: "u")) == (try #require(otherFresh.sessionVector(for: "u"))))
+    }
 }

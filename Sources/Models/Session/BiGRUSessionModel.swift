@@ -64,6 +64,16 @@ public final class BiGRUSessionModel: @unchecked Sendable {
     /// Width of a session vector (the item embedding width).
     public var sessionDimension: Int { layout.embedding }
 
+    /// A 64-bit fingerprint of the weights (FNV-1a over every 61st weight's bits and the weight
+    /// count): two models with other weights almost surely differ in it. O(weights / 61).
+    public func weightFingerprint() -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix(_ v: UInt64) { h = (h ^ v) &* 0x0000_0100_0000_01B3 }
+        mix(UInt64(layout.total))
+        for i in stride(from: 0, to: layout.total, by: 61) { mix(UInt64(parameters[i].bitPattern)) }
+        return h
+    }
+
     /// An independent copy with identical weights.
     public func copy() -> BiGRUSessionModel {
         let other = BiGRUSessionModel(validated: configuration, features: itemFeatures)

@@ -68,6 +68,17 @@ public struct SessionState: Sendable {
         carriesForward = false
     }
 
+    /// Takes a forward state carried from elsewhere (the same model's encoding of this window
+    /// on another instance, `hidden` floats) with the number of steps appended after it: the next
+    /// encoding starts from it and runs those steps, as it would have there.
+    public mutating func restoreCarried(forwardHidden state: [Float], pendingSteps pending: Int) {
+        guard pending >= 0, pending <= window.capacity, !state.isEmpty else { return }
+        forwardHidden = state
+        carriesForward = true
+        pendingSteps = pending
+        needsEncoding = true
+    }
+
     /// Stores a vector and the forward state it was encoded with (`hidden` floats), and clears
     /// `needsEncoding`: the next encoding carries the forward state and runs the steps appended
     /// after this call.

@@ -62,6 +62,29 @@ public struct SessionWindow: Sendable, Equatable {
         return true
     }
 
+    /// Appends the held steps, oldest first, to flat arrays (a missing time as `Int64.min`), a
+    /// block copy per array and ring segment.
+    public func appendSteps(items outItems: inout [Int32], types outTypes: inout [UInt8], times outTimes: inout [Int64]) {
+        let first = min(count, capacity - head), rest = count - first
+        outItems.append(contentsOf: items[head..<(head + first)])
+        outTypes.append(contentsOf: types[head..<(head + first)])
+        outTimes.append(contentsOf: timestamps[head..<(head + first)])
+        if rest > 0 {
+            outItems.append(contentsOf: items[0..<rest])
+            outTypes.append(contentsOf: types[0..<rest])
+            outTimes.append(contentsOf: timestamps[0..<rest])
+        }
+    }
+
+    /// Held steps whose item index is below `limit`.
+    public func countItems(below limit: Int32) -> Int {
+        var n = 0
+        let first = min(count, capacity - head)
+        for k in head..<(head + first) where items[k] < limit { n += 1 }
+        for k in 0..<(count - first) where items[k] < limit { n += 1 }
+        return n
+    }
+
     /// Forgets every step (keeps the storage).
     public mutating func removeAll() {
         head = 0
