@@ -9,10 +9,11 @@ import Models
 /// `u8 version=1, str id, i32 partition, i64 offset, i32 events, i32 published, i32 mfCount,
 /// f32 bias, [f32] factors, [str] seen, [str] lastList, [str] sessionItems, [i64] sessionTimes
 /// (Int64.min: no time), i64 sessionLastEventMs`, where `str` is a u32 length and UTF-8 bytes
-/// and `[x]` a u32 count followed by the elements. Version 2 (written when the user has a carried
-/// forward session state) appends `i64 sessionForwardModel, i32 sessionPending, [f32] sessionForward`.
+/// and `[x]` a u32 count followed by the elements. Version 2 (written when the window has steps
+/// or the user has a carried forward session state) appends `[u8] sessionTypes (one per window
+/// step, or none), i64 sessionForwardModel, i32 sessionPending, [f32] sessionForward`.
 public struct PartitionUserState: Sendable, Equatable {
-    /// Record format version written by `encoded()` without a carried forward state (with one: 2).
+    /// Record format version written by `encoded()` without session state (with some: 2).
     public static let version: UInt8 = 1
 
     /// External user id.
@@ -45,6 +46,8 @@ public struct PartitionUserState: Sendable, Equatable {
     public var sessionForward: [Float] = []
     public var sessionForwardModel: Int64 = 0
     public var sessionPending: Int32 = 0
+    /// Event type of each window step (empty: unknown, read as 0).
+    public var sessionTypes: [UInt8] = []
 
     /// Creates a state record.
     public init(id: String, lastSource: EventSource, eventCount: Int32, publishedCount: Int32, mfCount: Int32,
@@ -80,7 +83,7 @@ public struct PartitionUserState: Sendable, Equatable {
             Self.encode(into: &w, id: id, lastSource: lastSource, eventCount: eventCount, publishedCount: publishedCount,
                         mfCount: mfCount, bias: bias, factors: vector, seen: seen, lastList: lastList,
                         sessionItems: sessionItems, sessionTimes: sessionTimes, sessionLastEventMs: sessionLastEventMs,
-                        forward: (sessionForward, sessionForwardModel, sessionPending))
+                        sessionTypes: sessionTypes, forward: (sessionForward, sessionForwardModel, sessionPending))
         }
     }
 
@@ -89,8 +92,10 @@ public struct PartitionUserState: Sendable, Equatable {
     public static func encode(into w: inout ByteWriter, id: String, lastSource: EventSource, eventCount: Int32,
                               publishedCount: Int32, mfCount: Int32, bias: Float, factors: UnsafeBufferPointer<Float>,
                               seen: [String], lastList: [String], sessionItems: [String], sessionTimes: [Int64],
-                              sessionLastEventMs: Int64, forward: (state: [Float], model: Int64, pending: Int32) = ([], 0, 0)) {
-        w.append(forward.state.isEmpty ? version : 2)
+                              sessionLastEventMs: Int64, sessionTypes: [UInt8] = [],
+                              forward: (state: [Float], model: Int64, pending: Int32) = ([], 0, 0)) {
+        let extended = !forward.state.isEmpty || !sessionTypes.isEmpty
+        w.append(extended ? 2 : version)
         w.append(id)
         w.append(lastSource.partition)
         w.append(lastSource.offset)
@@ -105,7 +110,9 @@ public struct PartitionUserState: Sendable, Equatable {
         w.append(UInt32(sessionTimes.count))
         for t in sessionTimes { w.append(t) }
         w.append(sessionLastEventMs)
-        if !forward.state.isEmpty {
+        if extended {
+            w.append(UInt32(sessionTypes.count))
+            w.append(bytes: sessionTypes)
             w.append(forward.model)
             w.append(forward.pending)
             forward.state.withUnsafeBufferPointer { w.append(floats: $0) }
@@ -144,6 +151,11 @@ public struct PartitionUserState: Sendable, Equatable {
         self.sessionTimes = sessionTimes
         sessionLastEventMs = try r.read(Int64.self)
         if version == 2 {
+            let types = Int(try r.read(UInt32.self))
+            guard types == 0 || types == sessionItems.count else {
+                throw SnapshotError(.malformed, "user state record: \(sessionItems.count) window items, \(types) types")
+            }
+            sessionTypes = try r.readBytes(types)
             sessionForwardModel = try r.read(Int64.self)
             sessionPending = try r.read(Int32.self)
             sessionForward = try r.readFloats()

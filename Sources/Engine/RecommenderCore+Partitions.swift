@@ -9,13 +9,14 @@ extension RecommenderCore {
         let id = users.id(at: row)
         let d = model.factors
         let vector = Array(UnsafeBufferPointer(start: model.userFactors.row(u), count: d))
-        let window = session?.exportWindow(user: u, id: id) ?? ([], [], .min)
+        let window = session?.exportWindow(user: u, id: id) ?? ([], [], .min, [])
         var state = PartitionUserState(
             id: id, lastSource: table.lastSource[u], eventCount: table.eventCount[u],
             publishedCount: table.publishedCount[u], mfCount: model.userCount[u], bias: model.userBias[u],
             factors: vector, seen: table.seen[u].map { items.id(at: $0) }.sorted(),
             lastList: table.lastList[u].map { items.id(at: $0) },
             sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs)
+        state.sessionTypes = window.types
         if let forward = session?.exportForward(user: u), !forward.state.isEmpty {
             state.sessionForward = forward.state
             state.sessionForwardModel = forward.model
@@ -31,7 +32,7 @@ extension RecommenderCore {
         let id = users.id(at: row)
         let seenIds = table.seen[u].map { items.id(at: $0) }.sorted()
         let listIds = table.lastList[u].map { items.id(at: $0) }
-        let window = session?.exportWindow(user: u, id: id) ?? ([], [], .min)
+        let window = session?.exportWindow(user: u, id: id) ?? ([], [], .min, [])
         let d = model.factors
         var w = ByteWriter(capacity: prefix.count + 96 + 4 * d + 16 * (seenIds.count + listIds.count + window.items.count))
         w.append(bytes: prefix)
@@ -40,7 +41,7 @@ extension RecommenderCore {
             publishedCount: table.publishedCount[u], mfCount: model.userCount[u], bias: model.userBias[u],
             factors: model.userFactors.rowBuffer(u), seen: seenIds, lastList: listIds,
             sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs,
-            forward: session?.exportForward(user: u) ?? ([], 0, 0))
+            sessionTypes: window.types, forward: session?.exportForward(user: u) ?? ([], 0, 0))
         return w.bytes
     }
 
@@ -114,7 +115,7 @@ extension RecommenderCore {
         table.publishedCount[u] = state.publishedCount
         table.lastSource[u] = state.lastSource
         table.lastActive[u] = appliedEvents
-        session?.importWindow(user: u, items: state.sessionItems, times: state.sessionTimes,
+        session?.importWindow(user: u, items: state.sessionItems, times: state.sessionTimes, types: state.sessionTypes,
                               lastEventMs: state.sessionLastEventMs, users: users)
         session?.importForward(user: u, state: state.sessionForward, model: state.sessionForwardModel,
                                pending: state.sessionPending)

@@ -437,25 +437,30 @@ final class SessionTracker {
 
     /// User row `u`'s window by item ids (oldest first), each step's time (`Int64.min`: none) and
     /// the newest event time; a spilled window is read from the spill store. Empty when none.
-    func exportWindow(user u: Int, id: String) -> (items: [String], times: [Int64], lastEventMs: Int64) {
+    func exportWindow(user u: Int, id: String) -> (items: [String], times: [Int64], lastEventMs: Int64, types: [UInt8]) {
         if u < slots.count, let slot = slots[u] {
             let steps = slot.window.steps
-            return (steps.map { sessionItemIds[Int($0.item)] }, steps.map { $0.timestampMs ?? .min }, lastEventMs[u])
+            return (steps.map { sessionItemIds[Int($0.item)] }, steps.map { $0.timestampMs ?? .min }, lastEventMs[u],
+                    steps.map(\.type))
         }
         if spilled.count > 0, spilled.contains(id), let window = spilled.peek(id) {
-            return (window.items.map { sessionItemIds[Int($0)] }, window.timestamps.map { $0 ?? .min }, window.lastEventMs)
+            // The spill store keeps no types.
+            return (window.items.map { sessionItemIds[Int($0)] }, window.timestamps.map { $0 ?? .min }, window.lastEventMs, [])
         }
-        return ([], [], .min)
+        return ([], [], .min, [])
     }
 
     /// Gives user row `u` the window `items` (ids the model does not know are skipped) with their
-    /// times (encoded when first read); replaces any state the row had. An empty window clears the row.
-    func importWindow(user u: Int, items: [String], times: [Int64], lastEventMs newest: Int64, users: IdentifierMap) {
+    /// times and event types (0 when `types` does not match; encoded when first read); replaces any
+    /// state the row had. An empty window clears the row.
+    func importWindow(user u: Int, items: [String], times: [Int64], types: [UInt8] = [], lastEventMs newest: Int64,
+                      users: IdentifierMap) {
         ensureUser(u)
         if slots[u] != nil { slots[u] = nil; recency.remove(Int32(u)); heldCount -= 1 }
-        let steps = zip(items, times).compactMap { id, t -> SessionStep? in
-            guard let s = vocabularyIndex(of: id) else { return nil }
-            return SessionStep(item: s, type: 0, timestampMs: t == .min ? nil : t)
+        let typed = types.count == items.count
+        let steps = zip(items, times).enumerated().compactMap { k, step -> SessionStep? in
+            guard let s = vocabularyIndex(of: step.0) else { return nil }
+            return SessionStep(item: s, type: typed ? types[k] : 0, timestampMs: step.1 == .min ? nil : step.1)
         }
         guard !steps.isEmpty else { self.lastEventMs[u] = .min; return }
         if heldCount >= maxUsers { spillLeastRecent(users: users) }
