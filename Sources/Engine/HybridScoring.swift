@@ -35,12 +35,8 @@ final class HybridScoring {
     /// Calls of `prepare`; every `rebuildEvery`-th rebuilds the MF moments from all rows.
     private var prepares = 0
     static let rebuildEvery = 1_024
-    /// Scratch of the changed MF rows: old and new values and biases.
-    private var changedCapacity = 0
-    private var oldRows: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
-    private var newRows: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
-    private var oldBias: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
-    private var newBias: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    /// Scratch of the changed MF rows: old and new values and biases (capacity kept).
+    private var oldRows: [Float] = [], newRows: [Float] = [], oldBias: [Float] = [], newBias: [Float] = []
     /// Scratch of the batched moments.
     private var scratch: [Float] = []
     private var mfOut: [(mean: Float, inverseStd: Float)] = []
@@ -49,23 +45,6 @@ final class HybridScoring {
     deinit {
         items.deallocate()
         queries.deallocate()
-        for p in [oldRows, newRows, oldBias, newBias] { p.deallocate() }
-    }
-
-    /// Doubles the changed-row scratch.
-    private func growChanged() {
-        let grown = max(64, changedCapacity * 2), d = factors
-        func grow(_ p: UnsafeMutablePointer<Float>, _ used: Int, _ size: Int) -> UnsafeMutablePointer<Float> {
-            let q = UnsafeMutablePointer<Float>.allocate(capacity: size)
-            q.update(from: p, count: used)
-            p.deallocate()
-            return q
-        }
-        oldRows = grow(oldRows, changedCapacity * d, grown * d)
-        newRows = grow(newRows, changedCapacity * d, grown * d)
-        oldBias = grow(oldBias, changedCapacity, grown)
-        newBias = grow(newBias, changedCapacity, grown)
-        changedCapacity = grown
     }
 
     /// Lays out the item rows `[V | O | b | ob]` of `itemCount` items and the moments of both sides.
@@ -106,20 +85,21 @@ final class HybridScoring {
             }
             // Only the rows the learner changed since the last call: their old and new values
             // replace each other in the sums.
-            var changed = 0
+            oldRows.removeAll(keepingCapacity: true)
+            newRows.removeAll(keepingCapacity: true)
+            oldBias.removeAll(keepingCapacity: true)
+            newBias.removeAll(keepingCapacity: true)
             for i in 0..<n {
                 let row = items + i * w, fresh = v + i * d
                 guard row[d + e] != bias[i] || memcmp(row, fresh, d * MemoryLayout<Float>.size) != 0 else { continue }
-                if changed == changedCapacity { growChanged() }
-                (oldRows + changed * d).update(from: row, count: d)
-                (newRows + changed * d).update(from: fresh, count: d)
-                oldBias[changed] = row[d + e]
-                newBias[changed] = bias[i]
+                oldRows.append(contentsOf: UnsafeBufferPointer(start: row, count: d))
+                newRows.append(contentsOf: UnsafeBufferPointer(start: fresh, count: d))
+                oldBias.append(row[d + e])
+                newBias.append(bias[i])
                 row.update(from: fresh, count: d)
                 row[d + e] = bias[i]
-                changed += 1
             }
-            mfMoments.replace(old: oldRows, oldBias: oldBias, new: newRows, newBias: newBias, changed: changed)
+            mfMoments.replace(old: oldRows, oldBias: oldBias, new: newRows, newBias: newBias)
         }
         if sessionVersion != table.version {
             for i in 0..<n {

@@ -133,21 +133,20 @@ final class ListScorer {
             return
         }
         // Users with a window rank by the fusion (through the lanes, `HybridScoring`); the others by MF alone.
-        let windowed = personal.filter { session.hasWindow(Int($0)) }
-        if windowed.count < personal.count {
-            rankTiled(personal.filter { !session.hasWindow(Int($0)) }, core: core, k: k, blocked: blocked, body)
-        }
+        var windowed: [Int32] = [], mfOnly: [Int32] = []
+        for user in personal { if session.hasWindow(Int(user)) { windowed.append(user) } else { mfOnly.append(user) } }
+        if !mfOnly.isEmpty { rankTiled(mfOnly, core: core, k: k, blocked: blocked, body) }
         if windowed.count >= Self.hybridLaneMinUsers {
             rankHybrid(windowed, core: core, session: session, k: k, blocked: blocked, body)
         } else if !windowed.isEmpty {
-            // A few users (a query, a small refresh): whole rows cost less than the item side's
-            // moments `HybridScoring` builds per call.
+            // A few users (a query, a small refresh): whole rows, without bringing `HybridScoring`'s
+            // item side up to date (a pass over every item row).
             BLAS.withThreads(1) { rankFullRows(windowed, core: core, session: session, k: k, blocked: blocked, body) }
         }
     }
 
-    /// Users with a window from which a ranking goes through the lanes (`HybridScoring`'s item
-    /// side costs about as much as scoring this many users by whole rows).
+    /// Users with a window from which a ranking goes through the lanes (`HybridScoring`); fewer
+    /// are ranked by whole rows.
     static let hybridLaneMinUsers = 64
 
     /// Personal users with a session window: their stale windows encoded, then the fused scores

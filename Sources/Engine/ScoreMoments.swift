@@ -61,11 +61,10 @@ struct ScoreMoments {
         }
     }
 
-    /// Replaces `changed` rows: `old` and `new` hold them (`width` floats each, contiguous) and
-    /// their biases; the row count stays.
-    mutating func replace(old: UnsafePointer<Float>, oldBias: UnsafePointer<Float>, new: UnsafePointer<Float>,
-                          newBias: UnsafePointer<Float>, changed c: Int) {
-        let d = width
+    /// Replaces rows: `old` and `new` hold them (`width` floats each, contiguous), `oldBias` and
+    /// `newBias` their biases (one per row); the row count stays.
+    mutating func replace(old: [Float], oldBias: [Float], new: [Float], newBias: [Float]) {
+        let d = width, c = oldBias.count
         guard c > 0, d > 0 else { return }
         gram.withUnsafeMutableBufferPointer { g in
             BLAS.gemm(transA: true, transB: false, m: d, n: d, k: c, a: new, lda: d, b: new, ldb: d, beta: 1,

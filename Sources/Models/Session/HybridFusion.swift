@@ -26,21 +26,11 @@ public struct HybridFusion: Sendable, Codable, Equatable {
     public func fuse(mf: UnsafeBufferPointer<Float>?, session: UnsafeBufferPointer<Float>?,
                      into out: UnsafeMutableBufferPointer<Float>) {
         let n = out.count
-        let useMF = mf != nil && (session == nil || mfWeight != 0)
-        let useSession = session != nil && (mf == nil || sessionWeight != 0)
-        var wm: Float = 0, mm: Float = 0, ws: Float = 0, sm: Float = 0
-        if let mf, useMF {
-            precondition(mf.count == n, "HybridFusion: MF scores and output differ in length")
-            let (mean, inv) = Self.moments(mf)
-            wm = session == nil ? 1 : mfWeight * inv
-            mm = mean
-        }
-        if let session, useSession {
-            precondition(session.count == n, "HybridFusion: session scores and output differ in length")
-            let (mean, inv) = Self.moments(session)
-            ws = mf == nil ? 1 : sessionWeight * inv
-            sm = mean
-        }
+        precondition(mf.map { $0.count == n } ?? true, "HybridFusion: MF scores and output differ in length")
+        precondition(session.map { $0.count == n } ?? true, "HybridFusion: session scores and output differ in length")
+        let (useMF, useSession) = sides(mf: mf != nil, session: session != nil)
+        let (wm, mm, ws, sm) = weights(mf: useMF ? mf.map(Self.moments) : nil, session: useSession ? session.map(Self.moments) : nil,
+                                       hasMF: mf != nil, hasSession: session != nil)
         guard let o = out.baseAddress else { return }
         switch (useMF, useSession) {
         case (true, true):
@@ -61,18 +51,31 @@ public struct HybridFusion: Sendable, Codable, Equatable {
     /// user has no state on that side): `fused[i] = mfScale · mf[i] + sessionScale · session[i] + offset`.
     public func coefficients(mf: (mean: Float, inverseStd: Float)?, session: (mean: Float, inverseStd: Float)?)
         -> (mfScale: Float, sessionScale: Float, offset: Float) {
-        let useMF = mf != nil && (session == nil || mfWeight != 0)
-        let useSession = session != nil && (mf == nil || sessionWeight != 0)
+        let (useMF, useSession) = sides(mf: mf != nil, session: session != nil)
+        let (wm, mm, ws, sm) = weights(mf: useMF ? mf : nil, session: useSession ? session : nil,
+                                       hasMF: mf != nil, hasSession: session != nil)
+        return (wm, ws, -(wm * mm) - ws * sm)
+    }
+
+    /// Which sides take part: a side with state counts unless the other has state too and its weight is 0.
+    private func sides(mf: Bool, session: Bool) -> (useMF: Bool, useSession: Bool) {
+        (mf && (!session || mfWeight != 0), session && (!mf || sessionWeight != 0))
+    }
+
+    /// Scale and mean of each side taking part (given its moments; nil: not taking part): a side alone
+    /// has scale 1, both together their weights times the inverse spreads.
+    private func weights(mf: (mean: Float, inverseStd: Float)?, session: (mean: Float, inverseStd: Float)?,
+                         hasMF: Bool, hasSession: Bool) -> (Float, Float, Float, Float) {
         var wm: Float = 0, mm: Float = 0, ws: Float = 0, sm: Float = 0
-        if let mf, useMF {
-            wm = session == nil ? 1 : mfWeight * mf.inverseStd
+        if let mf {
+            wm = hasSession ? mfWeight * mf.inverseStd : 1
             mm = mf.mean
         }
-        if let session, useSession {
-            ws = mf == nil ? 1 : sessionWeight * session.inverseStd
+        if let session {
+            ws = hasMF ? sessionWeight * session.inverseStd : 1
             sm = session.mean
         }
-        return (wm, ws, -(wm * mm) - ws * sm)
+        return (wm, mm, ws, sm)
     }
 
     /// Array convenience for `fuse(mf:session:into:)` (allocates the result).
