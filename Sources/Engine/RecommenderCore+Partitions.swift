@@ -25,30 +25,55 @@ extension RecommenderCore {
         return state
     }
 
-    /// The record of user row `row` (`PartitionUserState`'s binary form, the same bytes as
-    /// `exportUser(row:).encoded()`), after `prefix`, written from the tables directly.
-    public func encodeUser(row: Int32, prefix: [UInt8]) -> [UInt8] {
+    /// Appends the record of user row `row` (`PartitionUserState`'s binary form, the same bytes
+    /// as `exportUser(row:).encoded()`) to `w`, written from the tables directly.
+    public func appendUserRecord(row: Int32, to w: inout ByteWriter) {
         let u = Int(row)
         let id = users.id(at: row)
-        let seenIds = table.seen[u].map { items.id(at: $0) }.sorted()
-        let listIds = table.lastList[u].map { items.id(at: $0) }
-        let window = session?.exportWindow(user: u, id: id) ?? ([], [], .min, [])
-        let d = model.factors
-        var w = ByteWriter(capacity: prefix.count + 96 + 4 * d + 16 * (seenIds.count + listIds.count + window.items.count))
+        let start = w.count
+        w.append(PartitionUserState.version)
+        w.append(id)
+        w.append(table.lastSource[u].partition)
+        w.append(table.lastSource[u].offset)
+        w.append(table.eventCount[u])
+        w.append(table.publishedCount[u])
+        w.append(model.userCount[u])
+        w.append(model.userBias[u])
+        w.append(floats: model.userFactors.rowBuffer(u))
+        let seen = table.seen[u]
+        w.append(UInt64(seen.count))
+        if seen.count == 1 {
+            w.append(items.id(at: seen.first!))
+        } else if !seen.isEmpty {
+            for item in seen.sorted(by: { items.id(at: $0) < items.id(at: $1) }) { w.append(items.id(at: item)) }
+        }
+        let list = table.lastList[u]
+        w.append(UInt64(list.count))
+        for item in list { w.append(items.id(at: item)) }
+        let extended: Bool
+        if let session {
+            extended = session.appendRecordSession(user: u, id: id, to: &w)
+        } else {
+            w.append(UInt64(0))
+            w.append(UInt32(0))
+            w.append(Int64.min)
+            extended = false
+        }
+        if extended { w.overwrite(2, at: start) }
+    }
+
+    /// The record of user row `row` after `prefix` (see `appendUserRecord(row:to:)`).
+    public func encodeUser(row: Int32, prefix: [UInt8]) -> [UInt8] {
+        var w = ByteWriter(capacity: prefix.count + 96 + 4 * model.factors)
         w.append(bytes: prefix)
-        PartitionUserState.encode(
-            into: &w, id: id, lastSource: table.lastSource[u], eventCount: table.eventCount[u],
-            publishedCount: table.publishedCount[u], mfCount: model.userCount[u], bias: model.userBias[u],
-            factors: model.userFactors.rowBuffer(u), seen: seenIds, lastList: listIds,
-            sessionItems: window.items, sessionTimes: window.times, sessionLastEventMs: window.lastEventMs,
-            sessionTypes: window.types, forward: session?.exportForward(user: u) ?? ([], 0, 0))
+        appendUserRecord(row: row, to: &w)
         return w.bytes
     }
 
-    /// Like `takeChangedUsers(in:)`, but each user as its id and its record after `prefix`
-    /// (`encodeUser(row:prefix:)`), by partition.
-    public func takeChangedUserRecords(in partitions: Set<Int32>, prefix: [UInt8]) -> [Int32: [(id: String, record: [UInt8])]] {
-        var out: [Int32: [(id: String, record: [UInt8])]] = [:]
+    /// Like `takeChangedUsers(in:)`, but as records ready for the changelog (values after
+    /// `prefix`), one batch per partition.
+    public func takeChangedUserRecords(in partitions: Set<Int32>, prefix: [UInt8]) -> [Int32: UserRecordBatch] {
+        var out: [Int32: UserRecordBatch] = [:]
         var kept: [Int32] = []
         for row in changedRows {
             let u = Int(row)
@@ -57,7 +82,7 @@ extension RecommenderCore {
             let p = table.lastSource[u].partition
             if partitions.contains(p) {
                 changedSinceTaken[u] = false
-                out[p, default: []].append((id, encodeUser(row: row, prefix: prefix)))
+                out[p, default: UserRecordBatch(prefix: prefix)].add(id: id) { appendUserRecord(row: row, to: &$0) }
             } else {
                 kept.append(row)
             }

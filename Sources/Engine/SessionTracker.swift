@@ -435,6 +435,42 @@ final class SessionTracker {
         slots[u]!.restoreCarried(forwardHidden: state, pendingSteps: Int(pending))
     }
 
+    /// Appends user row `u`'s session part of its `PartitionUserState` record to `w` (window
+    /// items, times, newest event time, then types and the carried forward state), the bytes
+    /// `exportWindow` and `exportForward` give, without building them. Returns whether the
+    /// record takes the version-2 form (types or a forward state written).
+    func appendRecordSession(user u: Int, id: String, to w: inout ByteWriter) -> Bool {
+        guard u < slots.count, let slot = slots[u] else {
+            let window = exportWindow(user: u, id: id)
+            w.append(window.items)
+            w.append(UInt32(window.times.count))
+            for t in window.times { w.append(t) }
+            w.append(window.lastEventMs)
+            return false
+        }
+        let window = slot.window
+        let n = window.count
+        w.append(UInt64(n))
+        for k in 0..<n { w.append(sessionItemIds[Int(window[k].item)]) }
+        w.append(UInt32(n))
+        for k in 0..<n { w.append(window[k].timestampMs ?? .min) }
+        w.append(lastEventMs[u])
+        let forward = ready && slot.carriesForward
+        guard n > 0 || forward else { return false }
+        w.append(UInt32(n))
+        for k in 0..<n { w.append(window[k].type) }
+        if forward {
+            w.append(modelFingerprint)
+            w.append(Int32(slot.pendingSteps))
+            slot.forwardHidden.withUnsafeBufferPointer { w.append(floats: $0) }
+        } else {
+            w.append(Int64(0))
+            w.append(Int32(0))
+            w.append(UInt64(0))
+        }
+        return true
+    }
+
     /// User row `u`'s window by item ids (oldest first), each step's time (`Int64.min`: none) and
     /// the newest event time; a spilled window is read from the spill store. Empty when none.
     func exportWindow(user u: Int, id: String) -> (items: [String], times: [Int64], lastEventMs: Int64, types: [UInt8]) {

@@ -186,4 +186,55 @@ public final class KafkaProducer: @unchecked Sendable {
             throw KafkaError.consuming(.produce, current, context: "producing to '\(topic)'")
         }
     }
+
+    /// Enqueues `count` messages to partition `partition` of `topic`, in calls of up to
+    /// `batchChunk` (`rd_kafka_produce_batch`, which copies keys and values and takes the
+    /// partition queue's lock once per call instead of once per message). Message k's key and
+    /// value are `message(k)`, read during this call only. Every message carries `tag`. A
+    /// message refused for a full local queue is enqueued again as `produce` does (serving
+    /// delivery reports until there is room), after the rest of its call: the order of messages
+    /// within one batch is not kept, the order of batches is.
+    public func produceBatch(topic: String, partition: Int32, tag: UInt32 = 0, count: Int,
+                             message: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)) throws {
+        guard count > 0 else { return }
+        let rkt = try topicHandle(topic)
+        if tag != 0 { context.countPending(tag: tag, by: count) }
+        var first = 0
+        try withUnsafeTemporaryAllocation(of: rd_kafka_message_t.self, capacity: Self.batchChunk) { messages in
+            while first < count {
+                let n = min(Self.batchChunk, count - first)
+                for j in 0..<n {
+                    let (key, value) = message(first + j)
+                    var m = rd_kafka_message_t()
+                    m.payload = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                    m.len = value.count
+                    m.key = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                    m.key_len = key.count
+                    m._private = tag != 0 ? UnsafeMutableRawPointer(bitPattern: UInt(tag)) : nil
+                    messages.initializeElement(at: j, to: m)
+                }
+                let enqueued = Int(rd_kafka_produce_batch(rkt, partition, RD_KAFKA_MSG_F_COPY, messages.baseAddress, Int32(n)))
+                if enqueued < n {
+                    for j in 0..<n where messages[j].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        let code = messages[j].err
+                        // `produce` counts the message again.
+                        if tag != 0 { context.countPending(tag: tag, by: -1) }
+                        if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                            let (key, value) = message(first + j)
+                            try produce(topic: topic, key: key, value: value, partition: partition, tag: tag)
+                        } else {
+                            // The messages of this call after it and of later calls are not sent.
+                            let unsent = (j + 1..<n).filter { messages[$0].err != RD_KAFKA_RESP_ERR_NO_ERROR }.count + (count - first - n)
+                            if tag != 0 { context.countPending(tag: tag, by: -unsent) }
+                            throw KafkaError.fromCode(.produce, code, context: "producing to '\(topic)' [\(partition)]")
+                        }
+                    }
+                }
+                first += n
+            }
+        }
+    }
+
+    /// Messages per `rd_kafka_produce_batch` call in `produceBatch`.
+    static let batchChunk = 1_024
 }

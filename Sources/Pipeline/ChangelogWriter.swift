@@ -34,11 +34,16 @@ final class ChangelogWriter {
     /// `RecommenderCore.encodeUser(row:prefix:)`, which appends the user's record to them).
     private(set) lazy var userValuePrefix = ChangelogRecord.userValuePrefix(writer: writer)
 
-    /// Produces the user records `users` (ids and values that start with `userValuePrefix`),
-    /// removals of `removed`, then `marker`, to partition `marker.partition`.
-    /// Each message carries the delivery tag `tag`.
-    func write(users: [(id: String, record: [UInt8])], removed: [String], marker: ChangelogMarker, tag: UInt32 = 0) throws {
-        for user in users { try send(key: Array(user.id.utf8), value: user.record, partition: marker.partition, tag: tag) }
+    /// Produces the user records `users` (values that start with `userValuePrefix`) in one
+    /// batch, removals of `removed`, then `marker`, to partition `marker.partition`. Each message
+    /// carries the delivery tag `tag`. (The users' records may reach the log in any order among
+    /// themselves, one record per user; the marker always follows them.)
+    func write(users: UserRecordBatch, removed: [String], marker: ChangelogMarker, tag: UInt32 = 0) throws {
+        try users.withRecords { record in
+            try producer.produceBatch(topic: topic, partition: marker.partition, tag: tag, count: users.count, message: record)
+        }
+        bytesWritten += Int64(users.byteCount)
+        recordsWritten += Int64(users.count)
         for id in removed { try send(.removed(id: id, writer: writer), partition: marker.partition, tag: tag) }
         try send(.marker(marker, writer: writer), partition: marker.partition, tag: tag)
     }

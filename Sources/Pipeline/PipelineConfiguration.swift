@@ -114,6 +114,7 @@ public struct PipelineConfiguration: Sendable {
         p["enable.idempotence"] = p["enable.idempotence"] ?? "true"
         p["acks"] = p["acks"] ?? "all"
         p["linger.ms"] = p["linger.ms"] ?? "5"
+        p["queue.buffering.max.messages"] = p["queue.buffering.max.messages"] ?? "1000000"
         p["compression.codec"] = p["compression.codec"] ?? p["compression.type"] ?? "lz4"
         return p
     }

@@ -114,7 +114,7 @@ extension StreamPipeline {
         if !failed.listUsers.isEmpty || roundFailed {
             lock.lock()
             for user in failed.listUsers { core.forgetPublishedList(of: user) }
-            for (_, users, _) in round.writes { for user in users { core.markChanged(id: user.id) } }
+            for (_, users, _) in round.writes { for id in users.ids { core.markChanged(id: id) } }
             lock.unlock()
             if !failed.listUsers.isEmpty {
                 logger.warning("\(failed.listUsers.count) list(s) were not delivered: they are published again, and this round is not committed")
@@ -198,7 +198,7 @@ extension StreamPipeline {
         var targets: [Int32] = []
         var positions: [Int32: Int64] = [:]
         var markers: [Int32: String] = [:]
-        var writes: [(ChangelogMarker, [(id: String, record: [UInt8])], [String])] = []
+        var writes: [(ChangelogMarker, UserRecordBatch, [String])] = []
         var localCheckpoint: [UInt8]?
         var applied: Int64 = 0
         var itemUpdates: [ItemUpdateBatch] = []
@@ -224,13 +224,13 @@ extension StreamPipeline {
             for p in round.targets {
                 let state = partitions[Int(p)]
                 guard let position = state.position else { continue }
-                var users = changed.removeValue(forKey: p) ?? []
+                var users = changed.removeValue(forKey: p) ?? UserRecordBatch(prefix: prefix)
                 var removed: [String] = []
                 if !state.orphans.isEmpty {
-                    let written = Set(users.map(\.id))
+                    let written = Set(users.ids)
                     for id in state.orphans where !written.contains(id) {
                         if let row = core.users.index(of: id), core.partition(ofUser: id) == p {
-                            users.append((id, core.encodeUser(row: row, prefix: prefix)))
+                            users.add(id: id) { core.appendUserRecord(row: row, to: &$0) }
                         } else {
                             removed.append(id)
                         }
@@ -249,7 +249,7 @@ extension StreamPipeline {
                 round.writes.append((marker, users, removed))
             }
             // Users of partitions outside this round stay flagged for a later one.
-            for (_, users) in changed { for user in users { core.markChanged(id: user.id) } }
+            for (_, users) in changed { for id in users.ids { core.markChanged(id: id) } }
         }
         if store != nil {
             var keyed = Dictionary(uniqueKeysWithValues: partitions.indices.compactMap { p -> (TopicPartitionKey, Int64)? in

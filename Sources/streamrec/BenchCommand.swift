@@ -21,8 +21,9 @@ struct BenchCommand: ParsableCommand {
         End-to-end: mock cluster + pipeline + a producer at full speed; latency at a fixed rate with \
         debounce 0 and a small refresh interval (--latency-stages splits it by stage). Refresh: \
         users/s scoring a random catalog. Session: µs per event of the Bi-GRU window re-encode. \
-        Group: one member of a consumer group catching up a backlog with the changelog on and off, \
-        then a second member taking half the partitions (restore rate, changelog bytes per user, \
+        Group: one member of a consumer group catching up the generated events as a backlog with the \
+        changelog on and off, then a backlog of --group-users new users (one round writes them all) \
+        the same way, then a second member taking half the partitions (restore rate, changelog bytes per user, \
         revocation to the new owner's first list). \
         Eviction: the longest single apply with the user table full at --eviction-users users \
         (every timed event is a new user, so rows are freed by evicting idle users). \
@@ -251,14 +252,17 @@ struct BenchCommand: ParsableCommand {
             var groupEngine = engine
             groupEngine.debounceMs = 0
             let group = try BenchGroup.run(users: groupUsers, eventsPerUser: groupEventsPerUser, partitions: groupPartitions,
-                                           engine: groupEngine, logger: logger)
+                                           engine: groupEngine, stream: generated, streamEngine: engine, logger: logger)
+            report.set("group_stream_events_per_s_changelog", group.streamEventsPerSecondChangelog)
+            report.set("group_stream_events_per_s_no_changelog", group.streamEventsPerSecondNoChangelog)
             report.set("group_events_per_s_changelog", group.eventsPerSecondChangelog)
             report.set("group_events_per_s_no_changelog", group.eventsPerSecondNoChangelog)
             report.set("group_changelog_bytes_per_user", group.changelogBytesPerUser)
             report.set("group_restore_users_per_s", group.restoreUsersPerSecond)
             report.set("group_restored_users", Double(group.restoredUsers))
             report.set("group_handoff_seconds", group.handoffSeconds)
-            report.note("group: \(groupUsers) users x \(groupEventsPerUser) events, \(groupPartitions) partitions, one member catching up the backlog with the changelog on and off, then a second member joins while events trickle in; hand-off = revocation on the first member to the first list published by the second")
+            report.note("group stream: the end-to-end run's \(events) generated events (\(users) users) as a backlog, one member of a group catching it up with the changelog on and off (rounds at the default 100,000 events)")
+            report.note("group: \(groupUsers) users x \(groupEventsPerUser) events, \(groupPartitions) partitions, one member catching up the backlog with the changelog on and off (every user new: each round writes every user it touched), then a second member joins while events trickle in; hand-off = revocation on the first member to the first list published by the second")
         }
 
         if runs(.items) {

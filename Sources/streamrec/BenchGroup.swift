@@ -16,6 +16,9 @@ enum BenchGroup {
         var restoreUsersPerSecond = 0.0
         var restoredUsers = 0
         var handoffSeconds = 0.0
+        /// Catch-up of the generated stream (users recurring), changelog on and off.
+        var streamEventsPerSecondChangelog = 0.0
+        var streamEventsPerSecondNoChangelog = 0.0
     }
 
     /// Records when something first happened, from any thread.
@@ -26,8 +29,15 @@ enum BenchGroup {
         var value: ContinuousClock.Instant? { lock.lock(); defer { lock.unlock() }; return instant }
     }
 
-    static func run(users: Int, eventsPerUser: Int, partitions: Int32, engine: EngineConfiguration, logger: Logger) throws -> Result {
+    static func run(users: Int, eventsPerUser: Int, partitions: Int32, engine: EngineConfiguration,
+                    stream: [Event], streamEngine: EngineConfiguration, logger: Logger) throws -> Result {
         var result = Result()
+        // The generated stream first: its users recur, so a round writes the users that changed
+        // since the last one, as in a running deployment.
+        for changelogOn in [false, true] {
+            let rate = try streamCatchUp(stream, changelogOn: changelogOn, partitions: partitions, engine: streamEngine, logger: logger)
+            if changelogOn { result.streamEventsPerSecondChangelog = rate } else { result.streamEventsPerSecondNoChangelog = rate }
+        }
         var generator = EventGenerator(configuration: GeneratorConfiguration(users: users, items: 5_000, seed: 9))
         // Every user appears: the first pass is one event each, then the generator's own mix.
         var events: [Event] = (0..<users).map { Event(user: "u\($0)", item: "i\($0 % 5_000)", type: .click, timestampMs: Int64($0)) }
@@ -117,6 +127,49 @@ enum BenchGroup {
             stopA()
         }
         return result
+    }
+
+    /// One member catching up `events` as a backlog, changelog on or off: events/s from the first
+    /// event applied to the last.
+    static func streamCatchUp(_ events: [Event], changelogOn: Bool, partitions: Int32, engine: EngineConfiguration,
+                              logger: Logger) throws -> Double {
+        let cluster = try MockCluster(brokerCount: 1)
+        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: partitions) }
+        try cluster.createTopic("dlq", partitions: 1)
+        for topic in ["bench-stream.state"] { try cluster.createTopic(topic, partitions: partitions) }
+        for topic in ["bench-stream.item-updates", "bench-stream.models"] { try cluster.createTopic(topic, partitions: 1) }
+        benchLog("group stream (changelog \(changelogOn ? "on" : "off")): producing \(events.count) generated events ...")
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "20",
+                                                      "compression.codec": "lz4", "queue.buffering.max.messages": "1000000",
+                                                      "batch.num.messages": "10000"])
+        for e in events { try producer.produce(topic: "in", key: Array(e.user.utf8), value: EventEncoder.json(e)) }
+        _ = producer.flush(timeoutMs: 60_000)
+        var c = PipelineConfiguration()
+        c.bootstrapServers = cluster.bootstrapServers
+        c.groupId = "bench-stream"
+        c.inputTopic = "in"
+        c.outputTopic = "out"
+        c.deadLetterTopic = "dlq"
+        c.changelogTopicSetting = changelogOn ? nil : ""
+        c.kafkaProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "300"]
+        let pipeline = try StreamPipeline(configuration: c, engine: engine, logger: logger)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread { do { try pipeline.run() } catch { benchLog("pipeline failed: \(error)") }; done.signal() }
+        thread.start()
+        defer { pipeline.stop(); done.wait() }
+        var first: ContinuousClock.Instant?
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline {
+            let s = pipeline.statsSnapshot()
+            if first == nil && s.appliedOwned > 0 { first = .now }
+            if s.appliedOwned == Int64(events.count) && s.lag == 0 { break }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        let seconds = first.map(secondsSince) ?? .infinity
+        let rounds = pipeline.statsSnapshot().changelogRounds
+        benchLog(String(format: "  caught up %d events in %.2f s: %.0f events/s (%lld changelog partition rounds)", events.count, seconds,
+                        Double(events.count) / seconds, rounds))
+        return Double(events.count) / seconds
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -23,16 +23,23 @@ struct PartitionStateTests {
         core.refresh(nowMs: 0, wallClockMs: 0, force: true) { _ in }
         let prefix: [UInt8] = [7, 8, 9]
         let records = core.takeChangedUserRecords(in: [0], prefix: prefix)
-        #expect(Set(records[0]?.map(\.id) ?? []) == ["u1", "u3"])
+        let batch = try #require(records[0])
+        #expect(Set(batch.ids) == ["u1", "u3"])
         #expect(records[1] == nil)
-        for (id, record) in records[0] ?? [] {
+        var keyBytes = 0
+        for (k, id) in batch.ids.enumerated() {
             let row = try #require(core.users.index(of: id))
+            let record = batch.value(at: k)
             #expect(Array(record.prefix(3)) == prefix)
             #expect(Array(record.dropFirst(3)) == core.exportUser(row: row).encoded())
             #expect(try PartitionUserState(decoding: Array(record.dropFirst(3))) == core.exportUser(row: row))
+            #expect(batch.withRecords { Array($0(k).key) } == Array(id.utf8))
+            #expect(batch.withRecords { Array($0(k).value) } == record)
+            keyBytes += id.utf8.count
         }
+        #expect(batch.byteCount == keyBytes + (0..<batch.count).reduce(0) { $0 + batch.value(at: $1).count })
         // Taken once: the partition-1 user is still flagged, the others are not.
-        #expect(core.takeChangedUserRecords(in: [0, 1], prefix: []).mapValues { $0.map(\.id) } == [1: ["u2"]])
+        #expect(core.takeChangedUserRecords(in: [0, 1], prefix: []).mapValues(\.ids) == [1: ["u2"]])
     }
 
     @Test("a moved user keeps vector, bias, seen items, last list, counters; the partition's applied count follows")
@@ -121,6 +128,7 @@ struct PartitionStateTests {
         let bytes = state.encoded()
         #expect(bytes.first == 2)
         #expect(try PartitionUserState(decoding: bytes) == state)
+        #expect(a.encodeUser(row: row, prefix: []) == bytes, "the changelog's direct writer gives the same record, session part included")
         let expected = try #require(a.sessionVector(for: "u"))
 
         let b = RecommenderCore(configuration: try engine(seed: 3))

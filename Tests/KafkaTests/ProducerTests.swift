@@ -91,6 +91,45 @@ struct ProducerTests {
         #expect(producer.pendingDeliveries(taggedAtMost: 9) == 0)
     }
 
+    @Test("a batch lands whole on its partition, each message with its key and value and tag, also past a full local queue")
+    func batchProduce() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("batched", partitions: 3)
+        // A local queue of 100 messages: a batch of 2,500 meets a full queue many times.
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster).merging(["queue.buffering.max.messages": "100"]) { $1 })
+        let count = 2_500
+        let keys = (0..<count).map { Array("key-\($0)".utf8) }
+        let values = (0..<count).map { k in (0..<(k % 50)).map { UInt8(truncatingIfNeeded: k &+ $0) } }
+        // Keys and values in two flat buffers, as the changelog writer hands them over.
+        let keyBytes = keys.flatMap { $0 }, valueBytes = values.flatMap { $0 }
+        let keyStarts = keys.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        let valueStarts = values.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        try keyBytes.withUnsafeBytes { kb in
+            try valueBytes.withUnsafeBytes { vb in
+                try producer.produceBatch(topic: "batched", partition: 2, tag: 7, count: count) { k in
+                    (UnsafeRawBufferPointer(rebasing: kb[keyStarts[k]..<keyStarts[k + 1]]),
+                     UnsafeRawBufferPointer(rebasing: vb[valueStarts[k]..<valueStarts[k + 1]]))
+                }
+            }
+        }
+        #expect(producer.pendingDeliveries(taggedAtMost: 7) > 0)
+        #expect(producer.flush(timeoutMs: 10_000))
+        #expect(producer.pendingDeliveries(taggedAtMost: .max) == 0)
+        #expect(producer.deliveredCount == count)
+        #expect(producer.failedCount == 0)
+        let reader = try KafkaPartitionReader(bootstrapServers: cluster.bootstrapServers)
+        var read: [String: [UInt8]] = [:]
+        _ = try reader.read(TopicPartition(topic: "batched", partition: 2)) { record in
+            read[String(decoding: record.key ?? [], as: UTF8.self)] = record.value ?? []
+        }
+        #expect(read.count == count)
+        #expect((0..<count).allSatisfy { read["key-\($0)"] == values[$0] })
+        for p: Int32 in [0, 1] {
+            #expect(try reader.read(TopicPartition(topic: "batched", partition: p)) { _ in } == 0)
+        }
+    }
+
     @Test("onFailedMessage receives the topic, partition and key of every failed message")
     func failedMessageKeys() throws {
         let cluster = try MockCluster()

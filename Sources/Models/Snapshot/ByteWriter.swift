@@ -8,6 +8,10 @@ public struct ByteWriter: Sendable {
     /// The bytes written so far.
     public var bytes: [UInt8] { storage }
 
+    /// Number of bytes written so far.
+    @inlinable
+    public var count: Int { storage.count }
+
     /// Creates an empty writer.
     public init() {}
 
@@ -19,10 +23,27 @@ public struct ByteWriter: Sendable {
     @inlinable
     public mutating func append(bytes more: [UInt8]) { storage.append(contentsOf: more) }
 
+    /// Appends the UTF-8 bytes of `value`, without a length.
+    @inlinable
+    public mutating func append(utf8 value: String) {
+        var value = value
+        value.withUTF8 { storage.append(contentsOf: $0) }
+    }
+
+    /// Replaces the byte at `index` (already written) with `byte`.
+    @inlinable
+    public mutating func overwrite(_ byte: UInt8, at index: Int) { storage[index] = byte }
+
+    /// Reads the bytes written so far in place.
+    @inlinable
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try storage.withUnsafeBytes(body)
+    }
+
     /// Appends an integer, little-endian.
     @inlinable
     public mutating func append<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { storage.append(contentsOf: $0) }
+        Swift.withUnsafeBytes(of: value.littleEndian) { storage.append(contentsOf: $0) }
     }
 
     /// Appends a Float as its IEEE-754 bits, little-endian.
