@@ -24,7 +24,7 @@ final class ChangelogRestorer {
     }
 
     /// Readers used together at most.
-    static let lanes = 2
+    static let lanes = 4
 
     /// Reader properties unless given: a restore reads whole logs, so each fetch may bring up
     /// to 16 MiB per partition (librdkafka's default is 1 MiB): fewer round trips.
