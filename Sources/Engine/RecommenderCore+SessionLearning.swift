@@ -55,7 +55,7 @@ extension RecommenderCore {
 
     private func install(_ update: SessionModelUpdate, into session: SessionTracker) {
         session.install(model: update.model, fusion: update.fusion, encoder: update.encoder,
-                        version: update.version, madeAtMs: update.finishedAtMs)
+                        version: update.version, madeAtMs: update.finishedAtMs, warm: update.warm)
         session.learningState.installed += 1
         // Users whose vector changed are refreshed by their next event; the lists already
         // published stay until then.
@@ -76,7 +76,7 @@ extension RecommenderCore {
             modelItems: session.ready ? session.model.itemCount : 0,
             attributeItems: session.ready ? session.model.itemFeatures.itemsWithFeatures : 0,
             attributeTableRows: session.ready ? session.model.configuration.attributeCount : 0, recentCoverage: st.recentCoverage,
-            replayBytes: st.replayBytes, replayUsers: st.replayUsers, lastError: totals.lastError)
+            replayBytes: st.replayBytes, replayUsers: st.replayUsers, warmedUsers: st.lastWarmed, lastError: totals.lastError)
     }
 
     /// Builds a round from the replay buffer: the windows of the most recently active users, up to
@@ -151,16 +151,18 @@ extension RecommenderCore {
         var rng = SeededGenerator(seed: UInt64(bitPattern: version) &+ 17)
         rest.shuffle(using: &rng)
         var pack = SessionStepPack()
+        var warm = SessionWarmStates()
         var examples = 0
         for u in rest where examples < learning.maxExamplesPerRound {
-            guard let window = session.slots[u]?.window else { continue }
-            pack.append(window)
-            examples += window.count - 1
+            guard let slot = session.slots[u] else { continue }
+            pack.append(slot.window)
+            warm.note(row: Int32(u), serial: slot.serial, steps: slot.appendedSteps)
+            examples += slot.window.count - 1
         }
         session.learningState.nextVersion = version + 1
         let features = sessionAttributeFeatures(session, learning, itemCount: max(vocabulary, session.ready ? session.model.itemCount : 0))
         return SessionRound(learning: learning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
-                            features: features, fusion: session.fusion, pack: pack, validation: validation,
+                            features: features, fusion: session.fusion, pack: pack, warm: warm, validation: validation,
                             replayBytes: replayBytes, replayUsers: replayUsers)
     }
 }

@@ -224,8 +224,12 @@ final class SessionLearner: @unchecked Sendable {
             ndcg = fit.ndcg10
         }
         let encoder = SessionBatchEncoder(model: model)
+        // The new model's forward states of the windows trained on: installing it does not send
+        // those users' next encodings back to the whole window.
+        var warm = round.warm
+        if !shouldStop() { warm.encode(sequences: sequences, with: encoder) }
         let seconds = Double((clock.now - t0).components.attoseconds) * 1e-18 + Double((clock.now - t0).components.seconds)
-        return SessionModelUpdate(model: model, fusion: fusion, encoder: encoder, version: round.version, loss: result.loss,
+        return SessionModelUpdate(model: model, fusion: fusion, encoder: encoder, warm: warm, version: round.version, loss: result.loss,
                                   validationNDCG10: ndcg, sequences: sequences.count, examples: result.examples,
                                   seconds: seconds, finishedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
     }

@@ -10,6 +10,9 @@ struct SessionLearningState {
     var nextVersion: Int64 = 2
     /// Rounds whose model was installed.
     var installed: Int64 = 0
+    /// Users that carried the new model's forward state of their window at the last install
+    /// (`SessionWarmStates`); the others encode their window from scratch.
+    var lastWarmed = 0
     /// Replay buffer at the last round: bytes, users, and the share of its steps the serving model knew.
     var replayBytes = 0
     var replayUsers = 0

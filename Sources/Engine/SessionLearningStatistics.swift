@@ -30,6 +30,9 @@ public struct SessionLearningStatistics: Sendable, Equatable {
     /// Bytes and users of the replay buffer at the last round.
     public var replayBytes: Int
     public var replayUsers: Int
+    /// Users that carried the new model's forward state of their window (computed by the round)
+    /// at the last install; the others encode their window from scratch at their next refresh.
+    public var warmedUsers: Int = 0
     /// Why the last round failed, if it did.
     public var lastError: String?
 }

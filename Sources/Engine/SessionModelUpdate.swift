@@ -6,6 +6,8 @@ struct SessionModelUpdate: Sendable {
     var model: BiGRUSessionModel
     var fusion: HybridFusion
     var encoder: SessionBatchEncoder
+    /// The new model's forward states of the round's windows (see `SessionWarmStates`).
+    var warm = SessionWarmStates()
     var version: Int64
     /// Mean training loss of the round.
     var loss: Double

@@ -19,6 +19,8 @@ struct SessionRound: Sendable {
     var fusion: HybridFusion
     /// Training sequences (vocabulary indices, oldest first), packed.
     var pack: SessionStepPack
+    /// Whose windows the packed ones are, for the new model's forward states at install.
+    var warm = SessionWarmStates()
     /// The held-out events to refit the fusion on (nil: none this round), expanded by the trainer.
     var validation: SessionValidationDraft?
     /// Bytes of the windows the sequences were drawn from (the replay buffer).

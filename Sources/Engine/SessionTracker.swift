@@ -113,7 +113,7 @@ final class SessionTracker {
     /// Serves `update`'s model from now on: every held vector is flagged stale (re-encoded when
     /// next read), so no list mixes the old and the new model. Call between events.
     func install(model newModel: BiGRUSessionModel, fusion newFusion: HybridFusion, encoder newEncoder: SessionBatchEncoder,
-                 version: Int64, madeAtMs: Int64) {
+                 version: Int64, madeAtMs: Int64, warm: SessionWarmStates = SessionWarmStates()) {
         precondition(newModel.sessionDimension == model.sessionDimension
                      && newModel.configuration.windowLength == model.configuration.windowLength,
                      "a new session model must keep the window length and the vector width")
@@ -125,6 +125,24 @@ final class SessionTracker {
         modelMadeAtMs = madeAtMs
         ready = true
         for u in slots.indices where slots[u] != nil { slots[u]!.invalidate() }
+        learningState.lastWarmed = warm.isEncoded && warm.hidden == newModel.configuration.hiddenSize ? carry(warm) : 0
+    }
+
+    /// Gives the users of `warm` whose state is the one noted, with at most a window's worth of
+    /// steps appended since, the new model's forward state of their noted window and those steps
+    /// to run. Returns how many got one.
+    private func carry(_ warm: SessionWarmStates) -> Int {
+        var carried = 0
+        let capacity = model.configuration.windowLength
+        for k in 0..<warm.count {
+            let u = Int(warm.rows[k])
+            guard u < slots.count, let slot = slots[u], slot.serial == warm.serials[k] else { continue }
+            let pending = slot.appendedSteps - warm.steps[k]
+            guard pending >= 0, pending <= capacity else { continue }
+            slots[u]!.restoreCarried(forwardHidden: Array(warm.state(k)), pendingSteps: pending)
+            carried += 1
+        }
+        return carried
     }
 
     /// Replaces the vocabulary (a checkpoint's); the engine item map is rebuilt on the next `syncItems`.

@@ -4,7 +4,8 @@ import Metrics
 
 /// Metrics of the session model trained inside the daemon: the serving model's version and age,
 /// the last round's loss and validation NDCG@10, the vocabulary and how much of the recent events
-/// the serving model knows, the items whose input has an attribute term, the replay buffer, and the trainer's CPU time.
+/// the serving model knows, the items whose input has an attribute term, the replay buffer, the trainer's CPU time,
+/// and the users that carried the new model's forward state at the last install.
 struct SessionLearningMetrics {
     let version: Gauge
     let age: Gauge
@@ -19,6 +20,7 @@ struct SessionLearningMetrics {
     let replayUsers: Gauge
     let cpuSeconds: Gauge
     let roundSeconds: Gauge
+    let warmedUsers: Gauge
 
     init(factory: any MetricsFactory) {
         version = Gauge(label: "streamrec_session_model_version", factory: factory)
@@ -34,6 +36,7 @@ struct SessionLearningMetrics {
         replayUsers = Gauge(label: "streamrec_session_replay_users", factory: factory)
         cpuSeconds = Gauge(label: "streamrec_session_trainer_cpu_seconds", factory: factory)
         roundSeconds = Gauge(label: "streamrec_session_round_seconds", factory: factory)
+        warmedUsers = Gauge(label: "streamrec_session_warmed_users", factory: factory)
     }
 
     /// Records the figures (nothing when learning is off).
@@ -52,5 +55,6 @@ struct SessionLearningMetrics {
         replayUsers.record(stats.replayUsers)
         cpuSeconds.record(stats.trainerCPUSeconds)
         roundSeconds.record(stats.lastRoundSeconds)
+        warmedUsers.record(stats.warmedUsers)
     }
 }

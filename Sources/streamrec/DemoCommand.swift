@@ -229,7 +229,8 @@ struct DemoCommand: ParsableCommand {
 private func sessionFields(_ pipeline: StreamPipeline, on: Bool) -> [String: Any] {
     let stats = pipeline.withCore { $0.sessionLearningStatistics }
     var fields: [String: Any] = ["session": on ? "on" : "off", "session_model_version": stats?.modelVersion ?? 0,
-                                 "session_rounds": stats?.rounds ?? 0, "session_attribute_items": stats?.attributeItems ?? 0]
+                                 "session_rounds": stats?.rounds ?? 0, "session_attribute_items": stats?.attributeItems ?? 0,
+                                 "session_warmed_users": stats?.warmedUsers ?? 0]
     if let ndcg = stats?.lastValidationNDCG10 { fields["session_validation_ndcg@10"] = (ndcg * 10_000).rounded() / 10_000 }
     if let cpu = stats?.trainerCPUSeconds { fields["session_trainer_cpu_s"] = (cpu * 100).rounded() / 100 }
     if let fusion = pipeline.withCore({ $0.servingSessionFusion }) {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One user's session state in the daemon: the window of recent steps, the cached session vector
 /// and the forward GRU state it was encoded with.
 ///
@@ -10,6 +12,11 @@
 /// (`invalidate`), more appended steps than the window holds, or a state rebuilt step by step
 /// (restored, imported) encodes the window from scratch.
 public struct SessionState: Sendable {
+    /// A number no other state of this process has (copies share it): tells a state apart from
+    /// a later one in the same place.
+    public let serial: Int64
+    /// Steps appended or recorded since this state was created.
+    public private(set) var appendedSteps = 0
     /// Recent steps, oldest first.
     public private(set) var window: SessionWindow
     /// Session vector of the current window (the projection bias while the window is empty).
@@ -25,9 +32,12 @@ public struct SessionState: Sendable {
 
     /// Creates an empty state for a model's window length and session width.
     public init(model: BiGRUSessionModel) {
+        serial = Self.serials.add(1, ordering: .relaxed).newValue
         window = SessionWindow(capacity: model.configuration.windowLength)
         vector = [Float](repeating: 0, count: model.sessionDimension)
     }
+
+    private static let serials = Atomic<Int64>(0)
 
     /// True when no step has been recorded.
     public var isEmpty: Bool { window.isEmpty }
@@ -35,6 +45,7 @@ public struct SessionState: Sendable {
     /// Appends `step` and recomputes the session vector.
     public mutating func record(_ step: SessionStep, model: BiGRUSessionModel, workspace: inout SessionWorkspace) {
         window.append(step)
+        appendedSteps += 1
         let current = window
         vector.withUnsafeMutableBufferPointer { v in
             model.encode(window: current, workspace: &workspace, into: v.baseAddress!)
@@ -47,6 +58,7 @@ public struct SessionState: Sendable {
     /// eviction, is encoded once with `refresh` after its last step).
     public mutating func append(_ step: SessionStep) {
         window.append(step)
+        appendedSteps += 1
         needsEncoding = true
         pendingSteps += 1
         // Steps that left the window before the forward direction read them: start over.
