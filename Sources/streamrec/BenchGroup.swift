@@ -43,33 +43,11 @@ enum BenchGroup {
         var events: [Event] = (0..<users).map { Event(user: "u\($0)", item: "i\($0 % 5_000)", type: .click, timestampMs: Int64($0)) }
         events += generator.generate(count: users * max(0, eventsPerUser - 1))
         for changelogOn in [false, true] {
-            let cluster = try MockCluster(brokerCount: 1)
-            for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: partitions) }
-            try cluster.createTopic("dlq", partitions: 1)
-            try cluster.createTopic("bench-group.state", partitions: partitions)
-            try cluster.createTopic("bench-group.item-updates", partitions: 1)
-            try cluster.createTopic("bench-group.models", partitions: 1)
             benchLog("group (changelog \(changelogOn ? "on" : "off")): producing \(events.count) events for \(users) users ...")
-            let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "20",
-                                                          "compression.codec": "lz4", "queue.buffering.max.messages": "1000000",
-                                                          "batch.num.messages": "10000"])
-            for e in events { try producer.produce(topic: "in", key: Array(e.user.utf8), value: EventEncoder.json(e)) }
-            _ = producer.flush(timeoutMs: 60_000)
+            let (cluster, producer) = try backlog(events, group: "bench-group", partitions: partitions)
             func member() throws -> (StreamPipeline, () -> Void) {
-                var c = PipelineConfiguration()
-                c.bootstrapServers = cluster.bootstrapServers
-                c.groupId = "bench-group"
-                c.inputTopic = "in"
-                c.outputTopic = "out"
-                c.deadLetterTopic = "dlq"
-                c.changelogTopicSetting = changelogOn ? nil : ""
-                c.checkpointIntervalMs = 1_000
-                c.kafkaProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "300"]
-                let pipeline = try StreamPipeline(configuration: c, engine: engine, logger: logger)
-                let done = DispatchSemaphore(value: 0)
-                let thread = Thread { do { try pipeline.run() } catch { benchLog("pipeline failed: \(error)") }; done.signal() }
-                thread.start()
-                return (pipeline, { pipeline.stop(); done.wait() })
+                try startMember(cluster, group: "bench-group", changelogOn: changelogOn, checkpointIntervalMs: 1_000,
+                                engine: engine, logger: logger)
             }
             let (a, stopA) = try member()
             let firstApplied = FirstTime()
@@ -133,30 +111,11 @@ enum BenchGroup {
     /// event applied to the last.
     static func streamCatchUp(_ events: [Event], changelogOn: Bool, partitions: Int32, engine: EngineConfiguration,
                               logger: Logger) throws -> Double {
-        let cluster = try MockCluster(brokerCount: 1)
-        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: partitions) }
-        try cluster.createTopic("dlq", partitions: 1)
-        for topic in ["bench-stream.state"] { try cluster.createTopic(topic, partitions: partitions) }
-        for topic in ["bench-stream.item-updates", "bench-stream.models"] { try cluster.createTopic(topic, partitions: 1) }
         benchLog("group stream (changelog \(changelogOn ? "on" : "off")): producing \(events.count) generated events ...")
-        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "20",
-                                                      "compression.codec": "lz4", "queue.buffering.max.messages": "1000000",
-                                                      "batch.num.messages": "10000"])
-        for e in events { try producer.produce(topic: "in", key: Array(e.user.utf8), value: EventEncoder.json(e)) }
-        _ = producer.flush(timeoutMs: 60_000)
-        var c = PipelineConfiguration()
-        c.bootstrapServers = cluster.bootstrapServers
-        c.groupId = "bench-stream"
-        c.inputTopic = "in"
-        c.outputTopic = "out"
-        c.deadLetterTopic = "dlq"
-        c.changelogTopicSetting = changelogOn ? nil : ""
-        c.kafkaProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "300"]
-        let pipeline = try StreamPipeline(configuration: c, engine: engine, logger: logger)
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread { do { try pipeline.run() } catch { benchLog("pipeline failed: \(error)") }; done.signal() }
-        thread.start()
-        defer { pipeline.stop(); done.wait() }
+        let (cluster, producer) = try backlog(events, group: "bench-stream", partitions: partitions)
+        let (pipeline, stop) = try startMember(cluster, group: "bench-stream", changelogOn: changelogOn, checkpointIntervalMs: nil,
+                                               engine: engine, logger: logger)
+        defer { stop(); withExtendedLifetime((cluster, producer)) {} }
         var first: ContinuousClock.Instant?
         let deadline = Date().addingTimeInterval(300)
         while Date() < deadline {
@@ -170,6 +129,40 @@ enum BenchGroup {
         benchLog(String(format: "  caught up %d events in %.2f s: %.0f events/s (%lld changelog partition rounds)", events.count, seconds,
                         Double(events.count) / seconds, rounds))
         return Double(events.count) / seconds
+    }
+
+    /// A mock cluster with the topics of group `group` (input and output on `partitions`), and
+    /// `events` produced to its input, keyed by user.
+    static func backlog(_ events: [Event], group: String, partitions: Int32) throws -> (MockCluster, KafkaProducer) {
+        let cluster = try MockCluster(brokerCount: 1)
+        for topic in ["in", "out", "\(group).state"] { try cluster.createTopic(topic, partitions: partitions) }
+        for topic in ["dlq", "\(group).item-updates", "\(group).models"] { try cluster.createTopic(topic, partitions: 1) }
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "20",
+                                                      "compression.codec": "lz4", "queue.buffering.max.messages": "1000000",
+                                                      "batch.num.messages": "10000"])
+        for e in events { try producer.produce(topic: "in", key: Array(e.user.utf8), value: EventEncoder.json(e)) }
+        _ = producer.flush(timeoutMs: 60_000)
+        return (cluster, producer)
+    }
+
+    /// A member of group `group` on `cluster`, running on its own thread; the closure stops it
+    /// and waits. `checkpointIntervalMs` nil keeps the default.
+    static func startMember(_ cluster: MockCluster, group: String, changelogOn: Bool, checkpointIntervalMs: Int64?,
+                            engine: EngineConfiguration, logger: Logger) throws -> (StreamPipeline, () -> Void) {
+        var c = PipelineConfiguration()
+        c.bootstrapServers = cluster.bootstrapServers
+        c.groupId = group
+        c.inputTopic = "in"
+        c.outputTopic = "out"
+        c.deadLetterTopic = "dlq"
+        c.changelogTopicSetting = changelogOn ? nil : ""
+        if let checkpointIntervalMs { c.checkpointIntervalMs = checkpointIntervalMs }
+        c.kafkaProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "300"]
+        let pipeline = try StreamPipeline(configuration: c, engine: engine, logger: logger)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread { do { try pipeline.run() } catch { benchLog("pipeline failed: \(error)") }; done.signal() }
+        thread.start()
+        return (pipeline, { pipeline.stop(); done.wait() })
     }
 
     static func seconds(_ d: Duration) -> Double {
