@@ -159,6 +159,25 @@ extension RecommenderCore {
             warm.note(row: Int32(u), serial: slot.serial, steps: slot.appendedSteps)
             examples += slot.window.count - 1
         }
+        // Windows spilled for being idle (event time) or for room are part of the buffer too:
+        // when the held ones do not fill the round, the most recently spilled come next.
+        if examples < learning.maxExamplesPerRound && replayUsers < cap && session.spilled.count > 0 {
+            session.spilled.forEachRecent { w in
+                let n = w.items.count
+                replayBytes += n * bytesPerStep
+                replayUsers += 1
+                steps += n
+                covered += w.items.reduce(0) { $0 + ($1 < known ? 1 : 0) }
+                if n >= 2 {
+                    pack.append(items: w.items, times: w.timestamps)
+                    examples += n - 1
+                }
+                return examples < learning.maxExamplesPerRound && replayUsers < cap
+            }
+            session.learningState.replayBytes = replayBytes
+            session.learningState.replayUsers = replayUsers
+            session.learningState.recentCoverage = steps > 0 ? Double(covered) / Double(steps) : 0
+        }
         session.learningState.nextVersion = version + 1
         let features = sessionAttributeFeatures(session, learning, itemCount: max(vocabulary, session.ready ? session.model.itemCount : 0))
         return SessionRound(learning: learning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,

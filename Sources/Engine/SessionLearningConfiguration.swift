@@ -6,7 +6,8 @@ import Models
 /// When enabled, a trainer thread learns the Bi-GRU encoder and the MF/session fusion from the
 /// stream: every `trainEveryEvents` applied events or `trainIntervalSeconds` seconds, whichever
 /// comes first, a round takes the windows of the most recently active users (at most
-/// `replayMaxBytes` of them), continues training the current model on them, refits the fusion on
+/// `replayMaxBytes` of them; the spilled windows, most recently spilled first, after the held
+/// ones when those do not fill the round), continues training the current model on them, refits the fusion on
 /// held-out events, and the refresh installs the result. Until the first model is ready the
 /// engine ranks by MF alone (unless `session.model` gave a warm start, which serves at once).
 public struct SessionLearningConfiguration: Sendable {

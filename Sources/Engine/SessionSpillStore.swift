@@ -102,6 +102,20 @@ struct SessionSpillStore {
         return try? decode(at: offset).window
     }
 
+    /// Calls `body` with the held windows, the most recently spilled first, until it returns false.
+    func forEachRecent(_ body: (Window) -> Bool) {
+        var live: [Int] = []
+        var offset = oldest
+        while offset < arena.count {
+            if arena[offset] == 1 { live.append(offset) }
+            offset += recordLength(at: offset)
+        }
+        for offset in live.reversed() {
+            guard let window = try? decode(at: offset).window else { continue }
+            if !body(window) { return }
+        }
+    }
+
     /// Forgets the window held for `id`, if any.
     mutating func remove(_ id: String) {
         guard let offset = offsets.removeValue(forKey: id) else { return }

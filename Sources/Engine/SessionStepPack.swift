@@ -19,6 +19,15 @@ struct SessionStepPack: Sendable {
         ends.append(items.count)
     }
 
+    /// Appends a window given as item indices and times, oldest first (event type 0: a spilled
+    /// window keeps none).
+    mutating func append(items more: [Int32], times moreTimes: [Int64?]) {
+        items.append(contentsOf: more)
+        types.append(contentsOf: repeatElement(0, count: more.count))
+        times.append(contentsOf: moreTimes.map { $0 ?? .min })
+        ends.append(items.count)
+    }
+
     /// The windows as step arrays, in the order they were packed.
     var sequences: [[SessionStep]] {
         var out: [[SessionStep]] = []

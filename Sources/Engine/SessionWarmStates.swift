@@ -34,10 +34,12 @@ struct SessionWarmStates: Sendable {
         steps.append(count)
     }
 
-    /// Encodes `sequences` (the packed windows, in the order noted) with `encoder` and keeps each
-    /// one's final forward state. Leaves the encoder with an empty chunk.
-    mutating func encode(sequences: [[SessionStep]], with encoder: SessionBatchEncoder) {
-        guard sequences.count == rows.count, !rows.isEmpty else { return }
+    /// Encodes the first `count` of `sequences` (the packed windows, in the order noted; windows
+    /// packed after them belong to no held state) with `encoder` and keeps each one's final
+    /// forward state. Leaves the encoder with an empty chunk.
+    mutating func encode(sequences all: [[SessionStep]], with encoder: SessionBatchEncoder) {
+        guard all.count >= rows.count, !rows.isEmpty else { return }
+        let sequences = all.prefix(rows.count)
         let h = encoder.hiddenSize
         let length = encoder.model.configuration.windowLength
         var out = [Float](repeating: 0, count: rows.count * h)

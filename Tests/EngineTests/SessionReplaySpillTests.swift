@@ -1,0 +1,43 @@
+@testable import Engine
+import Events
+import Testing
+
+/// The replay buffer a round draws from: held windows first, then spilled ones.
+@Suite("Spilled windows in the replay buffer")
+struct SessionReplaySpillTests {
+    @Test("windows spilled for idleness are trained on when the held ones do not fill a round, and counted in the buffer")
+    func spilledWindowsTrained() throws {
+        let fixture = LearningFixture()
+        let core = RecommenderCore(configuration: fixture.configuration { $0.session.idleTTLSeconds = 60 })
+        var offset: Int64 = 0
+        func event(_ user: String, _ item: String, atMs t: Int64) throws {
+            try core.apply(Event(user: user, item: item, type: .click, timestampMs: t), source: EventSource(partition: 0, offset: offset))
+            offset += 1
+        }
+        // Ten users at time 0 with three steps each, then ten an hour later (event time).
+        for u in 0..<10 { for k in 0..<3 { try event("old\(u)", "i\(u + k)", atMs: Int64(k)) } }
+        for u in 0..<10 { for k in 0..<3 { try event("new\(u)", "i\(u + k + 20)", atMs: 3_600_000 + Int64(k)) } }
+        let session = try #require(core.session)
+        let learning = try #require(session.learning)
+        #expect(session.sweepIdle(nowMs: 3_600_010, users: core.users, rowLimit: 1_000) == 10)
+        #expect(session.spilled.count == 10)
+        let round = try #require(core.makeSessionRound(session, learning))
+        // The held users' windows (less the held-out ones, none yet) and the ten spilled ones.
+        #expect(round.pack.count == 20)
+        #expect(round.warm.count == 10, "only held states carry a forward state at install")
+        #expect(round.replayUsers == 20)
+        let sequences = round.pack.sequences
+        #expect(sequences.filter { $0.count == 3 }.count == 20)
+        // Spilled windows come after the held ones, newest spilled first, with their items.
+        let spilledItems = Set(sequences[10...].map { $0.map(\.item) })
+        let vocabulary = session.sessionIndexById
+        let expected = Set((0..<10).map { u in (0..<3).map { vocabulary["i\(u + $0)"]! } })
+        #expect(spilledItems == expected)
+        // A round whose budget the held windows fill takes no spilled one.
+        var small = learning
+        small.maxExamplesPerRound = 5
+        let filled = try #require(core.makeSessionRound(session, small))
+        #expect(filled.pack.count < 10)
+        #expect(filled.warm.count == filled.pack.count)
+    }
+}
