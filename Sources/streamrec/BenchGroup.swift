@@ -146,9 +146,12 @@ enum BenchGroup {
     }
 
     /// A member of group `group` on `cluster`, running on its own thread; the closure stops it
-    /// and waits. `checkpointIntervalMs` nil keeps the default.
+    /// and waits. `checkpointIntervalMs` nil keeps the default; `configure` changes the rest of
+    /// the configuration, `prepare` sees the pipeline before it runs.
     static func startMember(_ cluster: MockCluster, group: String, changelogOn: Bool, checkpointIntervalMs: Int64?,
-                            engine: EngineConfiguration, logger: Logger) throws -> (StreamPipeline, () -> Void) {
+                            engine: EngineConfiguration, logger: Logger,
+                            configure: (inout PipelineConfiguration) -> Void = { _ in },
+                            prepare: (StreamPipeline) -> Void = { _ in }) throws -> (StreamPipeline, () -> Void) {
         var c = PipelineConfiguration()
         c.bootstrapServers = cluster.bootstrapServers
         c.groupId = group
@@ -158,7 +161,9 @@ enum BenchGroup {
         c.changelogTopicSetting = changelogOn ? nil : ""
         if let checkpointIntervalMs { c.checkpointIntervalMs = checkpointIntervalMs }
         c.kafkaProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "300"]
+        configure(&c)
         let pipeline = try StreamPipeline(configuration: c, engine: engine, logger: logger)
+        prepare(pipeline)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread { do { try pipeline.run() } catch { benchLog("pipeline failed: \(error)") }; done.signal() }
         thread.start()

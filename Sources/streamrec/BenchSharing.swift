@@ -69,27 +69,16 @@ enum BenchSharing {
             let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5",
                                                           "queue.buffering.max.messages": "1000000", "batch.num.messages": "10000"])
             let outcomes = Outcomes()
-            var runners: [(StreamPipeline, DispatchSemaphore)] = []
+            var runners: [(StreamPipeline, () -> Void)] = []
             var stopped: Set<Int> = []
             func start(_ index: Int) throws {
-                var c = PipelineConfiguration()
-                c.bootstrapServers = cluster.bootstrapServers
-                c.groupId = group
-                c.inputTopic = "in"
-                c.outputTopic = "out"
-                c.deadLetterTopic = "dlq"
-                c.itemUpdatesTopicSetting = sharing ? nil : ""
-                c.checkpointIntervalMs = 1_000
-                c.kafkaProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "300"]
-                let pipeline = try StreamPipeline(configuration: c, engine: engine, logger: logger)
-                pipeline.withCore { $0.onScored = { source, rank in outcomes.record(member: index, source: source, rank: rank) } }
-                let done = DispatchSemaphore(value: 0)
-                Thread { do { try pipeline.run() } catch { benchLog("pipeline failed: \(error)") }; done.signal() }.start()
-                runners.append((pipeline, done))
+                runners.append(try BenchGroup.startMember(
+                    cluster, group: group, changelogOn: true, checkpointIntervalMs: 1_000, engine: engine, logger: logger,
+                    configure: { $0.itemUpdatesTopicSetting = sharing ? nil : "" },
+                    prepare: { p in p.withCore { $0.onScored = { source, rank in outcomes.record(member: index, source: source, rank: rank) } } }))
             }
             func stop(_ index: Int) {
-                runners[index].0.stop()
-                runners[index].1.wait()
+                runners[index].1()
                 stopped.insert(index)
             }
             func live() -> [StreamPipeline] { runners.indices.filter { !stopped.contains($0) }.map { runners[$0].0 } }

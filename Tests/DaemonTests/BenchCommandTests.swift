@@ -26,7 +26,8 @@ struct BenchCommandTests {
                     "session_refresh_encode_us_per_user", "session_append_us", "e2e_session_events_per_s",
                     "latency_session_p99_ms", "items_restore_items_per_s", "items_first_start_items_per_s",
                     "sharing_messages_per_100k_events", "sharing_bytes_per_100k_events",
-                    "sharing_on_catch_up_events_per_s", "sharing_off_catch_up_events_per_s"] {
+                    "sharing_on_catch_up_events_per_s", "sharing_off_catch_up_events_per_s",
+                    "group_stream_events_per_s_changelog", "group_stream_events_per_s_no_changelog"] {
             let value = try #require(object[key] as? Double, "missing \(key) in \(out)")
             #expect(value > 0, "\(key) = \(value)")
         }
