@@ -79,23 +79,31 @@ public struct PartitionUserState: Sendable, Equatable {
 
     /// Appends the binary record to `w`.
     public func encode(into w: inout ByteWriter) {
+        let start = w.count
         factors.withUnsafeBufferPointer { vector in
-            Self.encode(into: &w, id: id, lastSource: lastSource, eventCount: eventCount, publishedCount: publishedCount,
-                        mfCount: mfCount, bias: bias, factors: vector, seen: seen, lastList: lastList,
-                        sessionItems: sessionItems, sessionTimes: sessionTimes, sessionLastEventMs: sessionLastEventMs,
-                        sessionTypes: sessionTypes, forward: (sessionForward, sessionForwardModel, sessionPending))
+            Self.encodeHead(into: &w, id: id, lastSource: lastSource, eventCount: eventCount, publishedCount: publishedCount,
+                            mfCount: mfCount, bias: bias, factors: vector)
         }
+        Self.encodeStrings(into: &w, count: seen.count) { seen[$0] }
+        Self.encodeStrings(into: &w, count: lastList.count) { lastList[$0] }
+        let extended = sessionForward.withUnsafeBufferPointer { forward in
+            Self.encodeSession(into: &w, itemCount: sessionItems.count, item: { sessionItems[$0] },
+                               timeCount: sessionTimes.count, time: { sessionTimes[$0] }, lastEventMs: sessionLastEventMs,
+                               typeCount: sessionTypes.count, type: { sessionTypes[$0] },
+                               forward: forward, forwardModel: sessionForwardModel, forwardPending: sessionPending)
+        }
+        if extended { Self.markVersion2(&w, recordAt: start) }
     }
 
-    /// Appends the binary record of a state given by its parts (the engine writes a held
-    /// user's record from its tables, without building the value first).
-    public static func encode(into w: inout ByteWriter, id: String, lastSource: EventSource, eventCount: Int32,
-                              publishedCount: Int32, mfCount: Int32, bias: Float, factors: UnsafeBufferPointer<Float>,
-                              seen: [String], lastList: [String], sessionItems: [String], sessionTimes: [Int64],
-                              sessionLastEventMs: Int64, sessionTypes: [UInt8] = [],
-                              forward: (state: [Float], model: Int64, pending: Int32) = ([], 0, 0)) {
-        let extended = !forward.state.isEmpty || !sessionTypes.isEmpty
-        w.append(extended ? 2 : version)
+    // The record's parts, in order, for writers that read a user's state from elsewhere (the
+    // engine writes a held user's record from its tables, without building the value first):
+    // `encodeHead`, the seen items and the last list (`encodeStrings`), `encodeSession`, and
+    // `markVersion2` when that wrote the version-2 part.
+
+    /// Writes the fields a record starts with, up to the factors, with version byte 1.
+    static func encodeHead(into w: inout ByteWriter, id: String, lastSource: EventSource, eventCount: Int32,
+                                  publishedCount: Int32, mfCount: Int32, bias: Float, factors: UnsafeBufferPointer<Float>) {
+        w.append(version)
         w.append(id)
         w.append(lastSource.partition)
         w.append(lastSource.offset)
@@ -104,20 +112,43 @@ public struct PartitionUserState: Sendable, Equatable {
         w.append(mfCount)
         w.append(bias)
         w.append(floats: factors)
-        w.append(seen)
-        w.append(lastList)
-        w.append(sessionItems)
-        w.append(UInt32(sessionTimes.count))
-        for t in sessionTimes { w.append(t) }
-        w.append(sessionLastEventMs)
-        if extended {
-            w.append(UInt32(sessionTypes.count))
-            w.append(bytes: sessionTypes)
-            w.append(forward.model)
-            w.append(forward.pending)
-            forward.state.withUnsafeBufferPointer { w.append(floats: $0) }
-        }
     }
+
+    /// Writes a list of `count` strings, element k being `string(k)`.
+    static func encodeStrings(into w: inout ByteWriter, count: Int, _ string: (Int) -> String) {
+        w.append(UInt64(count))
+        for k in 0..<count { w.append(string(k)) }
+    }
+
+    /// Writes the session window (items, times, newest event time) and, when there are types or
+    /// a forward state, the version-2 part (types, forward model, pending steps, forward state).
+    /// Returns whether the version-2 part was written.
+    static func encodeSession(into w: inout ByteWriter, itemCount: Int, item: (Int) -> String,
+                                     timeCount: Int, time: (Int) -> Int64, lastEventMs: Int64,
+                                     typeCount: Int, type: (Int) -> UInt8, forward: UnsafeBufferPointer<Float>,
+                                     forwardModel: Int64, forwardPending: Int32) -> Bool {
+        encodeStrings(into: &w, count: itemCount, item)
+        w.append(UInt32(timeCount))
+        for k in 0..<timeCount { w.append(time(k)) }
+        w.append(lastEventMs)
+        guard typeCount > 0 || !forward.isEmpty else { return false }
+        w.append(UInt32(typeCount))
+        for k in 0..<typeCount { w.append(type(k)) }
+        w.append(forwardModel)
+        w.append(forwardPending)
+        w.append(floats: forward)
+        return true
+    }
+
+    /// Writes an empty window and no version-2 part (a user without session state); returns false.
+    static func encodeNoSession(into w: inout ByteWriter) -> Bool {
+        encodeSession(into: &w, itemCount: 0, item: { _ in "" }, timeCount: 0, time: { _ in 0 }, lastEventMs: .min,
+                      typeCount: 0, type: { _ in 0 }, forward: UnsafeBufferPointer(start: nil, count: 0),
+                      forwardModel: 0, forwardPending: 0)
+    }
+
+    /// Sets the version byte of the record that starts at `start` in `w` to 2.
+    static func markVersion2(_ w: inout ByteWriter, recordAt start: Int) { w.overwrite(2, at: start) }
 
     /// Decodes `encoded()` output; throws `SnapshotError` naming what is wrong.
     public init(decoding bytes: [UInt8]) throws {

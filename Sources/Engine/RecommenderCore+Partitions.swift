@@ -31,43 +31,21 @@ extension RecommenderCore {
         let u = Int(row)
         let id = users.id(at: row)
         let start = w.count
-        w.append(PartitionUserState.version)
-        w.append(id)
-        w.append(table.lastSource[u].partition)
-        w.append(table.lastSource[u].offset)
-        w.append(table.eventCount[u])
-        w.append(table.publishedCount[u])
-        w.append(model.userCount[u])
-        w.append(model.userBias[u])
-        w.append(floats: model.userFactors.rowBuffer(u))
+        PartitionUserState.encodeHead(into: &w, id: id, lastSource: table.lastSource[u], eventCount: table.eventCount[u],
+                                      publishedCount: table.publishedCount[u], mfCount: model.userCount[u],
+                                      bias: model.userBias[u], factors: model.userFactors.rowBuffer(u))
+        // Seen items by id, sorted (one needs no sort, and no array).
         let seen = table.seen[u]
-        w.append(UInt64(seen.count))
-        if seen.count == 1 {
-            w.append(items.id(at: seen.first!))
-        } else if !seen.isEmpty {
-            for item in seen.sorted(by: { items.id(at: $0) < items.id(at: $1) }) { w.append(items.id(at: item)) }
+        if seen.count <= 1 {
+            PartitionUserState.encodeStrings(into: &w, count: seen.count) { _ in items.id(at: seen.first!) }
+        } else {
+            let sorted = seen.sorted { items.id(at: $0) < items.id(at: $1) }
+            PartitionUserState.encodeStrings(into: &w, count: sorted.count) { items.id(at: sorted[$0]) }
         }
         let list = table.lastList[u]
-        w.append(UInt64(list.count))
-        for item in list { w.append(items.id(at: item)) }
-        let extended: Bool
-        if let session {
-            extended = session.appendRecordSession(user: u, id: id, to: &w)
-        } else {
-            w.append(UInt64(0))
-            w.append(UInt32(0))
-            w.append(Int64.min)
-            extended = false
-        }
-        if extended { w.overwrite(2, at: start) }
-    }
-
-    /// The record of user row `row` after `prefix` (see `appendUserRecord(row:to:)`).
-    public func encodeUser(row: Int32, prefix: [UInt8]) -> [UInt8] {
-        var w = ByteWriter(capacity: prefix.count + 96 + 4 * model.factors)
-        w.append(bytes: prefix)
-        appendUserRecord(row: row, to: &w)
-        return w.bytes
+        PartitionUserState.encodeStrings(into: &w, count: list.count) { items.id(at: list[$0]) }
+        let extended = session?.appendRecordSession(user: u, id: id, to: &w) ?? PartitionUserState.encodeNoSession(into: &w)
+        if extended { PartitionUserState.markVersion2(&w, recordAt: start) }
     }
 
     /// Like `takeChangedUsers(in:)`, but as records ready for the changelog (values after

@@ -107,9 +107,12 @@ extension RecommenderCore {
             }
             row = session.recency.olderNeighbour(of: row)
         }
-        session.learningState.replayBytes = replayBytes
-        session.learningState.replayUsers = replayUsers
-        session.learningState.recentCoverage = steps > 0 ? Double(covered) / Double(steps) : 0
+        func recordReplay() {
+            session.learningState.replayBytes = replayBytes
+            session.learningState.replayUsers = replayUsers
+            session.learningState.recentCoverage = steps > 0 ? Double(covered) / Double(steps) : 0
+        }
+        recordReplay()
         guard pool.count >= 2 else { return nil }
         let vocabulary = session.sessionItemIds.count
 
@@ -174,9 +177,7 @@ extension RecommenderCore {
                 }
                 return examples < learning.maxExamplesPerRound && replayUsers < cap
             }
-            session.learningState.replayBytes = replayBytes
-            session.learningState.replayUsers = replayUsers
-            session.learningState.recentCoverage = steps > 0 ? Double(covered) / Double(steps) : 0
+            recordReplay()
         }
         session.learningState.nextVersion = version + 1
         let features = sessionAttributeFeatures(session, learning, itemCount: max(vocabulary, session.ready ? session.model.itemCount : 0))

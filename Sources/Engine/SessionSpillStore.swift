@@ -34,6 +34,12 @@ struct SessionSpillStore {
     private var keyHeapBytes = 0
     /// Start of the oldest record that may still be live.
     private var oldest = 0
+    /// Starts of the most recently written records (at least the last `recentKept`, at most
+    /// twice as many; dead ones included), so the newest windows are found without a pass over
+    /// the arena.
+    private var recentStarts: [Int] = []
+    /// Records `forEachRecent` can reach.
+    static let recentKept = 1 << 17
     /// Windows forgotten to respect `capacity`.
     private(set) var forgotten: Int64 = 0
 
@@ -48,7 +54,7 @@ struct SessionSpillStore {
 
     /// Bytes held: the arena, plus per window a dictionary slot (id, offset, at 3/4 load) and the
     /// id's out-of-line storage.
-    var estimatedBytes: Int { arena.capacity + offsets.capacity * 32 + keyHeapBytes }
+    var estimatedBytes: Int { arena.capacity + offsets.capacity * 32 + keyHeapBytes + recentStarts.capacity * 8 }
 
     // MARK: - Put and take
 
@@ -83,6 +89,7 @@ struct SessionSpillStore {
         Varint.append(UInt64(body.count), to: &arena)
         arena.append(contentsOf: body)
         offsets[id] = start
+        noteRecent(start)
         liveBytes += arena.count - start
         if id.utf8.count > 15 { keyHeapBytes += id.utf8.count }
         while offsets.count > capacity, forgetOldest() {}
@@ -102,18 +109,19 @@ struct SessionSpillStore {
         return try? decode(at: offset).window
     }
 
-    /// Calls `body` with the held windows, the most recently spilled first, until it returns false.
+    /// Calls `body` with the held windows, the most recently spilled first, until it returns
+    /// false; it reaches the last `recentKept` windows written at least, not the whole store.
     func forEachRecent(_ body: (Window) -> Bool) {
-        var live: [Int] = []
-        var offset = oldest
-        while offset < arena.count {
-            if arena[offset] == 1 { live.append(offset) }
-            offset += recordLength(at: offset)
-        }
-        for offset in live.reversed() {
+        for offset in recentStarts.reversed() where arena[offset] == 1 {
             guard let window = try? decode(at: offset).window else { continue }
             if !body(window) { return }
         }
+    }
+
+    /// Notes the start of a record just written (or kept by a compaction), newest last.
+    private mutating func noteRecent(_ start: Int) {
+        recentStarts.append(start)
+        if recentStarts.count >= 2 * Self.recentKept { recentStarts.removeFirst(recentStarts.count - Self.recentKept) }
     }
 
     /// Forgets the window held for `id`, if any.
@@ -145,11 +153,13 @@ struct SessionSpillStore {
     private mutating func compact() {
         var packed: [UInt8] = []
         packed.reserveCapacity(liveBytes + liveBytes / 4)
+        recentStarts.removeAll(keepingCapacity: true)
         var offset = 0
         while offset < arena.count {
             let length = recordLength(at: offset)
             if arena[offset] == 1, let id = try? decode(at: offset).id {
                 offsets[id] = packed.count
+                noteRecent(packed.count)
                 packed.append(contentsOf: arena[offset..<(offset + length)])
             }
             offset += length
@@ -239,6 +249,7 @@ struct SessionSpillStore {
             let length = recordLength(at: offset)
             if let previous = offsets[id] { throw SnapshotError(.malformed, "spilled session of \(id) at bytes \(previous) and \(offset)") }
             offsets[id] = offset
+            noteRecent(offset)
             if id.utf8.count > 15 { keyHeapBytes += id.utf8.count }
             offset += length
         }

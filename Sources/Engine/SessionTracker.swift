@@ -458,35 +458,24 @@ final class SessionTracker {
     /// `exportWindow` and `exportForward` give, without building them. Returns whether the
     /// record takes the version-2 form (types or a forward state written).
     func appendRecordSession(user u: Int, id: String, to w: inout ByteWriter) -> Bool {
+        let none = UnsafeBufferPointer<Float>(start: nil, count: 0)
         guard u < slots.count, let slot = slots[u] else {
+            // A spilled window (no types, no forward state), or none.
             let window = exportWindow(user: u, id: id)
-            w.append(window.items)
-            w.append(UInt32(window.times.count))
-            for t in window.times { w.append(t) }
-            w.append(window.lastEventMs)
-            return false
+            return PartitionUserState.encodeSession(
+                into: &w, itemCount: window.items.count, item: { window.items[$0] }, timeCount: window.times.count,
+                time: { window.times[$0] }, lastEventMs: window.lastEventMs, typeCount: 0, type: { _ in 0 },
+                forward: none, forwardModel: 0, forwardPending: 0)
         }
-        let window = slot.window
-        let n = window.count
-        w.append(UInt64(n))
-        for k in 0..<n { w.append(sessionItemIds[Int(window[k].item)]) }
-        w.append(UInt32(n))
-        for k in 0..<n { w.append(window[k].timestampMs ?? .min) }
-        w.append(lastEventMs[u])
-        let forward = ready && slot.carriesForward
-        guard n > 0 || forward else { return false }
-        w.append(UInt32(n))
-        for k in 0..<n { w.append(window[k].type) }
-        if forward {
-            w.append(modelFingerprint)
-            w.append(Int32(slot.pendingSteps))
-            slot.forwardHidden.withUnsafeBufferPointer { w.append(floats: $0) }
-        } else {
-            w.append(Int64(0))
-            w.append(Int32(0))
-            w.append(UInt64(0))
+        let window = slot.window, n = window.count
+        let carries = ready && slot.carriesForward
+        return slot.forwardHidden.withUnsafeBufferPointer { forward in
+            PartitionUserState.encodeSession(
+                into: &w, itemCount: n, item: { sessionItemIds[Int(window[$0].item)] }, timeCount: n,
+                time: { window[$0].timestampMs ?? .min }, lastEventMs: lastEventMs[u], typeCount: n, type: { window[$0].type },
+                forward: carries ? forward : none, forwardModel: carries ? modelFingerprint : 0,
+                forwardPending: carries ? Int32(slot.pendingSteps) : 0)
         }
-        return true
     }
 
     /// User row `u`'s window by item ids (oldest first), each step's time (`Int64.min`: none) and

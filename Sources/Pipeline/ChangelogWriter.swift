@@ -31,7 +31,7 @@ final class ChangelogWriter {
     }
 
     /// The first bytes of every user-state value this writer writes (see
-    /// `RecommenderCore.encodeUser(row:prefix:)`, which appends the user's record to them).
+    /// `UserRecordBatch`, whose values are the users' records after them).
     private(set) lazy var userValuePrefix = ChangelogRecord.userValuePrefix(writer: writer)
 
     /// Produces the user records `users` (values that start with `userValuePrefix`) in one

@@ -128,7 +128,9 @@ struct PartitionStateTests {
         let bytes = state.encoded()
         #expect(bytes.first == 2)
         #expect(try PartitionUserState(decoding: bytes) == state)
-        #expect(a.encodeUser(row: row, prefix: []) == bytes, "the changelog's direct writer gives the same record, session part included")
+        var batch = UserRecordBatch(prefix: [])
+        batch.add(id: "u") { a.appendUserRecord(row: row, to: &$0) }
+        #expect(batch.value(at: 0) == bytes, "the changelog's direct writer gives the same record, session part included")
         let expected = try #require(a.sessionVector(for: "u"))
 
         let b = RecommenderCore(configuration: try engine(seed: 3))
