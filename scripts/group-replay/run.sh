@@ -3,7 +3,8 @@
 # real `streamrec serve` processes in one group (mock cluster in its own process, a separate
 # producer and reader; Python confluent-kafka), as one instance, groups of 2 and 3, and a group
 # of 2 whose second member leaves half-way while a third joins. Prints each replay's online
-# HR@10 / NDCG@10 and the hand-off comparison.
+# HR@10 / NDCG@10, how many list slots held an item their user had rated at or before the list's
+# based_on offset (stale.py), and the hand-off comparison.
 #
 #   scripts/group-replay/run.sh [RATE] [SESSION] [OUT_DIR]
 #
@@ -24,5 +25,6 @@ for mode in one group2 group3 move; do
   python3 scripts/group-replay/replay.py "$mode" "$rate" "$session" "$ratings" "$out/$mode" > "$out/$mode.log" 2>&1 \
     || { echo "$mode failed, see $out/$mode.log" >&2; exit 1; }
   python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({k: d[k] for k in ("mode", "events", "applied", "exits", "lists", "online", "moved_partitions", "similar_overlap_of_10")}))' "$out/$mode/result.json"
+  python3 scripts/group-replay/stale.py "$ratings" "$out/$mode" ${LIMIT:-}
 done
 python3 scripts/group-replay/handoff.py "$out/move" "$out/group2"
