@@ -150,6 +150,7 @@ extension StreamRecConfiguration {
         "engine.top_k": { $0.engine.topK = try positiveInt($1); $0.engine.metricK = $0.engine.topK },
         "engine.debounce_ms": { $0.engine.debounceMs = Int64(try int($1)) },
         "engine.refresh_interval_ms": { $0.pipeline.refreshIntervalMs = Int64(try positiveInt($1)) },
+        "engine.fresh_lists": { $0.pipeline.freshLists = try bool($1) },
         "engine.refresh_batch_size": { $0.engine.refreshBatchSize = try positiveInt($1) },
         "engine.refresh_max_users": { $0.engine.refreshMaxUsers = try positiveInt($1) },
         "engine.min_events_for_personal": { $0.engine.minEventsForPersonal = try int($1) },

@@ -45,6 +45,11 @@ public struct PipelineConfiguration: Sendable {
     public var pollTimeoutMs: Int32 = 100
     /// How often dirty users are refreshed, in milliseconds.
     public var refreshIntervalMs: Int64 = 100
+    /// With `engine.debounce_ms` 0, whether every list reflects all of the user's earlier events
+    /// (`engine.fresh_lists`): a fetched batch is cut, and the due users refreshed, where a user's
+    /// event would follow one of theirs that no list reflects yet. Off: lists are refreshed at the
+    /// refresh interval only, so a burst of a user's events that arrives in one fetch gets one list.
+    public var freshLists = true
     /// How often consumed offsets are committed, in milliseconds.
     public var commitIntervalMs: Int64 = 5_000
     /// Longest time shutdown waits for the producer to deliver, in milliseconds.

@@ -8,6 +8,8 @@ struct PipelineMetrics {
     let consumed: Counter
     let applied: Counter
     let listsPublished: Counter
+    /// Refreshes run inside a fetched batch (debounce 0: a user's next event waited for the list of their previous one).
+    let refreshCuts: Counter
     let checkpoints: Counter
     let checkpointFailures: Counter
     let commitFailures: Counter
@@ -52,6 +54,7 @@ struct PipelineMetrics {
         consumed = Counter(label: "streamrec_events_consumed_total", factory: factory)
         applied = Counter(label: "streamrec_events_applied_total", factory: factory)
         listsPublished = Counter(label: "streamrec_lists_published_total", factory: factory)
+        refreshCuts = Counter(label: "streamrec_refresh_cuts_total", factory: factory)
         checkpoints = Counter(label: "streamrec_checkpoints_total", factory: factory)
         checkpointFailures = Counter(label: "streamrec_checkpoint_failures_total", factory: factory)
         commitFailures = Counter(label: "streamrec_commit_failures_total", factory: factory)

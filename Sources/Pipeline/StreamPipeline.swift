@@ -443,6 +443,13 @@ public final class StreamPipeline: @unchecked Sendable {
         stats.consumed += 1
         do {
             let event = try decoder.decode(message.payload, fallbackTimestampMs: message.timestampMs ?? Self.wallClockMs)
+            if configuration.freshLists, engineConfiguration.debounceMs == 0, core.awaitsList(userId: event.user, nowMs: monotonicMs) {
+                // Debounce 0: the user's previous event gets its list before this one is applied.
+                lock.unlock()
+                refresh(force: false)
+                metrics.refreshCuts.increment()
+                lock.lock()
+            }
             do {
                 try core.apply(event, source: EventSource(partition: partition, offset: offset))
                 stats.applied += 1

@@ -15,6 +15,8 @@ struct PipelinePollTests {
         // (well) inside the refresh interval, so only a shortened poll publishes its list in time.
         configuration.pollTimeoutMs = 20_000
         configuration.refreshIntervalMs = 3_000
+        // Interval refreshes only (no list before a user's next event): the wait is what is tested.
+        configuration.freshLists = false
         var engine = EngineConfiguration()
         engine.debounceMs = 0
         let pipeline = try StreamPipeline(configuration: configuration, engine: engine, logger: quietLogger())

@@ -1,0 +1,14 @@
+extension RecommenderCore {
+    /// Whether `userId` has an applied event that no list reflects yet while a list for them is
+    /// due (their debounce interval has passed). With `engine.debounce_ms` 0 the pipeline asks
+    /// this before applying each event and, when true, refreshes first: every list a user is
+    /// shown then reflects all of their earlier events, even when a burst of theirs arrives in
+    /// one fetch.
+    public func awaitsList(userId: String, nowMs: Int64) -> Bool {
+        guard let user = users.index(of: userId) else { return false }
+        let u = Int(user)
+        guard u < table.isDirty.count, table.isDirty[u] else { return false }
+        let last = table.lastPublishedMs[u]
+        return last == .min || nowMs - last >= configuration.debounceMs
+    }
+}
