@@ -25,9 +25,9 @@ for session in off on; do
   cat "$out/$session.json"
 done
 .build/release/streamrec plot --series "session on=$out/on.csv" --series "MF alone=$out/off.csv" \
-  --column online_hr@10 --title "online HR@10 over the stream" --out "$out/hr.svg" >&2
+  --column online_hr@10 --x events --title "online HR@10 over the stream" --out "$out/hr.svg" >&2
 .build/release/streamrec plot --series "session on=$out/on.csv" --series "MF alone=$out/off.csv" \
-  --column online_ndcg@10 --title "online NDCG@10 over the stream" --out "$out/ndcg.svg" >&2
+  --column online_ndcg@10 --x events --title "online NDCG@10 over the stream" --out "$out/ndcg.svg" >&2
 python3 - "$out" <<'PY'
 import json, sys
 d = sys.argv[1]

@@ -211,6 +211,11 @@ extension StreamRecConfiguration {
             c.engine.session.learning.replayMaxBytes = n
         },
         "session.train_max_examples": { $0.engine.session.learning.maxExamplesPerRound = try positiveInt($1) },
+        "session.train_negatives": { c, v in
+            let n = try int(v)
+            guard n >= 0 else { throw ConfigurationError("must not be negative (0: softmax over every item), got \(v)") }
+            c.engine.session.learning.model.loss = n == 0 ? .fullSoftmax : .sampledSoftmax(negatives: n)
+        },
         "session.validation_users": { c, v in
             let n = try int(v)
             guard n >= 0 else { throw ConfigurationError("must not be negative, got \(v)") }

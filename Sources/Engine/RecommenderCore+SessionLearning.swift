@@ -144,7 +144,10 @@ extension RecommenderCore {
         // Left out of training: this round's held-out users, or those still waiting to be used.
         let held = enough ? Set(validationUsers) : Set(captured.capturedUsers.map(Int.init))
         if enough {
-            session.heldOut.arm(rows: armed, userCount: users.count, itemCount: items.count, window: window)
+            // Sampled events fill what the armed users leave, spread over about half a round's events.
+            let stride = max(1, learning.trainEveryEvents / max(1, 2 * maxValidation))
+            session.heldOut.arm(rows: armed, capacity: maxValidation, sampleStride: maxValidation > 0 ? stride : 0,
+                                userCount: users.count, itemCount: items.count, window: window)
         } else {
             session.heldOut.extend(rows: armed, userCount: users.count)
         }

@@ -109,7 +109,9 @@ public final class RecommenderCore {
             onScored?(source, rank)
         }
 
-        if let session, session.heldOut.isPending(u) { captureHeldOut(user: u, item: item) }
+        if let session, session.heldOut.isPending(u) || (session.heldOut.samples(appliedEvents) && isPersonal(user)) {
+            captureHeldOut(user: u, item: item)
+        }
         let weight = weights.weight(of: event.type, value: event.value)
         switch configuration.model.feedback {
         case .implicit:
@@ -150,19 +152,23 @@ public final class RecommenderCore {
 
     /// Scores every dirty user whose debounce interval has passed (all of them with `force`),
     /// in batches through BLAS, and emits each list that differs from the one last published.
-    /// Then spills idle session states, looking at `sessionSweepRows` rows per round.
+    /// With `maintenance` (a regular round), first installs a finished session model and takes
+    /// a catalog round, and afterwards spills idle session states, looking at
+    /// `sessionSweepRows` rows; a refresh cut into a fetched batch passes `false` and only scores.
     /// Returns the number of lists emitted.
     @discardableResult
-    public func refresh(nowMs: Int64, wallClockMs: Int64, force: Bool = false,
+    public func refresh(nowMs: Int64, wallClockMs: Int64, force: Bool = false, maintenance: Bool = true,
                         emit: (RecommendationList) -> Void) -> Int {
         // After scoring, so users just scored keep their windows for this round. Event time,
         // capped at the wall clock: one event stamped in the future must not expire everyone.
-        maintainSessionModel(wallClockMs: wallClockMs)
+        if maintenance { maintainSessionModel(wallClockMs: wallClockMs) }
         defer {
-            let now = wallClockMs > 0 ? min(latestEventMs, wallClockMs) : latestEventMs
-            session?.sweepIdle(nowMs: now, users: users, rowLimit: Self.sessionSweepRows)
+            if maintenance {
+                let now = wallClockMs > 0 ? min(latestEventMs, wallClockMs) : latestEventMs
+                session?.sweepIdle(nowMs: now, users: users, rowLimit: Self.sessionSweepRows)
+            }
         }
-        catalogRound()
+        if maintenance { catalogRound() }
         guard !dirtyQueue.isEmpty, items.count > 0 else { return 0 }
         var ready: [Int32] = []
         var waiting: [Int32] = []

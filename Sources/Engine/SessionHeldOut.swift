@@ -3,7 +3,10 @@ import Models
 /// Held-out events for the next training round, captured before anything learns from them.
 ///
 /// A round arms a set of users (`arm`, or `extend` to add users and keep what was captured); the
-/// next event of each armed user is captured as it arrives, before the MF update: the user's MF scores of every item at that moment (one gemv),
+/// next event of each armed user is captured as it arrives, and so is every `sampleStride`-th
+/// applied event of a user with MF history while there is room (streams where a user's events
+/// come in one burst and armed users never return still give held-out events), before the MF
+/// update: the user's MF scores of every item at that moment (one gemv),
 /// the event's item and the window before it. The following round scores these examples with its
 /// new session model (which has not trained on them), refits the fusion on them with those MF
 /// scores and reports their NDCG@10. Buffers are allocated when armed; a capture writes into them
@@ -18,6 +21,8 @@ struct SessionHeldOut: Sendable {
     private(set) var window = 0
     /// Examples captured so far.
     private(set) var count = 0
+    /// Applied events between two sampled captures (0: armed users only).
+    private(set) var sampleStride = 0
     private(set) var users: [Int32] = []
     private(set) var targets: [Int32] = []
     /// MF scores of each captured example, `scoreWidth` per row.
@@ -29,11 +34,13 @@ struct SessionHeldOut: Sendable {
     private(set) var times: [Int64] = []
     private(set) var lengths: [Int] = []
 
-    /// Forgets what was captured and waits for the next event of each of `rows`.
-    mutating func arm(rows: [Int], userCount: Int, itemCount: Int, window: Int) {
+    /// Forgets what was captured and waits for the next event of each of `rows`, and samples
+    /// every `sampleStride`-th applied event (0: none), up to `capacity` examples in all.
+    mutating func arm(rows: [Int], capacity: Int, sampleStride: Int, userCount: Int, itemCount: Int, window: Int) {
         if pending.count < userCount { pending += [Bool](repeating: false, count: userCount - pending.count) }
         for i in pending.indices { pending[i] = false }
-        capacity = rows.count
+        self.capacity = max(rows.count, capacity)
+        self.sampleStride = max(0, sampleStride)
         scoreWidth = itemCount + 1_024
         self.window = window
         count = 0
@@ -67,13 +74,22 @@ struct SessionHeldOut: Sendable {
     @inline(__always)
     func isPending(_ u: Int) -> Bool { pendingCount > 0 && u < pending.count && pending[u] }
 
+    /// Whether the event applied as number `sequence` is sampled (the caller checks that its
+    /// user has MF history).
+    @inline(__always)
+    func samples(_ sequence: Int64) -> Bool {
+        sampleStride > 0 && count < capacity && sequence % Int64(sampleStride) == 0
+    }
+
     /// Captures user row `u`'s event on session item `target` with the window before it; `score`
     /// writes the MF scores of the first `itemCount` items (at most `scoreWidth`) into the buffer it gets.
     mutating func capture(user u: Int, target: Int32, window w: SessionWindow, itemCount: Int,
                           score: (UnsafeMutablePointer<Float>, Int) -> Void) {
-        guard isPending(u), count < capacity else { return }
-        pending[u] = false
-        pendingCount -= 1
+        guard count < capacity else { return }
+        if isPending(u) {
+            pending[u] = false
+            pendingCount -= 1
+        }
         let e = count
         users[e] = Int32(u)
         targets[e] = target

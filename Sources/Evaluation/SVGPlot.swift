@@ -2,17 +2,20 @@ import Foundation
 
 /// A dependency-free SVG line chart of metric values per epoch or per time window.
 public enum SVGPlot {
-    /// One polyline: a label and its y values at x = 1, 2, ….
+    /// One polyline: a label and its y values at x = 1, 2, … (or at `xs`).
     public struct Line: Sendable, Equatable {
         /// Legend text.
         public var label: String
         /// Values in x order (non-finite values are skipped).
         public var values: [Double]
+        /// The x of each value (nil: 1, 2, …). When every line has them, the x axis spans them.
+        public var xs: [Double]?
 
         /// Creates a line.
-        public init(label: String, values: [Double]) {
+        public init(label: String, values: [Double], xs: [Double]? = nil) {
             self.label = label
             self.values = values
+            self.xs = xs
         }
     }
 
@@ -30,6 +33,11 @@ public enum SVGPlot {
         let pad = (hi - lo) * 0.05
         lo -= pad; hi += pad
         func x(_ i: Int) -> Double { left + (n == 1 ? w / 2 : w * Double(i) / Double(n - 1)) }
+        // Given x values (every line has one per value): the axis spans them.
+        let given = lines.allSatisfy { $0.xs?.count == $0.values.count }
+        let allX = given ? lines.flatMap { $0.xs!.filter(\.isFinite) } : []
+        let xlo = allX.min() ?? 0, xhi = max(allX.max() ?? 1, xlo + 1e-9)
+        func px(_ v: Double) -> Double { left + w * (v - xlo) / (xhi - xlo) }
         func y(_ v: Double) -> Double { top + h * (1 - (v - lo) / (hi - lo)) }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         func esc(_ s: String) -> String {
@@ -45,16 +53,25 @@ public enum SVGPlot {
             svg += "<line x1=\"\(f(left - 4))\" y1=\"\(f(y(v)))\" x2=\"\(f(left + w))\" y2=\"\(f(y(v)))\" stroke=\"#ddd\"/>"
             svg += "<text x=\"\(f(left - 8))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(String(format: "%.4g", v))</text>\n"
         }
-        let ticks = min(n, 10)
-        for t in 0..<ticks {
-            let i = ticks == 1 ? 0 : Int((Double(t) * Double(n - 1) / Double(ticks - 1)).rounded())
-            svg += "<text x=\"\(f(x(i)))\" y=\"\(f(top + h + 18))\" text-anchor=\"middle\">\(i + 1)</text>\n"
+        if given {
+            for t in 0...5 {
+                let v = xlo + (xhi - xlo) * Double(t) / 5
+                svg += "<text x=\"\(f(px(v)))\" y=\"\(f(top + h + 18))\" text-anchor=\"middle\">\(String(format: "%.4g", v))</text>\n"
+            }
+        } else {
+            let ticks = min(n, 10)
+            for t in 0..<ticks {
+                let i = ticks == 1 ? 0 : Int((Double(t) * Double(n - 1) / Double(ticks - 1)).rounded())
+                svg += "<text x=\"\(f(x(i)))\" y=\"\(f(top + h + 18))\" text-anchor=\"middle\">\(i + 1)</text>\n"
+            }
         }
         svg += "<text x=\"\(f(left + w / 2))\" y=\"\(f(Double(height) - 10))\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
         svg += "<text transform=\"translate(16,\(f(top + h / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
         for (k, line) in lines.enumerated() {
             let color = palette[k % palette.count]
-            let points = line.values.enumerated().filter { $0.element.isFinite }.map { "\(f(x($0.offset))),\(f(y($0.element)))" }
+            let points = line.values.enumerated()
+                .filter { $0.element.isFinite && (!given || line.xs![$0.offset].isFinite) }
+                .map { "\(f(given ? px(line.xs![$0.offset]) : x($0.offset))),\(f(y($0.element)))" }
             svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
             let ly = top + 10 + Double(k) * 18
             svg += "<line x1=\"\(f(left + w + 12))\" y1=\"\(f(ly))\" x2=\"\(f(left + w + 32))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"2\"/>"

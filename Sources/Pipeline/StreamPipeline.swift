@@ -446,7 +446,7 @@ public final class StreamPipeline: @unchecked Sendable {
             if configuration.freshLists, engineConfiguration.debounceMs == 0, core.awaitsList(userId: event.user, nowMs: monotonicMs) {
                 // Debounce 0: the user's previous event gets its list before this one is applied.
                 lock.unlock()
-                refresh(force: false)
+                refresh(force: false, cut: true)
                 metrics.refreshCuts.increment()
                 lock.lock()
             }
@@ -499,13 +499,15 @@ public final class StreamPipeline: @unchecked Sendable {
         }
     }
 
-    /// Scores the users due for a refresh and hands their new lists to the producer.
-    func refresh(force: Bool) {
+    /// Scores the users due for a refresh and hands their new lists to the producer. A refresh
+    /// cut into a fetched batch (`cut`) only scores; the round's upkeep waits for the next
+    /// regular one.
+    func refresh(force: Bool, cut: Bool = false) {
         var lists: [RecommendationList] = []
         let started = clock.now
         lock.lock()
-        scopeWithdrawals()
-        core.refresh(nowMs: monotonicMs, wallClockMs: Self.wallClockMs, force: force) { lists.append($0) }
+        if !cut { scopeWithdrawals() }
+        core.refresh(nowMs: monotonicMs, wallClockMs: Self.wallClockMs, force: force, maintenance: !cut) { lists.append($0) }
         lock.unlock()
         if !lists.isEmpty { metrics.refreshLatency.recordNanoseconds(Self.nanoseconds(clock.now - started)) }
         for list in lists { publish(list) }

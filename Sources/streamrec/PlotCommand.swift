@@ -10,9 +10,11 @@ struct PlotCommand: ParsableCommand {
         abstract: "Draw one column of series files (streamrec demo --series) as an SVG line chart.",
         discussion: """
         Each --series LABEL=FILE is one line of the chart: the values of --column in FILE, one \
-        point per row (x = row number: the second of a demo run). For example, the online HR@10 \
-        of a run with the session model against one without: \
-        streamrec plot --series "session on=on.csv" --series "MF alone=off.csv" --column online_hr@10 --out hr.svg
+        point per row (x = row number: the second of a demo run; --x COLUMN takes x from a \
+        column instead, e.g. --x events to compare runs that went at different rates over the \
+        stream). For example, the online HR@10 of a run with the session model against one \
+        without: streamrec plot --series "session on=on.csv" --series "MF alone=off.csv" \
+        --column online_hr@10 --x events --out hr.svg
         """
     )
 
@@ -24,6 +26,8 @@ struct PlotCommand: ParsableCommand {
     var out: String
     @Option(help: "Title of the chart (default: the column).")
     var title: String?
+    @Option(help: "The column of x values (default: the row number, the second of a demo run).")
+    var x: String?
 
     func validate() throws {
         guard !series.isEmpty else { throw ValidationError("give at least one --series LABEL=FILE") }
@@ -36,9 +40,11 @@ struct PlotCommand: ParsableCommand {
         let lines = try series.map { s -> SVGPlot.Line in
             let cut = s.firstIndex(of: "=")!
             let label = String(s[..<cut]), path = String(s[s.index(after: cut)...])
-            return SVGPlot.Line(label: label, values: try SeriesFile(path: path).values(of: column, in: path))
+            let file = try SeriesFile(path: path)
+            return SVGPlot.Line(label: label, values: try file.values(of: column, in: path),
+                                xs: try x.map { try file.values(of: $0, in: path) })
         }
-        let svg = SVGPlot.render(lines, title: title ?? column, xLabel: "second of the run", yLabel: column)
+        let svg = SVGPlot.render(lines, title: title ?? column, xLabel: x ?? "second of the run", yLabel: column)
         guard FileManager.default.createFile(atPath: out, contents: Data(svg.utf8)) else {
             throw CommandFailure("cannot write \(out)")
         }

@@ -1,6 +1,7 @@
 import Daemon
 import Engine
 import Foundation
+import Pipeline
 import Testing
 
 @Suite("Configuration file and environment")
@@ -32,6 +33,7 @@ struct ConfigurationTests {
         #expect(learning.enabled && builtIn.enabled)
         #expect(learning.trainEveryEvents == builtIn.trainEveryEvents && learning.trainIntervalSeconds == builtIn.trainIntervalSeconds)
         #expect(learning.replayMaxBytes == builtIn.replayMaxBytes && learning.maxExamplesPerRound == builtIn.maxExamplesPerRound)
+        #expect(learning.model.loss == builtIn.model.loss && loaded.pipeline.freshLists == defaults.pipeline.freshLists)
         #expect(learning.validationUsers == builtIn.validationUsers)
         #expect(loaded.pipeline.itemsTopic == "streamrec.items")
         #expect(loaded.pipeline.itemsCatchUpTimeoutMs == defaults.pipeline.itemsCatchUpTimeoutMs)
@@ -55,8 +57,15 @@ struct ConfigurationTests {
           train_max_examples: 500
           validation_users: 0
           attribute_buckets: 512
+          train_negatives: 0
+        engine:
+          fresh_lists: false
         """)
         let learning = config.engine.session.learning
+        #expect(learning.model.loss == .fullSoftmax && SessionLearningConfiguration().model.loss == .sampledSoftmax(negatives: 256))
+        #expect(!config.pipeline.freshLists && PipelineConfiguration().freshLists)
+        try config.set("session.train_negatives", "64")
+        #expect(config.engine.session.learning.model.loss == .sampledSoftmax(negatives: 64))
         #expect(!learning.enabled && learning.trainEveryEvents == 1_000 && learning.trainIntervalSeconds == 2.5)
         #expect(learning.replayMaxBytes == 1_048_576 && learning.maxExamplesPerRound == 500 && learning.validationUsers == 0)
         #expect(learning.attributeBuckets == 512 && SessionLearningConfiguration().attributeBuckets == 4_096)
@@ -64,6 +73,8 @@ struct ConfigurationTests {
                                    ("session.train_interval_s", "-1", "must be positive"),
                                    ("session.replay_max_bytes", "1000", "at least 65536"),
                                    ("session.attribute_buckets", "-1", "within 0...1048576"),
+                                   ("session.train_negatives", "-5", "must not be negative"),
+                                   ("engine.fresh_lists", "often", "is not a boolean"),
                                    ("session.enabled", "maybe", "is not a boolean")] {
             var c = StreamRecConfiguration()
             #expect {

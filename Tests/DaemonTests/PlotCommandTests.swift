@@ -39,6 +39,27 @@ struct PlotCommandTests {
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 2)
     }
 
+    @Test("--x events places each point at its file's events column, so runs at different rates line up over the stream",
+          .enabled(if: DaemonProcess.binaryExists))
+    func xColumn() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "seconds,events,online_hr@10\n1,100,0.01\n2,200,0.02\n3,300,0.03\n".write(toFile: "\(dir)/on.csv", atomically: true, encoding: .utf8)
+        try "seconds,events,online_hr@10\n1,150,0.01\n2,300,0.015\n".write(toFile: "\(dir)/off.csv", atomically: true, encoding: .utf8)
+        let (status, _, err) = try Self.run(["plot", "--series", "on=\(dir)/on.csv", "--series", "off=\(dir)/off.csv",
+                                             "--column", "online_hr@10", "--x", "events", "--out", "\(dir)/hr.svg"])
+        #expect(status == 0, "\(err)")
+        let svg = try String(contentsOfFile: "\(dir)/hr.svg", encoding: .utf8)
+        // The plot area runs from x = 70 (100 events) to x = 540 (300 events).
+        let xs = svg.components(separatedBy: "points=\"").dropFirst().map { line in
+            line.prefix { $0 != "\"" }.split(separator: " ").map { String($0.split(separator: ",")[0]) }
+        }
+        #expect(xs == [["70.0", "305.0", "540.0"], ["187.5", "540.0"]], "\(xs)")
+        #expect(svg.contains(">events</text>"))
+        let missing = try Self.run(["plot", "--series", "on=\(dir)/on.csv", "--x", "time", "--out", "\(dir)/x.svg"])
+        #expect(missing.0 != 0 && missing.2.contains("has no column time"), "\(missing.2)")
+    }
+
     @Test("a missing column, a value that is not a number and a bad --series are refused with the place named",
           .enabled(if: DaemonProcess.binaryExists))
     func badInput() throws {
