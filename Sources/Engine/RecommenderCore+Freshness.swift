@@ -5,9 +5,16 @@ extension RecommenderCore {
     /// shown then reflects all of their earlier events, even when a burst of theirs arrives in
     /// one fetch.
     public func awaitsList(userId: String, nowMs: Int64) -> Bool {
+        guard dirtyCount > 0 else { return false }
         guard let user = users.index(of: userId) else { return false }
         let u = Int(user)
         guard u < table.isDirty.count, table.isDirty[u] else { return false }
+        return listDue(u, nowMs: nowMs)
+    }
+
+    /// Whether user row `u`'s debounce interval has passed (or no list was published yet).
+    @inline(__always)
+    func listDue(_ u: Int, nowMs: Int64) -> Bool {
         let last = table.lastPublishedMs[u]
         return last == .min || nowMs - last >= configuration.debounceMs
     }

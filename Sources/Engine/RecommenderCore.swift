@@ -181,8 +181,7 @@ public final class RecommenderCore {
                 table.isDirty[Int(user)] = false
                 continue
             }
-            let last = table.lastPublishedMs[Int(user)]
-            if ready.count < limit && (force || last == .min || nowMs - last >= configuration.debounceMs) {
+            if ready.count < limit && (force || listDue(Int(user), nowMs: nowMs)) {
                 ready.append(user)
             } else {
                 waiting.append(user)

@@ -12,18 +12,8 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        // One or two rows: sgemv per row. sgemm would first pack all of B (a whole item table
-        // when one user is scored), which costs more than the products themselves.
-        if m <= 2 {
-            for i in 0..<m {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb),
-                            a + i * lda, 1, beta, c + i * ldc, 1)
-            }
-            return
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(ldc))
+        gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+             beta: beta, c: c, ldc: ldc)
     }
 
     /// General row-major `C = alpha · op(A) · op(B) + beta · C`.
@@ -34,7 +24,8 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        // One or two rows of C: sgemv per row (sgemm would pack all of B first).
+        // One or two rows of C: sgemv per row. sgemm would first pack all of B (a whole item
+        // table when one user is scored), which costs more than the products themselves.
         if m <= 2 {
             for i in 0..<m {
                 let x = transA ? a + i : a + i * lda
