@@ -205,6 +205,17 @@ extension StreamRecConfiguration {
             guard seconds > 0 else { throw ConfigurationError("must be positive, got \(v)") }
             c.engine.session.learning.trainIntervalSeconds = seconds
         },
+        "session.idle_rounds": { c, v in
+            let n = try int(v)
+            guard n >= 0 else { throw ConfigurationError("must not be negative (0: no training while the stream is quiet), got \(v)") }
+            c.engine.session.learning.idleRounds = n
+        },
+        "session.idle_train_negatives": { c, v in
+            let n = try int(v)
+            guard n >= 0 else { throw ConfigurationError("must not be negative (0: softmax over every item), got \(v)") }
+            c.engine.session.learning.idleLoss = n == 0 ? .fullSoftmax : .sampledSoftmax(negatives: n)
+        },
+        "session.idle_patience": { $0.engine.session.learning.idlePatience = try positiveInt($1) },
         "session.replay_max_bytes": { c, v in
             let n = try int(v)
             guard n >= 65_536 else { throw ConfigurationError("must be at least 65536 (64 KiB), got \(v)") }

@@ -13,11 +13,16 @@ extension RecommenderCore {
         }
         guard session.learningState.trainsHere else { return }
         if session.learningState.lastRoundWallMs == 0 { session.learningState.lastRoundWallMs = wallClockMs }
+        if appliedEvents != session.learningState.lastSeenApplied {
+            session.learningState.lastSeenApplied = appliedEvents
+            session.learningState.quietSinceMs = wallClockMs
+        }
         let sinceEvents = appliedEvents - session.learningState.lastRoundEvents
         let sinceMs = wallClockMs - session.learningState.lastRoundWallMs
         let due = sinceEvents >= Int64(learning.trainEveryEvents)
             || (wallClockMs > 0 && sinceEvents > 0 && Double(sinceMs) >= learning.trainIntervalSeconds * 1000)
-        guard due else { return }
+        let idle = !due && idleRoundDue(session, learning, wallClockMs: wallClockMs)
+        guard due || idle else { return }
         let learner = session.learningState.learner ?? SessionLearner()
         if session.learningState.learner == nil {
             session.learningState.learner = learner
@@ -27,8 +32,28 @@ extension RecommenderCore {
         guard !learner.isBusy else { return }
         session.learningState.lastRoundEvents = appliedEvents
         session.learningState.lastRoundWallMs = wallClockMs
-        guard let round = makeSessionRound(session, learning) else { return }
+        if due && appliedEvents - session.learningState.idleBudgetEvents >= Int64(learning.trainEveryEvents) {
+            session.learningState.renewIdleBudget(atEvents: appliedEvents)
+        }
+        guard let round = makeSessionRound(session, learning, idle: idle) else {
+            if idle { session.learningState.idleStopped = true }  // nothing to train on
+            return
+        }
+        if idle {
+            session.learningState.idleRoundsTaken += 1
+            session.learningState.idleRoundsTotal += 1
+        }
+        session.learningState.lastIdleVersion = idle ? round.version : 0
         learner.submit(round)
+    }
+
+    /// Whether an idle round is due: the stream quiet for `quietMs`, a round trained before
+    /// (or events left untrained), idle budget left and not stopped by the patience rule.
+    private func idleRoundDue(_ session: SessionTracker, _ learning: SessionLearningConfiguration, wallClockMs: Int64) -> Bool {
+        let st = session.learningState
+        guard learning.idleRounds > 0, wallClockMs > 0, st.lastSeenApplied > 0,
+              wallClockMs - st.quietSinceMs >= SessionLearningConfiguration.quietMs else { return false }
+        return !st.idleStopped && st.idleRoundsTaken < learning.idleRounds
     }
 
     /// Takes a round now and trains it on the calling thread, then installs its model (tests,
@@ -57,13 +82,16 @@ extension RecommenderCore {
         session.install(model: update.model, fusion: update.fusion, encoder: update.encoder,
                         version: update.version, madeAtMs: update.finishedAtMs, warm: update.warm)
         session.learningState.installed += 1
+        if update.version == session.learningState.lastIdleVersion, let learning = session.learning {
+            session.learningState.noteIdleRound(ndcg: update.validationNDCG10, patience: learning.idlePatience)
+        }
         // Users whose vector changed are refreshed by their next event; the lists already
         // published stay until then.
     }
 
     /// The training figures; nil when learning is off.
     public var sessionLearningStatistics: SessionLearningStatistics? {
-        guard let session, session.learning != nil else { return nil }
+        guard let session, let learning = session.learning else { return nil }
         let totals = session.learningState.learner?.totals ?? SessionLearner.Totals()
         let st = session.learningState
         return SessionLearningStatistics(
@@ -76,7 +104,14 @@ extension RecommenderCore {
             modelItems: session.ready ? session.model.itemCount : 0,
             attributeItems: session.ready ? session.model.itemFeatures.itemsWithFeatures : 0,
             attributeTableRows: session.ready ? session.model.configuration.attributeCount : 0, recentCoverage: st.recentCoverage,
-            replayBytes: st.replayBytes, replayUsers: st.replayUsers, warmedUsers: st.lastWarmed, lastError: totals.lastError)
+            replayBytes: st.replayBytes, replayUsers: st.replayUsers, warmedUsers: st.lastWarmed,
+            idleRounds: st.idleRoundsTotal, idleTrainingOver: idleTrainingOver(session, learning), lastError: totals.lastError)
+    }
+
+    private func idleTrainingOver(_ session: SessionTracker, _ learning: SessionLearningConfiguration) -> Bool {
+        let st = session.learningState
+        if st.learner?.isBusy == true { return false }
+        return !st.trainsHere || learning.idleRounds == 0 || st.idleStopped || st.idleRoundsTaken >= learning.idleRounds
     }
 
     /// Builds a round from the replay buffer: the windows of the most recently active users, up to
@@ -86,7 +121,7 @@ extension RecommenderCore {
     /// the fusion on; the newest users with enough history for MF are then armed for the next
     /// ones. With too few, the captured events are kept (their users still left out of training)
     /// and the newest users are armed in addition. Nil when nothing to train on.
-    func makeSessionRound(_ session: SessionTracker, _ learning: SessionLearningConfiguration) -> SessionRound? {
+    func makeSessionRound(_ session: SessionTracker, _ learning: SessionLearningConfiguration, idle: Bool = false) -> SessionRound? {
         session.syncItems(items)
         let window = session.model.configuration.windowLength
         let bytesPerStep = 4 + 1 + 8
@@ -125,7 +160,8 @@ extension RecommenderCore {
         let enough = captured.count >= learning.minimumValidationEvents || captured.count >= captured.capacity
         var validation: SessionValidationDraft?
         var validationUsers: [Int] = []
-        if enough && captured.count > 0 && vocabulary > 0 {
+        let fresh = enough && captured.count > 0 && vocabulary > 0
+        if fresh {
             // A copy of what was captured, with the users' seen items: the trainer expands it.
             var seen: [[Int32]] = []
             seen.reserveCapacity(captured.count)
@@ -136,13 +172,21 @@ extension RecommenderCore {
             let draft = SessionValidationDraft(captured: captured, itemMap: session.itemMap, seen: seen, vocabulary: vocabulary)
             for e in 0..<captured.count where draft.isUsable(e) { validationUsers.append(Int(captured.users[e])) }
             validation = draft
+            session.learningState.lastValidation = draft
+            session.learningState.lastValidationUsers = Set(validationUsers)
+        } else if idle, let last = session.learningState.lastValidation, last.vocabulary == vocabulary {
+            // No new held-out events while the stream is quiet: the last ones measure again.
+            validation = last
         }
         // The next round's held-out events: the next event of the newest users with MF history.
         let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
         var armed: [Int] = []
         for u in pool where armed.count < maxValidation && isPersonal(Int32(u)) { armed.append(u) }
         // Left out of training: this round's held-out users, or those still waiting to be used.
-        let held = enough ? Set(validationUsers) : Set(captured.capturedUsers.map(Int.init))
+        // The users of the last held-out events used stay out until newer ones replace them: idle
+        // rounds measure on those events again, so no round may have learned their targets.
+        var held = fresh ? Set(validationUsers) : Set(captured.capturedUsers.map(Int.init))
+        if !fresh { held.formUnion(session.learningState.lastValidationUsers) }
         if enough {
             // Sampled events fill what the armed users leave, spread over about half a round's events.
             let stride = max(1, learning.trainEveryEvents / max(1, 2 * maxValidation))
@@ -168,7 +212,9 @@ extension RecommenderCore {
         // Windows spilled for being idle (event time) or for room are part of the buffer too:
         // when the held ones do not fill the round, the most recently spilled come next.
         if examples < learning.maxExamplesPerRound && replayUsers < cap && session.spilled.count > 0 {
-            session.spilled.forEachRecent { w in
+            let heldIds = Set(held.compactMap { $0 < users.count ? users.id(at: Int32($0)) : nil })
+            session.spilled.forEachRecent { id, w in
+                if !heldIds.isEmpty && heldIds.contains(id) { return true }
                 let n = w.items.count
                 replayBytes += n * bytesPerStep
                 replayUsers += 1
@@ -184,7 +230,9 @@ extension RecommenderCore {
         }
         session.learningState.nextVersion = version + 1
         let features = sessionAttributeFeatures(session, learning, itemCount: max(vocabulary, session.ready ? session.model.itemCount : 0))
-        return SessionRound(learning: learning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
+        var roundLearning = learning
+        if idle { roundLearning.model.loss = learning.idleLoss }
+        return SessionRound(learning: roundLearning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
                             features: features, fusion: session.fusion, pack: pack, warm: warm, validation: validation,
                             replayBytes: replayBytes, replayUsers: replayUsers)
     }

@@ -32,7 +32,16 @@ extension RecommenderCore {
             change("session.train_interval_s", \.trainIntervalSeconds)
             change("session.replay_max_bytes", \.replayMaxBytes)
             change("session.train_max_examples", \.maxExamplesPerRound)
+            func changeLoss(_ key: String, _ path: WritableKeyPath<SessionLearningConfiguration, SessionLoss>) {
+                guard learning[keyPath: path] != n[keyPath: path] else { return }
+                notes.append("\(key): \(learning[keyPath: path].negativeCount) -> \(n[keyPath: path].negativeCount)")
+                learning[keyPath: path] = n[keyPath: path]
+            }
+            changeLoss("session.train_negatives", \.model.loss)
             change("session.validation_users", \.validationUsers)
+            change("session.idle_rounds", \.idleRounds)
+            change("session.idle_patience", \.idlePatience)
+            changeLoss("session.idle_train_negatives", \.idleLoss)
             session.learning = learning
         }
         if snapshotChanged, let snapshot = new.snapshot {

@@ -18,6 +18,24 @@ public struct SessionLearningConfiguration: Sendable {
     public var trainEveryEvents = 20_000
     /// Seconds between two rounds when fewer events arrived (wall clock). Default 60.
     public var trainIntervalSeconds: Double = 60
+    /// Rounds the trainer may run back to back on the replay buffer once the stream is quiet (no
+    /// event applied for `quietMs`): more passes over what the daemon saw, on the core the stream
+    /// leaves idle. They reuse the last held-out events (their users stay out of training) to
+    /// measure and refit the fusion, and stop early after `idlePatience` rounds without a better
+    /// validation NDCG@10. The budget is renewed by the first regular round `trainEveryEvents`
+    /// events after the last renewal (at most this many idle rounds per that many events). 0: the
+    /// trainer waits for events. Default 20.
+    public var idleRounds = 20
+    /// Idle rounds in a row without a better validation NDCG@10 than the best idle round's that
+    /// end idle training before its budget. Default 3.
+    public var idlePatience = 3
+    /// The loss of idle rounds (`session.idle_train_negatives`; 0: the softmax over every item).
+    /// The stream is quiet, so they afford what a round during the stream does not: on Amazon
+    /// Beauty the daemon's model scored higher leave-one-out with idle rounds over every item.
+    /// Default: every item.
+    public var idleLoss: SessionLoss = .fullSoftmax
+    /// Wall-clock milliseconds without an applied event after which the stream counts as quiet.
+    public static let quietMs: Int64 = 1_000
     /// Bytes of the replay buffer a round trains on: the windows of the most recently active
     /// users, 13 bytes per step (item, type, time), newest users first. Default 32 MiB.
     public var replayMaxBytes = 32 << 20
@@ -64,6 +82,8 @@ public struct SessionLearningConfiguration: Sendable {
         }
         guard replayMaxBytes >= 1 << 16 else { throw SessionLearningError("session.replay_max_bytes must be at least 65536, got \(replayMaxBytes)") }
         guard maxExamplesPerRound > 0 else { throw SessionLearningError("session.train_max_examples must be positive, got \(maxExamplesPerRound)") }
+        guard idleRounds >= 0 else { throw SessionLearningError("session.idle_rounds must not be negative, got \(idleRounds)") }
+        guard idlePatience > 0 else { throw SessionLearningError("session.idle_patience must be positive, got \(idlePatience)") }
         guard validationUsers >= 0 else { throw SessionLearningError("session.validation_users must not be negative") }
         guard (0...Self.maxAttributeBuckets).contains(attributeBuckets) else {
             throw SessionLearningError("session.attribute_buckets must be within 0...\(Self.maxAttributeBuckets), got \(attributeBuckets)")

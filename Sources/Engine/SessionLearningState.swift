@@ -6,6 +6,27 @@ struct SessionLearningState {
     /// Applied events and wall-clock ms when the last round was taken (ms 0: not yet counted).
     var lastRoundEvents: Int64 = 0
     var lastRoundWallMs: Int64 = 0
+    /// Applied events at the last maintenance and the wall-clock ms that count stopped moving
+    /// (the stream is quiet after `SessionLearningConfiguration.quietMs`).
+    var lastSeenApplied: Int64 = -1
+    var quietSinceMs: Int64 = 0
+    /// Idle rounds taken since the last regular round; whether idle training stopped early (no
+    /// better validation NDCG@10 for `idlePatience` rounds), the best idle NDCG and the idle
+    /// rounds since it.
+    var idleRoundsTaken = 0
+    /// Idle rounds taken since the daemon started.
+    var idleRoundsTotal: Int64 = 0
+    /// Applied events when the idle budget was last renewed.
+    var idleBudgetEvents: Int64 = 0
+    var idleStopped = false
+    var idleBestNDCG: Double?
+    var idleSinceBest = 0
+    /// Version of the idle round last handed to the trainer (0: the last round was regular).
+    var lastIdleVersion: Int64 = 0
+    /// The held-out events of the last round that had enough, and their users: idle rounds
+    /// measure on them again (the users stay out of training).
+    var lastValidation: SessionValidationDraft?
+    var lastValidationUsers: Set<Int> = []
     /// Version the next round's model will carry.
     var nextVersion: Int64 = 2
     /// Rounds whose model was installed.
@@ -30,4 +51,27 @@ struct SessionLearningState {
     var publishedVersion: Int64 = 0
     /// Models of other members installed.
     var sharedInstalled: Int64 = 0
+
+    /// A regular round with `session.train_every_events` new events since the budget was last
+    /// renewed renews it: at most `idleRounds` idle rounds per that many events.
+    mutating func renewIdleBudget(atEvents events: Int64) {
+        idleBudgetEvents = events
+        idleRoundsTaken = 0
+        idleStopped = false
+        idleBestNDCG = nil
+        idleSinceBest = 0
+    }
+
+    /// Counts an installed idle round's validation NDCG@10 against the best idle one; stops idle
+    /// training after `patience` rounds without a better one.
+    mutating func noteIdleRound(ndcg: Double?, patience: Int) {
+        guard let ndcg else { return }
+        if let best = idleBestNDCG, ndcg <= best {
+            idleSinceBest += 1
+            if idleSinceBest >= patience { idleStopped = true }
+        } else {
+            idleBestNDCG = ndcg
+            idleSinceBest = 0
+        }
+    }
 }

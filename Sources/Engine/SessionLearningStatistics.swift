@@ -33,6 +33,11 @@ public struct SessionLearningStatistics: Sendable, Equatable {
     /// Users that carried the new model's forward state of their window (computed by the round)
     /// at the last install; the others encode their window from scratch at their next refresh.
     public var warmedUsers: Int = 0
+    /// Idle rounds (trained while the stream was quiet) since the daemon started.
+    public var idleRounds: Int64 = 0
+    /// Whether idle training is over for now: its budget spent, stopped by the patience rule,
+    /// or nothing to train on, and no round in progress (true when there is no idle training).
+    public var idleTrainingOver = true
     /// Why the last round failed, if it did.
     public var lastError: String?
 }

@@ -109,12 +109,12 @@ struct SessionSpillStore {
         return try? decode(at: offset).window
     }
 
-    /// Calls `body` with the held windows, the most recently spilled first, until it returns
+    /// Calls `body` with the held windows and their users' ids, the most recently spilled first, until it returns
     /// false; it reaches the last `recentKept` windows written at least, not the whole store.
-    func forEachRecent(_ body: (Window) -> Bool) {
+    func forEachRecent(_ body: (_ id: String, _ window: Window) -> Bool) {
         for offset in recentStarts.reversed() where arena[offset] == 1 {
-            guard let window = try? decode(at: offset).window else { continue }
-            if !body(window) { return }
+            guard let record = try? decode(at: offset) else { continue }
+            if !body(record.id, record.window) { return }
         }
     }
 

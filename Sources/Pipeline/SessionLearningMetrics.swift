@@ -5,7 +5,8 @@ import Metrics
 /// Metrics of the session model trained inside the daemon: the serving model's version and age,
 /// the last round's loss and validation NDCG@10, the vocabulary and how much of the recent events
 /// the serving model knows, the items whose input has an attribute term, the replay buffer, the trainer's CPU time,
-/// and the users that carried the new model's forward state at the last install.
+/// the users that carried the new model's forward state at the last install, and the rounds
+/// trained while the stream was quiet.
 struct SessionLearningMetrics {
     let version: Gauge
     let age: Gauge
@@ -21,6 +22,7 @@ struct SessionLearningMetrics {
     let cpuSeconds: Gauge
     let roundSeconds: Gauge
     let warmedUsers: Gauge
+    let idleRounds: Gauge
 
     init(factory: any MetricsFactory) {
         version = Gauge(label: "streamrec_session_model_version", factory: factory)
@@ -37,6 +39,7 @@ struct SessionLearningMetrics {
         cpuSeconds = Gauge(label: "streamrec_session_trainer_cpu_seconds", factory: factory)
         roundSeconds = Gauge(label: "streamrec_session_round_seconds", factory: factory)
         warmedUsers = Gauge(label: "streamrec_session_warmed_users", factory: factory)
+        idleRounds = Gauge(label: "streamrec_session_idle_rounds", factory: factory)
     }
 
     /// Records the figures (nothing when learning is off).
@@ -56,5 +59,6 @@ struct SessionLearningMetrics {
         cpuSeconds.record(stats.trainerCPUSeconds)
         roundSeconds.record(stats.lastRoundSeconds)
         warmedUsers.record(stats.warmedUsers)
+        idleRounds.record(stats.idleRounds)
     }
 }

@@ -37,7 +37,7 @@ struct DemoCommand: ParsableCommand {
     var partitions: Int32 = 4
     @Option(help: "Optional YAML configuration (engine and model keys apply; Kafka keys are replaced by the mock).")
     var config: String?
-    @Option(help: "Replay this event file (in time order, its own timestamps) instead of generated events; the run ends when every event is applied (after the session trainer's round then in progress is installed), or after --seconds.")
+    @Option(help: "Replay this event file (in time order, its own timestamps) instead of generated events; the run ends when every event is applied and the session trainer's idle rounds on the quiet stream (session.idle_rounds) are done and installed, or after --seconds.")
     var input: String?
     @Option(help: "Format of --input: \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: detected).")
     var format: String?
@@ -180,8 +180,22 @@ struct DemoCommand: ParsableCommand {
             previous = s
             previousTime = now
         }
-        // A replay that ran to its end reports the session model as trained on it: the round the
-        // trainer is on is finished and installed first.
+        // A replay that ran to its end reports the session model as trained on it: the daemon
+        // stays up while the trainer runs its idle rounds on the quiet stream
+        // (`session.idle_rounds`), and the round it is on is finished and installed.
+        if replayDone && sessionOn && settings.engine.session.learning.enabled {
+            var lastRounds: Int64 = -1
+            while Date().timeIntervalSince(started) < seconds && !stopSignal.triggered {
+                guard let stats = pipeline.withCore({ $0.sessionLearningStatistics }), !stats.idleTrainingOver else { break }
+                if stats.rounds != lastRounds {
+                    lastRounds = stats.rounds
+                    let ndcg = stats.lastValidationNDCG10.map { String(format: "%.4f", $0) } ?? "-"
+                    out(String(format: "[%5.1fs] ", Date().timeIntervalSince(started))
+                        + "stream quiet: the trainer goes on over the replay buffer (idle rounds \(stats.idleRounds), rounds \(stats.rounds), validation NDCG@10 \(ndcg))")
+                }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
         if replayDone { pipeline.withCore { $0.waitForSessionModel() } }
         feeder.stop()
         pipeline.stop()
@@ -229,7 +243,7 @@ struct DemoCommand: ParsableCommand {
 private func sessionFields(_ pipeline: StreamPipeline, on: Bool) -> [String: Any] {
     let stats = pipeline.withCore { $0.sessionLearningStatistics }
     var fields: [String: Any] = ["session": on ? "on" : "off", "session_model_version": stats?.modelVersion ?? 0,
-                                 "session_rounds": stats?.rounds ?? 0, "session_attribute_items": stats?.attributeItems ?? 0,
+                                 "session_rounds": stats?.rounds ?? 0, "session_idle_rounds": stats?.idleRounds ?? 0, "session_attribute_items": stats?.attributeItems ?? 0,
                                  "session_warmed_users": stats?.warmedUsers ?? 0]
     if let ndcg = stats?.lastValidationNDCG10 { fields["session_validation_ndcg@10"] = (ndcg * 10_000).rounded() / 10_000 }
     if let cpu = stats?.trainerCPUSeconds { fields["session_trainer_cpu_s"] = (cpu * 100).rounded() / 100 }

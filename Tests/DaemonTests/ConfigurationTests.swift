@@ -35,6 +35,8 @@ struct ConfigurationTests {
         #expect(learning.replayMaxBytes == builtIn.replayMaxBytes && learning.maxExamplesPerRound == builtIn.maxExamplesPerRound)
         #expect(learning.model.loss == builtIn.model.loss && loaded.pipeline.freshLists == defaults.pipeline.freshLists)
         #expect(learning.validationUsers == builtIn.validationUsers)
+        #expect(learning.idleRounds == builtIn.idleRounds && learning.idlePatience == builtIn.idlePatience
+            && learning.idleLoss == builtIn.idleLoss)
         #expect(loaded.pipeline.itemsTopic == "streamrec.items")
         #expect(loaded.pipeline.itemsCatchUpTimeoutMs == defaults.pipeline.itemsCatchUpTimeoutMs)
         #expect(loaded.engine.items.embeddingWidth == defaults.engine.items.embeddingWidth)
@@ -58,12 +60,18 @@ struct ConfigurationTests {
           validation_users: 0
           attribute_buckets: 512
           train_negatives: 0
+          idle_rounds: 7
+          idle_patience: 2
+          idle_train_negatives: 128
         engine:
           fresh_lists: false
         """)
         let learning = config.engine.session.learning
         #expect(learning.model.loss == .fullSoftmax && SessionLearningConfiguration().model.loss == .sampledSoftmax(negatives: 256))
         #expect(!config.pipeline.freshLists && PipelineConfiguration().freshLists)
+        #expect(learning.idleRounds == 7 && learning.idlePatience == 2 && learning.idleLoss == .sampledSoftmax(negatives: 128))
+        let defaults = SessionLearningConfiguration()
+        #expect(defaults.idleRounds == 20 && defaults.idlePatience == 3 && defaults.idleLoss == .fullSoftmax)
         try config.set("session.train_negatives", "64")
         #expect(config.engine.session.learning.model.loss == .sampledSoftmax(negatives: 64))
         #expect(!learning.enabled && learning.trainEveryEvents == 1_000 && learning.trainIntervalSeconds == 2.5)
@@ -74,6 +82,9 @@ struct ConfigurationTests {
                                    ("session.replay_max_bytes", "1000", "at least 65536"),
                                    ("session.attribute_buckets", "-1", "within 0...1048576"),
                                    ("session.train_negatives", "-5", "must not be negative"),
+                                   ("session.idle_rounds", "-1", "must not be negative"),
+                                   ("session.idle_train_negatives", "-2", "must not be negative"),
+                                   ("session.idle_patience", "0", "must be positive"),
                                    ("engine.fresh_lists", "often", "is not a boolean"),
                                    ("session.enabled", "maybe", "is not a boolean")] {
             var c = StreamRecConfiguration()

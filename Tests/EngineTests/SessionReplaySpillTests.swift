@@ -40,4 +40,31 @@ struct SessionReplaySpillTests {
         #expect(filled.pack.count < 10)
         #expect(filled.warm.count == filled.pack.count)
     }
+
+    @Test("the users of the last held-out events stay out of training, their spilled windows too")
+    func heldOutUsersLeftOut() throws {
+        let fixture = LearningFixture()
+        let core = RecommenderCore(configuration: fixture.configuration { $0.session.idleTTLSeconds = 60 })
+        var offset: Int64 = 0
+        func event(_ user: String, _ item: String, atMs t: Int64) throws {
+            try core.apply(Event(user: user, item: item, type: .click, timestampMs: t), source: EventSource(partition: 0, offset: offset))
+            offset += 1
+        }
+        for u in 0..<10 { for k in 0..<3 { try event("old\(u)", "i\(u + k)", atMs: Int64(k)) } }
+        for u in 0..<10 { for k in 0..<3 { try event("new\(u)", "i\(u + k + 20)", atMs: 3_600_000 + Int64(k)) } }
+        let session = try #require(core.session)
+        let learning = try #require(session.learning)
+        #expect(session.sweepIdle(nowMs: 3_600_010, users: core.users, rowLimit: 1_000) == 10)
+        // One spilled user and one held user were the last round's held-out users.
+        let spilledRow = Int(try #require(core.users.index(of: "old3")))
+        let heldRow = Int(try #require(core.users.index(of: "new7")))
+        session.learningState.lastValidationUsers = [spilledRow, heldRow]
+        for idle in [false, true] {
+            let round = try #require(core.makeSessionRound(session, learning, idle: idle))
+            #expect(round.pack.count == 18)
+            #expect(!round.warm.rows.contains(Int32(heldRow)))
+            let old3 = (0..<3).map { session.sessionIndexById["i\(3 + $0)"]! }
+            #expect(!round.pack.sequences.contains { $0.map(\.item) == old3 }, "old3's spilled window was trained on")
+        }
+    }
 }

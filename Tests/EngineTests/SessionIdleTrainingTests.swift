@@ -1,0 +1,132 @@
+import Engine
+import Events
+import Foundation
+import Linalg
+import Testing
+
+/// Rounds the trainer runs while the stream is quiet (`session.idle_rounds`): more passes over the
+/// replay buffer on the core the stream leaves idle, within a budget that new events renew.
+@Suite("Idle training rounds")
+struct SessionIdleTrainingTests {
+    static let t0: Int64 = 1_800_000_000_000
+
+    /// Refreshes at `wallClockMs` and installs the round it handed the trainer, if any.
+    private func tick(_ core: RecommenderCore, _ wallClockMs: Int64) {
+        _ = core.refresh(nowMs: wallClockMs, wallClockMs: wallClockMs) { _ in }
+        core.waitForSessionModel()
+    }
+
+    private func stats(_ core: RecommenderCore) throws -> SessionLearningStatistics {
+        try #require(core.sessionLearningStatistics)
+    }
+
+    @Test("a quiet stream gets idle rounds up to the budget, none before a second of quiet, and new events renew the budget")
+    func budgetAndRenewal() throws {
+        let fixture = LearningFixture()
+        let core = RecommenderCore(configuration: fixture.configuration {
+            $0.session.learning.trainEveryEvents = 1_000
+            $0.session.learning.trainIntervalSeconds = 3_600
+            $0.session.learning.idleRounds = 3
+            $0.session.learning.idlePatience = 100
+        })
+        try fixture.feed(core, 0..<1_500)
+        tick(core, Self.t0)  // 1,500 events: a regular round
+        #expect(try stats(core).rounds == 1)
+        #expect(try stats(core).idleTrainingOver == false)
+        tick(core, Self.t0 + 999)  // not yet a second without events
+        #expect(try stats(core).rounds == 1)
+        #expect(try stats(core).idleRounds == 0)
+        for k in 0..<6 { tick(core, Self.t0 + 1_000 + Int64(k) * 100) }
+        var s = try stats(core)
+        #expect(s.idleRounds == 3)
+        #expect(s.rounds == 4)
+        #expect(s.idleTrainingOver)
+        #expect(s.modelVersion == 5)
+
+        // 1,100 new events: a regular round renews the budget, then the quiet takes three more.
+        try fixture.feed(core, 1_500..<2_600)
+        tick(core, Self.t0 + 10_000)
+        #expect(try stats(core).rounds == 5)
+        for k in 0..<6 { tick(core, Self.t0 + 11_000 + Int64(k) * 100) }
+        s = try stats(core)
+        #expect(s.idleRounds == 6)
+        #expect(s.rounds == 8)
+    }
+
+    @Test("fewer new events than a round's worth do not renew the budget")
+    func trickleDoesNotRenew() throws {
+        let fixture = LearningFixture()
+        let core = RecommenderCore(configuration: fixture.configuration {
+            $0.session.learning.trainEveryEvents = 1_000
+            $0.session.learning.trainIntervalSeconds = 3_600
+            $0.session.learning.idleRounds = 2
+            $0.session.learning.idlePatience = 100
+        })
+        try fixture.feed(core, 0..<1_500)
+        tick(core, Self.t0)
+        for k in 0..<4 { tick(core, Self.t0 + 1_000 + Int64(k) * 100) }
+        #expect(try stats(core).idleRounds == 2)
+        // 300 events, then quiet again: the budget stays spent.
+        try fixture.feed(core, 1_500..<1_800)
+        tick(core, Self.t0 + 5_000)
+        for k in 0..<4 { tick(core, Self.t0 + 6_000 + Int64(k) * 100) }
+        let s = try stats(core)
+        #expect(s.idleRounds == 2)
+        #expect(s.rounds == 3)
+    }
+
+    @Test("idle rounds measure again on the last held-out events (the fusion refits, NDCG@10 reported)")
+    func idleRoundsValidate() throws {
+        let fixture = LearningFixture()
+        let core = RecommenderCore(configuration: fixture.configuration {
+            $0.session.learning.trainEveryEvents = 700
+            $0.session.learning.trainIntervalSeconds = 3_600
+            $0.session.learning.idleRounds = 2
+            $0.session.learning.idlePatience = 100
+        })
+        // Rounds at 700, 1,400 and 2,100 events: the armed users come back between them.
+        try fixture.feed(core, 0..<700)
+        tick(core, Self.t0)
+        try fixture.feed(core, 700..<1_400)
+        tick(core, Self.t0 + 100)
+        try fixture.feed(core, 1_400..<2_100)
+        tick(core, Self.t0 + 200)
+        let measured = try #require(try stats(core).lastValidationNDCG10, "no held-out events before the quiet")
+        #expect(measured >= 0 && measured <= 1)
+        let shareBefore = try #require(core.servingSessionFusion?.sessionShare)
+        tick(core, Self.t0 + 1_300)
+        let s = try stats(core)
+        #expect(s.idleRounds == 1)
+        let again = try #require(s.lastValidationNDCG10, "the idle round did not measure on the last held-out events")
+        #expect(again >= 0 && again <= 1)
+        // The fusion moved halfway towards the weight fitted on those events again.
+        #expect(core.servingSessionFusion?.sessionShare != shareBefore)
+    }
+
+    @Test("session.idle_rounds 0: a quiet stream takes no round")
+    func idleOff() throws {
+        let fixture = LearningFixture()
+        let core = RecommenderCore(configuration: fixture.configuration {
+            $0.session.learning.trainEveryEvents = 1_000
+            $0.session.learning.trainIntervalSeconds = 3_600
+            $0.session.learning.idleRounds = 0
+        })
+        try fixture.feed(core, 0..<1_500)
+        tick(core, Self.t0)
+        for k in 0..<4 { tick(core, Self.t0 + 1_000 + Int64(k) * 500) }
+        let s = try stats(core)
+        #expect(s.rounds == 1)
+        #expect(s.idleRounds == 0)
+        #expect(s.idleTrainingOver)
+    }
+
+    @Test("negative idle settings are refused")
+    func validation() {
+        var c = SessionLearningConfiguration()
+        c.idleRounds = -1
+        #expect(throws: SessionLearningError.self) { try c.validate() }
+        c.idleRounds = 5
+        c.idlePatience = 0
+        #expect(throws: SessionLearningError.self) { try c.validate() }
+    }
+}
