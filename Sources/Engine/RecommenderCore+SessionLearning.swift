@@ -174,9 +174,11 @@ extension RecommenderCore {
             validation = draft
             session.learningState.lastValidation = draft
             session.learningState.lastValidationUsers = Set(validationUsers)
-        } else if idle, let last = session.learningState.lastValidation, last.vocabulary == vocabulary {
-            // No new held-out events while the stream is quiet: the last ones measure again.
-            validation = last
+        } else if idle, let last = session.learningState.lastValidation {
+            // No new held-out events while the stream is quiet: the last ones measure again (laid
+            // over the vocabulary as it is now when items came since).
+            validation = last.vocabulary == vocabulary ? last
+                : SessionValidationDraft(captured: last.captured, itemMap: session.itemMap, seen: last.seen, vocabulary: vocabulary)
         }
         // The next round's held-out events: the next event of the newest users with MF history.
         let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)

@@ -20,15 +20,20 @@ struct SessionIdleTrainingTests {
         try #require(core.sessionLearningStatistics)
     }
 
+    /// A learning core with rounds every `every` events (no interval rounds) and this idle budget.
+    private func makeCore(_ fixture: LearningFixture, every: Int = 1_000, idleRounds: Int, patience: Int = 100) -> RecommenderCore {
+        RecommenderCore(configuration: fixture.configuration {
+            $0.session.learning.trainEveryEvents = every
+            $0.session.learning.trainIntervalSeconds = 3_600
+            $0.session.learning.idleRounds = idleRounds
+            $0.session.learning.idlePatience = patience
+        })
+    }
+
     @Test("a quiet stream gets idle rounds up to the budget, none before a second of quiet, and new events renew the budget")
     func budgetAndRenewal() throws {
         let fixture = LearningFixture()
-        let core = RecommenderCore(configuration: fixture.configuration {
-            $0.session.learning.trainEveryEvents = 1_000
-            $0.session.learning.trainIntervalSeconds = 3_600
-            $0.session.learning.idleRounds = 3
-            $0.session.learning.idlePatience = 100
-        })
+        let core = makeCore(fixture, idleRounds: 3)
         try fixture.feed(core, 0..<1_500)
         tick(core, Self.t0)  // 1,500 events: a regular round
         #expect(try stats(core).rounds == 1)
@@ -56,12 +61,7 @@ struct SessionIdleTrainingTests {
     @Test("fewer new events than a round's worth do not renew the budget")
     func trickleDoesNotRenew() throws {
         let fixture = LearningFixture()
-        let core = RecommenderCore(configuration: fixture.configuration {
-            $0.session.learning.trainEveryEvents = 1_000
-            $0.session.learning.trainIntervalSeconds = 3_600
-            $0.session.learning.idleRounds = 2
-            $0.session.learning.idlePatience = 100
-        })
+        let core = makeCore(fixture, idleRounds: 2)
         try fixture.feed(core, 0..<1_500)
         tick(core, Self.t0)
         for k in 0..<4 { tick(core, Self.t0 + 1_000 + Int64(k) * 100) }
@@ -78,12 +78,7 @@ struct SessionIdleTrainingTests {
     @Test("idle rounds measure again on the last held-out events (the fusion refits, NDCG@10 reported)")
     func idleRoundsValidate() throws {
         let fixture = LearningFixture()
-        let core = RecommenderCore(configuration: fixture.configuration {
-            $0.session.learning.trainEveryEvents = 700
-            $0.session.learning.trainIntervalSeconds = 3_600
-            $0.session.learning.idleRounds = 2
-            $0.session.learning.idlePatience = 100
-        })
+        let core = makeCore(fixture, every: 700, idleRounds: 2)
         // Rounds at 700, 1,400 and 2,100 events: the armed users come back between them.
         try fixture.feed(core, 0..<700)
         tick(core, Self.t0)
@@ -106,11 +101,7 @@ struct SessionIdleTrainingTests {
     @Test("session.idle_rounds 0: a quiet stream takes no round")
     func idleOff() throws {
         let fixture = LearningFixture()
-        let core = RecommenderCore(configuration: fixture.configuration {
-            $0.session.learning.trainEveryEvents = 1_000
-            $0.session.learning.trainIntervalSeconds = 3_600
-            $0.session.learning.idleRounds = 0
-        })
+        let core = makeCore(fixture, idleRounds: 0)
         try fixture.feed(core, 0..<1_500)
         tick(core, Self.t0)
         for k in 0..<4 { tick(core, Self.t0 + 1_000 + Int64(k) * 500) }

@@ -5,18 +5,23 @@ import Testing
 /// The replay buffer a round draws from: held windows first, then spilled ones.
 @Suite("Spilled windows in the replay buffer")
 struct SessionReplaySpillTests {
-    @Test("windows spilled for idleness are trained on when the held ones do not fill a round, and counted in the buffer")
-    func spilledWindowsTrained() throws {
-        let fixture = LearningFixture()
-        let core = RecommenderCore(configuration: fixture.configuration { $0.session.idleTTLSeconds = 60 })
+    /// A learning core (idle TTL 60 s) with ten users at time 0 with three steps each, then ten an
+    /// hour later (event time).
+    static func twentyUsers() throws -> RecommenderCore {
+        let core = RecommenderCore(configuration: LearningFixture().configuration { $0.session.idleTTLSeconds = 60 })
         var offset: Int64 = 0
         func event(_ user: String, _ item: String, atMs t: Int64) throws {
             try core.apply(Event(user: user, item: item, type: .click, timestampMs: t), source: EventSource(partition: 0, offset: offset))
             offset += 1
         }
-        // Ten users at time 0 with three steps each, then ten an hour later (event time).
         for u in 0..<10 { for k in 0..<3 { try event("old\(u)", "i\(u + k)", atMs: Int64(k)) } }
         for u in 0..<10 { for k in 0..<3 { try event("new\(u)", "i\(u + k + 20)", atMs: 3_600_000 + Int64(k)) } }
+        return core
+    }
+
+    @Test("windows spilled for idleness are trained on when the held ones do not fill a round, and counted in the buffer")
+    func spilledWindowsTrained() throws {
+        let core = try Self.twentyUsers()
         let session = try #require(core.session)
         let learning = try #require(session.learning)
         #expect(session.sweepIdle(nowMs: 3_600_010, users: core.users, rowLimit: 1_000) == 10)
@@ -43,15 +48,7 @@ struct SessionReplaySpillTests {
 
     @Test("the users of the last held-out events stay out of training, their spilled windows too")
     func heldOutUsersLeftOut() throws {
-        let fixture = LearningFixture()
-        let core = RecommenderCore(configuration: fixture.configuration { $0.session.idleTTLSeconds = 60 })
-        var offset: Int64 = 0
-        func event(_ user: String, _ item: String, atMs t: Int64) throws {
-            try core.apply(Event(user: user, item: item, type: .click, timestampMs: t), source: EventSource(partition: 0, offset: offset))
-            offset += 1
-        }
-        for u in 0..<10 { for k in 0..<3 { try event("old\(u)", "i\(u + k)", atMs: Int64(k)) } }
-        for u in 0..<10 { for k in 0..<3 { try event("new\(u)", "i\(u + k + 20)", atMs: 3_600_000 + Int64(k)) } }
+        let core = try Self.twentyUsers()
         let session = try #require(core.session)
         let learning = try #require(session.learning)
         #expect(session.sweepIdle(nowMs: 3_600_010, users: core.users, rowLimit: 1_000) == 10)

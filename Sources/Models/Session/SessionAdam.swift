@@ -25,15 +25,31 @@ final class SessionAdam {
         v.deallocate()
     }
 
+    /// Step size over the bias correction of the first moment, and 1 / the second's, this step.
+    private var rate: Float = 0
+    private var invC2: Float = 1
+
     /// One update of `parameters` with `gradient` (both `count` floats).
     func update(_ parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>) {
+        beginStep()
+        update(parameters, gradient: gradient, range: 0..<count)
+    }
+
+    /// Starts a step whose parameters are then updated a range at a time (`update(_:gradient:range:)`):
+    /// the lazy form, where rows of an embedding table that had no gradient this step keep their
+    /// values and moments (as TensorFlow's LazyAdam), so a step costs the rows it touched.
+    func beginStep() {
         step += 1
         let c1 = 1 - Float(Double(beta1).power(step))
         let c2 = 1 - Float(Double(beta2).power(step))
-        let rate = learningRate / c1
-        let b1 = beta1, b2 = beta2, eps = epsilon, decay = l2
-        let invC2 = 1 / c2
-        for i in 0..<count {
+        rate = learningRate / c1
+        invC2 = 1 / c2
+    }
+
+    /// Updates the parameters in `range` with their gradient, for the step `beginStep` started.
+    func update(_ parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, range: Range<Int>) {
+        let b1 = beta1, b2 = beta2, eps = epsilon, decay = l2, rate = rate, invC2 = invC2
+        for i in range {
             let g = gradient[i] + decay * parameters[i]
             let mi = b1 * m[i] + (1 - b1) * g
             let vi = b2 * v[i] + (1 - b2) * g * g

@@ -51,6 +51,10 @@ extension SessionTrainer {
         var batches = Self.batches(of: groups, size: c.batchSize)
         batches.shuffle(using: &rng)
         var lossSum = 0.0
+        // With sampled negatives a batch touches a few hundred rows of the item tables: the update
+        // is lazy there (`LazyItemRows`), so a step does not stream every row of every table.
+        var lazy = negativeCount > 0 ? LazyItemRows(layout: model.layout) : nil
+        gradient.update(repeating: 0, count: model.parameterCount)
         for batch in batches {
             if shouldStop() { throw SessionModelError(.cancelled, "training round stopped") }
             let members = groups[batch.group][batch.start..<(batch.start + batch.count)]
@@ -58,13 +62,25 @@ extension SessionTrainer {
             for (b, e) in members.enumerated() {
                 let s = sequences[Int(e.0)]
                 let end = Int(e.1)
-                graph.load(example: b, window: s[max(0, end - c.windowLength)..<end], target: s[end].item, configuration: c)
+                let window = s[max(0, end - c.windowLength)..<end]
+                graph.load(example: b, window: window, target: s[end].item, configuration: c)
+                if lazy != nil {
+                    for step in window { lazy!.note(step.item) }
+                    lazy!.note(s[end].item)
+                }
             }
-            for i in 0..<negativeCount { negatives[i] = Int32(rng.nextInt(below: c.itemCount)) }
+            for i in 0..<negativeCount {
+                negatives[i] = Int32(rng.nextInt(below: c.itemCount))
+                lazy?.note(negatives[i])
+            }
             graph.forward(dropout: c.dropout, rng: &rng)
-            gradient.update(repeating: 0, count: model.parameterCount)
             lossSum += negatives.withUnsafeBufferPointer { graph.loss(c.loss, negatives: $0, gradient: gradient) }
-            adam.update(model.parameters, gradient: gradient)
+            if lazy != nil {
+                lazy!.step(adam, parameters: model.parameters, gradient: gradient)
+            } else {
+                adam.update(model.parameters, gradient: gradient)
+                gradient.update(repeating: 0, count: model.parameterCount)
+            }
         }
         return RoundResult(model: model, loss: lossSum / Double(max(1, batches.count)), examples: examples.count)
     }
