@@ -160,9 +160,12 @@ struct DemoCommand: ParsableCommand {
         var previousTime = started
         var firstApplied: Date?
         var replayDone = false
+        // When the replay's last event was applied: the idle rounds after it are not stream time.
+        var streamEnded: Date?
         while Date().timeIntervalSince(started) < seconds && !stopSignal.triggered {
             if let replay, feeder.finished, pipeline.statsSnapshot().applied + pipeline.statsSnapshot().deadLetteredTotal >= Int64(replay.count) {
                 replayDone = true
+                streamEnded = Date()
                 break
             }
             Thread.sleep(forTimeInterval: min(1, max(0.05, seconds - Date().timeIntervalSince(started))))
@@ -212,7 +215,7 @@ struct DemoCommand: ParsableCommand {
         }
 
         let s = pipeline.statsSnapshot()
-        let active = firstApplied.map { Date().timeIntervalSince($0) } ?? seconds
+        let active = firstApplied.map { (streamEnded ?? Date()).timeIntervalSince($0) } ?? seconds
         out("\nexample lists (from the output topic's records):")
         for list in examples.latest(3) {
             let items = list.items.prefix(5).map { "\($0.item) \(String(format: "%.3f", $0.score))" }.joined(separator: ", ")
