@@ -67,6 +67,29 @@ struct LazyItemRowsTests {
         #expect(after[dense] != before[dense])
     }
 
+    @Test("with item attributes known, the attribute rows of the touched items move and no other")
+    func attributeRowsOfTouchedItems() throws {
+        let model = try Self.model(tied: false)
+        let layout = model.layout, e = layout.embedding
+        let adam = SessionAdam(count: layout.total, learningRate: 0.01, l2: 0)
+        var rows = LazyItemRows(layout: layout, features: model.itemFeatures)
+        // Item 3's attributes are 3, 0 and 4 (SessionAttributeTests.attributeRows); its rows and
+        // theirs carry a gradient, as a batch with item 3 alone would give.
+        var g = Self.gradient(layout, items: [3], seed: 5)
+        for a in 0..<layout.attributeCount where ![0, 3, 4].contains(a) {
+            for k in 0..<e { g[layout.attributeEmbedding + a * e + k] = 0 }
+        }
+        let before = model.weights()
+        rows.note(3)
+        g.withUnsafeMutableBufferPointer { rows.step(adam, parameters: model.parameters, gradient: $0.baseAddress!) }
+        #expect(g.allSatisfy { $0 == 0 })
+        let after = model.weights()
+        for a in 0..<layout.attributeCount {
+            let r = (layout.attributeEmbedding + a * e)..<(layout.attributeEmbedding + (a + 1) * e)
+            #expect((after[r] != before[r]) == [0, 3, 4].contains(a), "attribute row \(a)")
+        }
+    }
+
     @Test("a round with sampled negatives and attributes trains (its gradient checked zero after every batch in debug builds) and leaves unseen items' input rows alone")
     func sampledRound() throws {
         var c = SessionAttributeTests.configuration(seed: 8)

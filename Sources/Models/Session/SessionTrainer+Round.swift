@@ -53,7 +53,7 @@ extension SessionTrainer {
         var lossSum = 0.0
         // With sampled negatives a batch touches a few hundred rows of the item tables: the update
         // is lazy there (`LazyItemRows`), so a step does not stream every row of every table.
-        var lazy = negativeCount > 0 ? LazyItemRows(layout: model.layout) : nil
+        var lazy = negativeCount > 0 ? LazyItemRows(layout: model.layout, features: model.itemFeatures) : nil
         gradient.update(repeating: 0, count: model.parameterCount)
         for batch in batches {
             if shouldStop() { throw SessionModelError(.cancelled, "training round stopped") }
