@@ -108,6 +108,12 @@ extension StreamRecConfiguration {
         guard let v = Int(s.trimmingCharacters(in: .whitespaces)) else { throw ConfigurationError("'\(s)' is not an integer") }
         return v
     }
+    /// A `*_negatives` value: a softmax over that many sampled items, or over every item for 0.
+    static func sampledLoss(_ s: String) throws -> SessionLoss {
+        let n = try int(s)
+        guard n >= 0 else { throw ConfigurationError("must not be negative (0: softmax over every item), got \(n)") }
+        return n == 0 ? .fullSoftmax : .sampledSoftmax(negatives: n)
+    }
     static func positiveInt(_ s: String) throws -> Int {
         let v = try int(s)
         guard v > 0 else { throw ConfigurationError("must be positive, got \(v)") }
@@ -210,11 +216,7 @@ extension StreamRecConfiguration {
             guard n >= 0 else { throw ConfigurationError("must not be negative (0: no training while the stream is quiet), got \(v)") }
             c.engine.session.learning.idleRounds = n
         },
-        "session.idle_train_negatives": { c, v in
-            let n = try int(v)
-            guard n >= 0 else { throw ConfigurationError("must not be negative (0: softmax over every item), got \(v)") }
-            c.engine.session.learning.idleLoss = n == 0 ? .fullSoftmax : .sampledSoftmax(negatives: n)
-        },
+        "session.idle_train_negatives": { $0.engine.session.learning.idleLoss = try sampledLoss($1) },
         "session.idle_patience": { $0.engine.session.learning.idlePatience = try positiveInt($1) },
         "session.replay_max_bytes": { c, v in
             let n = try int(v)
@@ -222,11 +224,7 @@ extension StreamRecConfiguration {
             c.engine.session.learning.replayMaxBytes = n
         },
         "session.train_max_examples": { $0.engine.session.learning.maxExamplesPerRound = try positiveInt($1) },
-        "session.train_negatives": { c, v in
-            let n = try int(v)
-            guard n >= 0 else { throw ConfigurationError("must not be negative (0: softmax over every item), got \(v)") }
-            c.engine.session.learning.model.loss = n == 0 ? .fullSoftmax : .sampledSoftmax(negatives: n)
-        },
+        "session.train_negatives": { $0.engine.session.learning.model.loss = try sampledLoss($1) },
         "session.validation_users": { c, v in
             let n = try int(v)
             guard n >= 0 else { throw ConfigurationError("must not be negative, got \(v)") }

@@ -51,9 +51,8 @@ extension RecommenderCore {
     /// (or events left untrained), idle budget left and not stopped by the patience rule.
     private func idleRoundDue(_ session: SessionTracker, _ learning: SessionLearningConfiguration, wallClockMs: Int64) -> Bool {
         let st = session.learningState
-        guard learning.idleRounds > 0, wallClockMs > 0, st.lastSeenApplied > 0,
-              wallClockMs - st.quietSinceMs >= SessionLearningConfiguration.quietMs else { return false }
-        return !st.idleStopped && st.idleRoundsTaken < learning.idleRounds
+        return st.idleBudgetLeft(learning) && wallClockMs > 0 && st.lastSeenApplied > 0
+            && wallClockMs - st.quietSinceMs >= SessionLearningConfiguration.quietMs
     }
 
     /// Takes a round now and trains it on the calling thread, then installs its model (tests,
@@ -110,8 +109,7 @@ extension RecommenderCore {
 
     private func idleTrainingOver(_ session: SessionTracker, _ learning: SessionLearningConfiguration) -> Bool {
         let st = session.learningState
-        if st.learner?.isBusy == true { return false }
-        return !st.trainsHere || learning.idleRounds == 0 || st.idleStopped || st.idleRoundsTaken >= learning.idleRounds
+        return st.learner?.isBusy != true && (!st.trainsHere || !st.idleBudgetLeft(learning))
     }
 
     /// Builds a round from the replay buffer: the windows of the most recently active users, up to

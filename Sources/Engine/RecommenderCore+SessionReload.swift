@@ -23,25 +23,23 @@ extension RecommenderCore {
         if new.learning.attributeBuckets != old.learning.attributeBuckets { restart("session.attribute_buckets") }
         if var learning = session.learning, new.learning.enabled {
             let n = new.learning
-            func change<T: Equatable>(_ key: String, _ path: WritableKeyPath<SessionLearningConfiguration, T>) {
+            func change<T: Equatable>(_ key: String, _ path: WritableKeyPath<SessionLearningConfiguration, T>,
+                                      shown: (T) -> String = { "\($0)" }) {
                 guard learning[keyPath: path] != n[keyPath: path] else { return }
-                notes.append("\(key): \(learning[keyPath: path]) -> \(n[keyPath: path])")
+                notes.append("\(key): \(shown(learning[keyPath: path])) -> \(shown(n[keyPath: path]))")
                 learning[keyPath: path] = n[keyPath: path]
             }
+            // A loss is shown as its key's value: the sampled items (0: every item).
+            let negatives: (SessionLoss) -> String = { "\($0.negativeCount)" }
             change("session.train_every_events", \.trainEveryEvents)
             change("session.train_interval_s", \.trainIntervalSeconds)
             change("session.replay_max_bytes", \.replayMaxBytes)
             change("session.train_max_examples", \.maxExamplesPerRound)
-            func changeLoss(_ key: String, _ path: WritableKeyPath<SessionLearningConfiguration, SessionLoss>) {
-                guard learning[keyPath: path] != n[keyPath: path] else { return }
-                notes.append("\(key): \(learning[keyPath: path].negativeCount) -> \(n[keyPath: path].negativeCount)")
-                learning[keyPath: path] = n[keyPath: path]
-            }
-            changeLoss("session.train_negatives", \.model.loss)
+            change("session.train_negatives", \.model.loss, shown: negatives)
             change("session.validation_users", \.validationUsers)
             change("session.idle_rounds", \.idleRounds)
             change("session.idle_patience", \.idlePatience)
-            changeLoss("session.idle_train_negatives", \.idleLoss)
+            change("session.idle_train_negatives", \.idleLoss, shown: negatives)
             session.learning = learning
         }
         if snapshotChanged, let snapshot = new.snapshot {

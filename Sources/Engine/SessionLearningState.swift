@@ -10,14 +10,14 @@ struct SessionLearningState {
     /// (the stream is quiet after `SessionLearningConfiguration.quietMs`).
     var lastSeenApplied: Int64 = -1
     var quietSinceMs: Int64 = 0
-    /// Idle rounds taken since the last regular round; whether idle training stopped early (no
-    /// better validation NDCG@10 for `idlePatience` rounds), the best idle NDCG and the idle
-    /// rounds since it.
-    var idleRoundsTaken = 0
     /// Idle rounds taken since the daemon started.
     var idleRoundsTotal: Int64 = 0
     /// Applied events when the idle budget was last renewed.
     var idleBudgetEvents: Int64 = 0
+    /// Idle rounds taken since the budget was renewed; whether idle training stopped early (no
+    /// better validation NDCG@10 for `idlePatience` rounds), the best idle NDCG and the idle
+    /// rounds since it.
+    var idleRoundsTaken = 0
     var idleStopped = false
     var idleBestNDCG: Double?
     var idleSinceBest = 0
@@ -60,6 +60,11 @@ struct SessionLearningState {
         idleStopped = false
         idleBestNDCG = nil
         idleSinceBest = 0
+    }
+
+    /// Whether idle rounds may still be taken: a budget, not spent, not stopped by the patience rule.
+    func idleBudgetLeft(_ learning: SessionLearningConfiguration) -> Bool {
+        learning.idleRounds > 0 && !idleStopped && idleRoundsTaken < learning.idleRounds
     }
 
     /// Counts an installed idle round's validation NDCG@10 against the best idle one; stops idle

@@ -186,7 +186,7 @@ struct DemoCommand: ParsableCommand {
         // A replay that ran to its end reports the session model as trained on it: the daemon
         // stays up while the trainer runs its idle rounds on the quiet stream
         // (`session.idle_rounds`), and the round it is on is finished and installed.
-        if replayDone && sessionOn && settings.engine.session.learning.enabled {
+        if replayDone && settings.engine.session.learning.enabled {
             var lastRounds: Int64 = -1
             while Date().timeIntervalSince(started) < seconds && !stopSignal.triggered {
                 guard let stats = pipeline.withCore({ $0.sessionLearningStatistics }), !stats.idleTrainingOver else { break }

@@ -20,6 +20,20 @@ struct SessionIdleTrainingTests {
         try #require(core.sessionLearningStatistics)
     }
 
+    /// Refreshes `count` times, `stepMs` apart from `fromMs`, installing each round handed out.
+    private func quiet(_ core: RecommenderCore, fromMs: Int64, count: Int, stepMs: Int64 = 100) {
+        for k in 0..<count { tick(core, fromMs + Int64(k) * stepMs) }
+    }
+
+    /// A core (rounds every 1,000 events) fed the fixture's first 1,500 events, with the regular
+    /// round they make installed at `t0`.
+    private func afterFirstRound(_ fixture: LearningFixture, idleRounds: Int) throws -> RecommenderCore {
+        let core = makeCore(fixture, idleRounds: idleRounds)
+        try fixture.feed(core, 0..<1_500)
+        tick(core, Self.t0)
+        return core
+    }
+
     /// A learning core with rounds every `every` events (no interval rounds) and this idle budget.
     private func makeCore(_ fixture: LearningFixture, every: Int = 1_000, idleRounds: Int, patience: Int = 100) -> RecommenderCore {
         RecommenderCore(configuration: fixture.configuration {
@@ -33,15 +47,13 @@ struct SessionIdleTrainingTests {
     @Test("a quiet stream gets idle rounds up to the budget, none before a second of quiet, and new events renew the budget")
     func budgetAndRenewal() throws {
         let fixture = LearningFixture()
-        let core = makeCore(fixture, idleRounds: 3)
-        try fixture.feed(core, 0..<1_500)
-        tick(core, Self.t0)  // 1,500 events: a regular round
+        let core = try afterFirstRound(fixture, idleRounds: 3)
         #expect(try stats(core).rounds == 1)
         #expect(try stats(core).idleTrainingOver == false)
         tick(core, Self.t0 + 999)  // not yet a second without events
         #expect(try stats(core).rounds == 1)
         #expect(try stats(core).idleRounds == 0)
-        for k in 0..<6 { tick(core, Self.t0 + 1_000 + Int64(k) * 100) }
+        quiet(core, fromMs: Self.t0 + 1_000, count: 6)
         var s = try stats(core)
         #expect(s.idleRounds == 3)
         #expect(s.rounds == 4)
@@ -52,7 +64,7 @@ struct SessionIdleTrainingTests {
         try fixture.feed(core, 1_500..<2_600)
         tick(core, Self.t0 + 10_000)
         #expect(try stats(core).rounds == 5)
-        for k in 0..<6 { tick(core, Self.t0 + 11_000 + Int64(k) * 100) }
+        quiet(core, fromMs: Self.t0 + 11_000, count: 6)
         s = try stats(core)
         #expect(s.idleRounds == 6)
         #expect(s.rounds == 8)
@@ -61,15 +73,13 @@ struct SessionIdleTrainingTests {
     @Test("fewer new events than a round's worth do not renew the budget")
     func trickleDoesNotRenew() throws {
         let fixture = LearningFixture()
-        let core = makeCore(fixture, idleRounds: 2)
-        try fixture.feed(core, 0..<1_500)
-        tick(core, Self.t0)
-        for k in 0..<4 { tick(core, Self.t0 + 1_000 + Int64(k) * 100) }
+        let core = try afterFirstRound(fixture, idleRounds: 2)
+        quiet(core, fromMs: Self.t0 + 1_000, count: 4)
         #expect(try stats(core).idleRounds == 2)
         // 300 events, then quiet again: the budget stays spent.
         try fixture.feed(core, 1_500..<1_800)
         tick(core, Self.t0 + 5_000)
-        for k in 0..<4 { tick(core, Self.t0 + 6_000 + Int64(k) * 100) }
+        quiet(core, fromMs: Self.t0 + 6_000, count: 4)
         let s = try stats(core)
         #expect(s.idleRounds == 2)
         #expect(s.rounds == 3)
@@ -101,10 +111,8 @@ struct SessionIdleTrainingTests {
     @Test("session.idle_rounds 0: a quiet stream takes no round")
     func idleOff() throws {
         let fixture = LearningFixture()
-        let core = makeCore(fixture, idleRounds: 0)
-        try fixture.feed(core, 0..<1_500)
-        tick(core, Self.t0)
-        for k in 0..<4 { tick(core, Self.t0 + 1_000 + Int64(k) * 500) }
+        let core = try afterFirstRound(fixture, idleRounds: 0)
+        quiet(core, fromMs: Self.t0 + 1_000, count: 4, stepMs: 500)
         let s = try stats(core)
         #expect(s.rounds == 1)
         #expect(s.idleRounds == 0)

@@ -13,8 +13,10 @@ struct LazyItemRowsTests {
         return try BiGRUSessionModel(configuration: c, itemFeatures: try SessionAttributeTests.features())
     }
 
-    /// A gradient with every block written, except the item rows of items not in `items`.
-    static func gradient(_ layout: SessionParameterLayout, items: [Int], seed: UInt64) -> [Float] {
+    /// A gradient as a batch reading `items` writes it: their item rows, their attribute rows and
+    /// every other block.
+    static func gradient(_ model: BiGRUSessionModel, items: [Int], seed: UInt64) -> [Float] {
+        let layout = model.layout, features = model.itemFeatures
         var rng = SeededGenerator(seed: seed)
         var g = [Float](repeating: 0, count: layout.total)
         let e = layout.embedding
@@ -25,7 +27,12 @@ struct LazyItemRowsTests {
             }
             g[layout.itemBias + i] = 0.25
         }
-        for p in (layout.itemBias + layout.itemCount)..<layout.total { g[p] = Float(rng.nextInt(below: 1000)) / 500 - 1 }
+        for p in (layout.itemBias + layout.itemCount)..<layout.attributeEmbedding { g[p] = Float(rng.nextInt(below: 1000)) / 500 - 1 }
+        for i in items {
+            for a in features.columns[Int(features.offsets[i])..<Int(features.offsets[i + 1])] {
+                for k in 0..<e { g[layout.attributeEmbedding + Int(a) * e + k] += Float(rng.nextInt(below: 1000)) / 500 - 1 }
+            }
+        }
         return g
     }
 
@@ -38,10 +45,10 @@ struct LazyItemRowsTests {
         let lazyParameters = model.copy(), denseParameters = model.copy()
         let lazyAdam = SessionAdam(count: count, learningRate: 0.01, l2: 0)
         let denseAdam = SessionAdam(count: count, learningRate: 0.01, l2: 0)
-        var rows = LazyItemRows(layout: layout)
+        var rows = LazyItemRows(model: model)
 
         // Step 1 touches items 1, 4 and 7.
-        var g = Self.gradient(layout, items: [1, 4, 7], seed: 1)
+        var g = Self.gradient(model, items: [1, 4, 7], seed: 1)
         denseAdam.update(denseParameters.parameters, gradient: g)
         for i in [4, 1, 7, 4] { rows.note(Int32(i)) }
         g.withUnsafeMutableBufferPointer { rows.step(lazyAdam, parameters: lazyParameters.parameters, gradient: $0.baseAddress!) }
@@ -50,7 +57,7 @@ struct LazyItemRowsTests {
 
         // Step 2 touches item 2 only: dense Adam moves rows 1, 4, 7 on their momentum, lazy does not.
         let before = lazyParameters.weights()
-        g = Self.gradient(layout, items: [2], seed: 2)
+        g = Self.gradient(model, items: [2], seed: 2)
         rows.note(2)
         g.withUnsafeMutableBufferPointer { rows.step(lazyAdam, parameters: lazyParameters.parameters, gradient: $0.baseAddress!) }
         #expect(g.allSatisfy { $0 == 0 })
@@ -72,13 +79,10 @@ struct LazyItemRowsTests {
         let model = try Self.model(tied: false)
         let layout = model.layout, e = layout.embedding
         let adam = SessionAdam(count: layout.total, learningRate: 0.01, l2: 0)
-        var rows = LazyItemRows(layout: layout, features: model.itemFeatures)
+        var rows = LazyItemRows(model: model)
         // Item 3's attributes are 3, 0 and 4 (SessionAttributeTests.attributeRows); its rows and
         // theirs carry a gradient, as a batch with item 3 alone would give.
-        var g = Self.gradient(layout, items: [3], seed: 5)
-        for a in 0..<layout.attributeCount where ![0, 3, 4].contains(a) {
-            for k in 0..<e { g[layout.attributeEmbedding + a * e + k] = 0 }
-        }
+        var g = Self.gradient(model, items: [3], seed: 5)
         let before = model.weights()
         rows.note(3)
         g.withUnsafeMutableBufferPointer { rows.step(adam, parameters: model.parameters, gradient: $0.baseAddress!) }

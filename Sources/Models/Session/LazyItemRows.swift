@@ -4,26 +4,26 @@
 /// every other weight block is updated whole. The rows updated are zeroed in the gradient
 /// afterwards, so the next batch starts from a zero gradient without clearing the whole buffer.
 /// A round then costs the rows it touched rather than a pass over every table per batch, which
-/// keeps the trainer's memory traffic (shared with the pipeline's core) small.
+/// keeps the trainer's memory traffic, and so its toll on the pipeline sharing the memory bus, small.
 struct LazyItemRows {
     private let layout: SessionParameterLayout
     /// Items touched by the current batch, and a per-item flag of the same.
     private var touched: [Int32] = []
     private var marked: [Bool]
-    /// Each item's attribute rows (`SessionItemFeatures`; empty offsets: no attribute input), the
-    /// attribute rows of the touched items, and a per-row flag of the same.
+    /// Each item's attribute rows (the model's `SessionItemFeatures`, which always fit its
+    /// layout), the attribute rows of the touched items, and a per-row flag of the same.
     private let featureOffsets: [Int32]
     private let featureColumns: [Int32]
     private var touchedAttributes: [Int32] = []
     private var markedAttributes: [Bool]
 
-    init(layout: SessionParameterLayout, features: SessionItemFeatures? = nil) {
-        self.layout = layout
+    /// The rows of `model`'s tables and of its attribute input.
+    init(model: BiGRUSessionModel) {
+        layout = model.layout
         marked = [Bool](repeating: false, count: layout.itemCount)
         touched.reserveCapacity(4_096)
-        let usable = layout.attributeCount > 0 && features.map { $0.itemCount == layout.itemCount } == true
-        featureOffsets = usable ? features!.offsets : []
-        featureColumns = usable ? features!.columns : []
+        featureOffsets = model.itemFeatures.offsets
+        featureColumns = model.itemFeatures.columns
         markedAttributes = [Bool](repeating: false, count: layout.attributeCount)
     }
 
@@ -44,8 +44,7 @@ struct LazyItemRows {
         }
     }
 
-    /// One Adam step over the touched item rows, the attribute rows with a gradient and every
-    /// other block; then zeroes what it updated in `gradient` and forgets the batch's items.
+    /// One Adam step over the touched item rows, their attribute rows and every other block; then zeroes what it updated in `gradient` and forgets the batch's items.
     mutating func step(_ adam: SessionAdam, parameters: UnsafeMutablePointer<Float>, gradient: UnsafeMutablePointer<Float>) {
         let e = layout.embedding
         let tied = layout.itemOut == layout.itemIn
@@ -70,26 +69,13 @@ struct LazyItemRows {
         let dense = (layout.itemBias + layout.itemCount)..<layout.attributeEmbedding
         adam.update(parameters, gradient: gradient, range: dense)
         zero(gradient, dense)
-        if featureOffsets.isEmpty {
-            // Attribute rows not known per item: those with a gradient.
-            var row = layout.attributeEmbedding
-            while row < layout.total {
-                let range = row..<(row + e)
-                if range.contains(where: { gradient[$0] != 0 }) {
-                    adam.update(parameters, gradient: gradient, range: range)
-                    zero(gradient, range)
-                }
-                row += e
-            }
-        } else {
-            for a in touchedAttributes {
-                let start = layout.attributeEmbedding + Int(a) * e
-                adam.update(parameters, gradient: gradient, range: start..<(start + e))
-                zero(gradient, start..<(start + e))
-                markedAttributes[Int(a)] = false
-            }
-            touchedAttributes.removeAll(keepingCapacity: true)
+        for a in touchedAttributes {
+            let row = (layout.attributeEmbedding + Int(a) * e)..<(layout.attributeEmbedding + Int(a + 1) * e)
+            adam.update(parameters, gradient: gradient, range: row)
+            zero(gradient, row)
+            markedAttributes[Int(a)] = false
         }
+        touchedAttributes.removeAll(keepingCapacity: true)
         #if DEBUG
         for i in 0..<layout.total where gradient[i] != 0 {
             preconditionFailure("LazyItemRows: gradient left at parameter \(i): a block the batch wrote was not updated")

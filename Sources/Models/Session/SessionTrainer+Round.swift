@@ -53,7 +53,7 @@ extension SessionTrainer {
         var lossSum = 0.0
         // With sampled negatives a batch touches a few hundred rows of the item tables: the update
         // is lazy there (`LazyItemRows`), so a step does not stream every row of every table.
-        var lazy = negativeCount > 0 ? LazyItemRows(layout: model.layout, features: model.itemFeatures) : nil
+        var lazy = negativeCount > 0 ? LazyItemRows(model: model) : nil
         gradient.update(repeating: 0, count: model.parameterCount)
         for batch in batches {
             if shouldStop() { throw SessionModelError(.cancelled, "training round stopped") }
@@ -64,10 +64,8 @@ extension SessionTrainer {
                 let end = Int(e.1)
                 let window = s[max(0, end - c.windowLength)..<end]
                 graph.load(example: b, window: window, target: s[end].item, configuration: c)
-                if lazy != nil {
-                    for step in window { lazy!.note(step.item) }
-                    lazy!.note(s[end].item)
-                }
+                for step in window { lazy?.note(step.item) }
+                lazy?.note(s[end].item)
             }
             for i in 0..<negativeCount {
                 negatives[i] = Int32(rng.nextInt(below: c.itemCount))
