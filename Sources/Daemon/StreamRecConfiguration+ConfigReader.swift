@@ -194,6 +194,11 @@ extension StreamRecConfiguration {
         "model.frequency_adaptive": { $0.engine.model.frequencyAdaptive = try bool($1) },
         "model.init_std": { $0.engine.model.initStd = try float($1) },
         "model.seed": { $0.engine.model.seed = UInt64(try int($1)) },
+        "model.idle_epochs": { c, v in
+            let n = try int(v)
+            guard n >= 0 else { throw ConfigurationError("must not be negative (0: no MF passes while the stream is quiet), got \(v)") }
+            c.engine.idleEpochs = n
+        },
         "model.warm_start": { $0.pipeline.warmStartSnapshot = $1.isEmpty ? nil : $1 },
 
         "session.model": { c, v in

@@ -45,6 +45,8 @@ public struct StreamRecConfiguration: Sendable {
         pipeline.stateDirectory = "/var/lib/streamrec"
         // The daemon trains its session model unless `session.enabled: false`.
         engine.session.learning.enabled = true
+        // ... and its MF learner goes over the seen items again while the stream is quiet.
+        engine.idleEpochs = 20
         pipeline.itemsTopic = "streamrec.items"
     }
 }

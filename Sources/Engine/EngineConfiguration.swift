@@ -25,6 +25,10 @@ public struct EngineConfiguration: Sendable {
         m.learningRate = 0.1
         return m
     }()
+    /// Passes of the MF learner over every held user's seen items once the stream has been quiet
+    /// for a second (`MFIdleReplay`); 0 turns them off. Implicit feedback only. The engine's
+    /// default is off; the daemon's configuration (`model.idle_epochs`) defaults to 20.
+    public var idleEpochs = 0
     /// Name written into each output record's `model` field.
     public var modelName = "bmf"
     /// Largest number of users held. Beyond it the least recently active users are evicted

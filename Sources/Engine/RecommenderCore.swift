@@ -59,6 +59,8 @@ public final class RecommenderCore {
     var changedRows: [Int32] = []
     /// Track changed users for a changelog (off: nothing is recorded per event).
     public var tracksChanges = false
+    /// The MF learner's passes over the seen items while the stream is quiet.
+    var mfIdle = MFIdleReplay()
     /// Per-user session windows and vectors, when a session model is configured.
     let session: SessionTracker?
     /// What the item topic says of each item, and the ranking mask made from it.

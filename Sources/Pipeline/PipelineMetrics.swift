@@ -33,6 +33,8 @@ struct PipelineMetrics {
     let onlineNDCG: Gauge
     let checkpointAge: Gauge
     let modelBytes: Gauge
+    /// Passes of the MF learner over the seen items while the stream was quiet, since start.
+    let mfIdleEpochs: Gauge
     let evictedUsers: Counter
     let sessionUsers: Gauge
     let sessionBytes: Gauge
@@ -73,6 +75,7 @@ struct PipelineMetrics {
         onlineNDCG = Gauge(label: "streamrec_online_ndcg_at_10", factory: factory)
         checkpointAge = Gauge(label: "streamrec_checkpoint_age_seconds", factory: factory)
         modelBytes = Gauge(label: "streamrec_model_bytes", factory: factory)
+        mfIdleEpochs = Gauge(label: "streamrec_mf_idle_epochs", factory: factory)
         evictedUsers = Counter(label: "streamrec_users_evicted_total", factory: factory)
         sessionLearning = SessionLearningMetrics(factory: factory)
         sessionUsers = Gauge(label: "streamrec_session_users", factory: factory)

@@ -336,11 +336,13 @@ public final class StreamPipeline: @unchecked Sendable {
         var lastRefresh = monotonicMs
         var lastCheckpoint = monotonicMs
         var lastGauges = monotonicMs
+        // Whether the MF learner's quiet-stream replay has a slice waiting (the poll then waits 1 ms).
+        var replayPending = false
         while !shouldStop {
             applyBackpressure()
             var batchStart: ContinuousClock.Instant?
             var appliedInBatch = 0
-            let wait = fetchPaused ? Int32(50) : pollTimeout(sinceRefreshMs: monotonicMs - lastRefresh)
+            let wait = fetchPaused ? Int32(50) : replayPending ? Int32(1) : pollTimeout(sinceRefreshMs: monotonicMs - lastRefresh)
             // Polling goes on while paused: the group sees a live member and rebalances run.
             let polled = consumer.poll(timeoutMs: wait, maxMessages: configuration.pollBatchSize) { message in
                 // Timed from the first message on: the wait for it is not update time.
@@ -365,6 +367,7 @@ public final class StreamPipeline: @unchecked Sendable {
                 shareSessionModel()
             }
             shareItemUpdates()
+            replayPending = replayWhileQuiet()
             _ = producer.poll(timeoutMs: 0)
             finishDeliveredRound()
             if checkpointDue(sinceMs: now - lastCheckpoint), startRound() {
@@ -376,6 +379,14 @@ public final class StreamPipeline: @unchecked Sendable {
             }
         }
         drain()
+    }
+
+    /// One slice (about 20 ms) of the MF learner's replay over the seen items while the stream is
+    /// quiet (`model.idle_epochs`); whether more is waiting.
+    private func replayWhileQuiet() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return core.replayWhileQuiet(wallClockMs: Self.wallClockMs)
     }
 
     /// How long the next poll may wait: the configured timeout, but no longer than until the
@@ -541,6 +552,7 @@ public final class StreamPipeline: @unchecked Sendable {
         if itemTopic != nil { itemMetrics.record(stats: stats, catalog: core.catalog) }
         if let sharing = core.itemSharing { itemSharingMetrics.record(sharing.statistics, wallClockMs: Self.wallClockMs) }
         metrics.modelBytes.record(core.model.userFactors.allocatedBytes + core.model.itemFactors.allocatedBytes)
+        metrics.mfIdleEpochs.record(core.mfIdleEpochs)
         metrics.assignedPartitions.record(assigned.count)
         metrics.appliedOwned.record(assigned.reduce(Int64(0)) { $0 + ($1 < core.appliedByPartition.count ? core.appliedByPartition[$1] : 0) })
         if let last = lastCheckpointWallMs {

@@ -37,7 +37,7 @@ struct DemoCommand: ParsableCommand {
     var partitions: Int32 = 4
     @Option(help: "Optional YAML configuration (engine and model keys apply; Kafka keys are replaced by the mock).")
     var config: String?
-    @Option(help: "Replay this event file (in time order, its own timestamps) instead of generated events; the run ends when every event is applied and the session trainer's idle rounds on the quiet stream (session.idle_rounds) are done and installed, or after --seconds.")
+    @Option(help: "Replay this event file (in time order, its own timestamps) instead of generated events; the run ends when every event is applied and, on the quiet stream, the session trainer's idle rounds (session.idle_rounds) are done and installed and the MF learner's passes over the seen items (model.idle_epochs) are done, or after --seconds.")
     var input: String?
     @Option(help: "Format of --input: \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: detected).")
     var format: String?
@@ -183,18 +183,25 @@ struct DemoCommand: ParsableCommand {
             previous = s
             previousTime = now
         }
-        // A replay that ran to its end reports the session model as trained on it: the daemon
-        // stays up while the trainer runs its idle rounds on the quiet stream
-        // (`session.idle_rounds`), and the round it is on is finished and installed.
-        if replayDone && settings.engine.session.learning.enabled {
-            var lastRounds: Int64 = -1
+        // A replay that ran to its end reports the models as trained on it: the daemon stays up
+        // while the stream is quiet for the session trainer's idle rounds (`session.idle_rounds`,
+        // the round it is on finished and installed) and the MF learner's passes over the seen
+        // items (`model.idle_epochs`).
+        if replayDone {
+            var lastRounds: Int64 = -1, lastEpochs: Int64 = -1
             while Date().timeIntervalSince(started) < seconds && !stopSignal.triggered {
-                guard let stats = pipeline.withCore({ $0.sessionLearningStatistics }), !stats.idleTrainingOver else { break }
-                if stats.rounds != lastRounds {
+                let (stats, epochs, mfOver) = pipeline.withCore { ($0.sessionLearningStatistics, $0.mfIdleEpochs, $0.mfIdleReplayOver) }
+                if mfOver && (stats?.idleTrainingOver ?? true) { break }
+                if let stats, stats.rounds != lastRounds {
                     lastRounds = stats.rounds
                     let ndcg = stats.lastValidationNDCG10.map { String(format: "%.4f", $0) } ?? "-"
                     out(String(format: "[%5.1fs] ", Date().timeIntervalSince(started))
                         + "stream quiet: the trainer goes on over the replay buffer (idle rounds \(stats.idleRounds), rounds \(stats.rounds), validation NDCG@10 \(ndcg))")
+                }
+                if epochs != lastEpochs && epochs > 0 {
+                    lastEpochs = epochs
+                    out(String(format: "[%5.1fs] ", Date().timeIntervalSince(started))
+                        + "stream quiet: MF passes over the seen items: \(epochs) of \(settings.engine.idleEpochs)")
                 }
                 Thread.sleep(forTimeInterval: 0.2)
             }
@@ -231,6 +238,7 @@ struct DemoCommand: ParsableCommand {
                 "online_ndcg@10": (s.onlineNDCG * 10_000).rounded() / 10_000,
                 "dead_lettered": s.deadLetteredTotal,
                 "lists_by_model": examples.byModel,
+                "mf_idle_epochs": pipeline.withCore { $0.mfIdleEpochs },
             ].merging(sessionFields(pipeline, on: sessionOn)) { a, _ in a }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

@@ -44,7 +44,7 @@ struct DemoCommandTests {
         }
     }
 
-    @Test("a replay ends after the trainer's idle rounds on the quiet stream: exactly session.idle_rounds of them, well before --seconds", .enabled(if: DaemonProcess.binaryExists))
+    @Test("a replay ends after the quiet stream's idle work: exactly session.idle_rounds rounds and model.idle_epochs MF passes, well before --seconds", .enabled(if: DaemonProcess.binaryExists))
     func idleRoundsAfterReplay() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("demo-idle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -53,7 +53,7 @@ struct DemoCommandTests {
         let lines = (1...500).map { u in "\(u) " + (0..<8).map { _ in String(Int.random(in: 1...40, using: &rng)) }.joined(separator: " ") }
         let input = dir.appendingPathComponent("seq.txt").path, config = dir.appendingPathComponent("config.yaml").path
         try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
-        try "session:\n  train_every_events: 1000\n  train_max_examples: 2000\n  idle_rounds: 2\n  idle_patience: 100\n"
+        try "session:\n  train_every_events: 1000\n  train_max_examples: 2000\n  idle_rounds: 2\n  idle_patience: 100\nmodel:\n  idle_epochs: 7\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
         let started = Date()
         let (status, out) = try DaemonProcess.runToEnd(["demo", "--seconds", "120", "--rate", "4000", "--json", "--input", input, "--config", config])
@@ -61,6 +61,7 @@ struct DemoCommandTests {
         let run = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)")
         #expect(run["events"] as? Int == 4_000)
         #expect(run["session_idle_rounds"] as? Int == 2, "\(run)")
+        #expect(run["mf_idle_epochs"] as? Int == 7, "\(run)")
         #expect((run["session_rounds"] as? Int ?? 0) >= 3, "\(run)")
         #expect(Date().timeIntervalSince(started) < 100, "the demo waited for --seconds instead of the idle rounds")
     }

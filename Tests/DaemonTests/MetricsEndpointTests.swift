@@ -73,7 +73,7 @@ struct MetricsEndpointTests {
         #expect(after.contains { $0.name == "streamrec_update_seconds_bucket" && $0.labels["le"] == "+Inf" })
         #expect(after.contains { $0.name == "streamrec_consumer_partition_lag" && $0.labels["partition"] == "1" })
         for name in ["streamrec_users", "streamrec_items", "streamrec_model_bytes", "streamrec_online_hr_at_10",
-                     "streamrec_online_ndcg_at_10", "streamrec_consumer_lag"] {
+                     "streamrec_online_ndcg_at_10", "streamrec_consumer_lag", "streamrec_mf_idle_epochs"] {
             #expect(after.contains { $0.name == name }, "missing \(name)")
         }
         #expect(after.total("streamrec_users") == 20)
