@@ -8,8 +8,8 @@ import Linalg
 /// user's seen items as one implicit step (`OnlineMF.replay`: counts and event totals untouched).
 /// An epoch is taken in slices between polls, so the pipeline answers within a slice's time.
 /// The budget of epochs is renewed once the events applied since the last renewal reach a tenth
-/// of the pairs the last epoch replayed, which bounds the replay work to `10 × idleEpochs` steps
-/// per new event on a stream that goes quiet often.
+/// of the pairs the last epoch replayed, which bounds the replay work to `11 × idleEpochs` steps
+/// per new event on a stream that goes quiet often (10 for the pairs held, 1 for those it added).
 struct MFIdleReplay {
     /// Applied events when the stream was last seen to move, and the wall clock then.
     var lastSeenApplied: Int64 = -1
