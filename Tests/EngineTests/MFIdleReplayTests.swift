@@ -26,9 +26,23 @@ struct MFIdleReplayTests {
         for (k, e) in zip(events.indices, events) { try core.apply(e, source: EventSource(partition: 0, offset: Int64(k))) }
     }
 
+    /// A core with this budget fed the first 1,500 of 2,000 events, and the events.
+    static func fedCore(epochs: Int) throws -> (RecommenderCore, [Event]) {
+        let (_, events) = Self.events(count: 2_000)
+        let core = Self.core(epochs: epochs)
+        try Self.feed(core, events[0..<1_500])
+        return (core, events)
+    }
+
     /// Calls the replay at `wallClockMs` with an unbounded slice until it has nothing waiting (at most `calls` times).
     static func replayUntilDone(_ core: RecommenderCore, at wallClockMs: Int64, budgetMs: Double = 10_000, calls: Int = 1_000) {
         for _ in 0..<calls where core.replayWhileQuiet(wallClockMs: wallClockMs, budgetMs: budgetMs) {}
+    }
+
+    /// A quiet spell: the stream seen moving at `ms`, then replayed until done a second later.
+    static func quietSpell(_ core: RecommenderCore, at ms: Int64) {
+        _ = core.replayWhileQuiet(wallClockMs: ms)
+        replayUntilDone(core, at: ms + 1_000)
     }
 
     /// Pairs (user, seen item) the core holds.
@@ -65,35 +79,28 @@ struct MFIdleReplayTests {
 
     @Test("new events renew the budget once they reach a tenth of the last pass's pairs")
     func renewal() throws {
-        let (_, events) = Self.events(count: 2_000)
-        let core = Self.core(epochs: 2)
-        try Self.feed(core, events[0..<1_500])
-        _ = core.replayWhileQuiet(wallClockMs: Self.t0)
-        Self.replayUntilDone(core, at: Self.t0 + 1_000)
+        let (core, events) = try Self.fedCore(epochs: 2)
+        Self.quietSpell(core, at: Self.t0)
         #expect(core.mfIdleEpochs == 2)
         let tenth = Int(core.mfIdle.lastEpochPairs / 10)
         #expect(tenth > 10)
 
         // One event short of a tenth: quiet again, no pass.
         try Self.feed(core, events[1_500..<(1_500 + tenth - 1)])
-        _ = core.replayWhileQuiet(wallClockMs: Self.t0 + 10_000)
-        Self.replayUntilDone(core, at: Self.t0 + 11_000)
+        Self.quietSpell(core, at: Self.t0 + 10_000)
         #expect(core.mfIdleEpochs == 2)
         #expect(core.mfIdleReplayOver)
 
         // One more event makes the tenth: the next quiet spell takes two more passes.
         try Self.feed(core, events[(1_500 + tenth - 1)..<(1_500 + tenth)])
         #expect(core.mfIdleReplayOver == false)
-        _ = core.replayWhileQuiet(wallClockMs: Self.t0 + 20_000)
-        Self.replayUntilDone(core, at: Self.t0 + 21_000)
+        Self.quietSpell(core, at: Self.t0 + 20_000)
         #expect(core.mfIdleEpochs == 4)
     }
 
     @Test("a pass taken in short slices visits every row once, and an event pauses it until the next quiet second")
     func slices() throws {
-        let (_, events) = Self.events(count: 2_000)
-        let core = Self.core(epochs: 1)
-        try Self.feed(core, events[0..<1_500])
+        let (core, events) = try Self.fedCore(epochs: 1)
         _ = core.replayWhileQuiet(wallClockMs: Self.t0)
         // A zero budget stops after 64 rows: 120 users take two slices.
         #expect(core.replayWhileQuiet(wallClockMs: Self.t0 + 1_000, budgetMs: 0))
@@ -144,8 +151,7 @@ struct MFIdleReplayTests {
             return hits
         }
         let before = tasteHits()
-        _ = core.replayWhileQuiet(wallClockMs: Self.t0)
-        Self.replayUntilDone(core, at: Self.t0 + 1_000)
+        Self.quietSpell(core, at: Self.t0)
         #expect(core.mfIdleEpochs == 10)
         let after = tasteHits()
         #expect(after > before + before / 10, "taste hits in the top 10: \(before) before the passes, \(after) after")
@@ -157,8 +163,7 @@ struct MFIdleReplayTests {
         for core in [Self.core(epochs: 0), Self.core(epochs: 5, feedback: .explicit)] {
             try Self.feed(core, events[...])
             let before = core.model.userFactors.toArray()
-            _ = core.replayWhileQuiet(wallClockMs: Self.t0)
-            Self.replayUntilDone(core, at: Self.t0 + 1_000)
+            Self.quietSpell(core, at: Self.t0)
             #expect(core.mfIdleEpochs == 0)
             #expect(core.mfIdleReplayOver)
             #expect(core.model.userFactors.toArray() == before)
@@ -173,8 +178,7 @@ struct MFIdleReplayTests {
         try Self.feed(core, events[...])
         _ = core.takeChangedUsers(in: [0])
         #expect(core.takeChangedUsers(in: [0]).isEmpty)
-        _ = core.replayWhileQuiet(wallClockMs: Self.t0)
-        Self.replayUntilDone(core, at: Self.t0 + 1_000)
+        Self.quietSpell(core, at: Self.t0)
         let withSeen = Set((0..<core.users.count).filter { !core.table.seen[$0].isEmpty }.map { core.users.id(at: Int32($0)) })
         #expect(Set(core.takeChangedUsers(in: [0])[0]?.map(\.id) ?? []) == withSeen)
     }
