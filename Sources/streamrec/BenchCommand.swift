@@ -313,6 +313,11 @@ struct BenchCommand: ParsableCommand {
         report.set("inprocess_events_per_s", loopEvents)
         report.set("inprocess_lists_per_s", loopLists)
         benchLog(String(format: "in-process apply + refresh every 2000 events (debounce 0): %.0f events/s, %.0f lists/s", loopEvents, loopLists))
+        let pass = try BenchInProcess.idlePass(generated, engine: engine)
+        report.set("mf_idle_pass_seconds", pass.seconds)
+        report.set("mf_idle_steps_per_s", Double(pass.steps) / pass.seconds)
+        benchLog(String(format: "MF pass over the seen items on a quiet stream (model.idle_epochs): %lld pairs in %.2f s, %.0f steps/s",
+                        pass.steps, pass.seconds, Double(pass.steps) / pass.seconds))
         var generatedRiver: Double?
         if runs(.river), let river = BenchRiver.run(generated, engine: engine, python: python, script: riverScript, factors: factors,
                                       note: { benchLog($0) }) {

@@ -21,6 +21,22 @@ enum BenchInProcess {
         return best
     }
 
+    /// Applies `events` to a fresh core, then times one MF pass over the seen items on the quiet
+    /// stream (`model.idle_epochs`), in the pipeline's 20 ms slices; returns (seconds, steps).
+    static func idlePass(_ events: [Event], engine: EngineConfiguration) throws -> (seconds: Double, steps: Int64) {
+        var c = engine
+        c.idleEpochs = 1
+        let core = RecommenderCore(configuration: c)
+        for (i, event) in events.enumerated() {
+            try core.apply(event, source: EventSource(partition: 0, offset: Int64(i)))
+        }
+        let quietFrom = Int64(Date().timeIntervalSince1970 * 1000)
+        _ = core.replayWhileQuiet(wallClockMs: quietFrom)
+        let start = ContinuousClock.now
+        while core.replayWhileQuiet(wallClockMs: quietFrom + 1_000) {}
+        return (secondsSince(start), core.mfIdleSteps)
+    }
+
     /// Applies `events` with a refresh after every `batch` events (debounce as configured), as
     /// the pipeline's loop does; returns (events/s, lists/s).
     static func loopRate(_ events: [Event], engine: EngineConfiguration, batch: Int = 2_000) throws -> (Double, Double) {

@@ -3,7 +3,8 @@ import Foundation
 
 /// A part of `streamrec bench` that `--only` can select.
 enum BenchPart: String, CaseIterable, Sendable {
-    /// In-process apply rates (generated events and MovieLens-100K).
+    /// In-process apply rates (generated events and MovieLens-100K), and one MF pass over the
+    /// seen items as on a quiet stream.
     case update
     /// River's BiasedMF on the same events (runs the update part too, for the ratio).
     case river
