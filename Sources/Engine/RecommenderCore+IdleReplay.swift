@@ -27,7 +27,8 @@ extension RecommenderCore {
         }
         let weight = configuration.typeWeights[.click] ?? 1
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, budgetMs) * 1e6)
-        var visited = 0
+        // The clock is read every 64 rows, or sooner after 8,192 steps (users with many items).
+        var visited = 0, stepsSinceCheck = 0
         while mfIdle.position < mfIdle.rows {
             let row = Int32(mfIdle.currentRow)
             mfIdle.position += 1
@@ -39,10 +40,14 @@ extension RecommenderCore {
                     for item in seen { model.replay(user: row, item: item, value: weight) }
                     mfIdle.pairsThisEpoch += Int64(seen.count)
                     mfIdle.stepsTotal += Int64(seen.count)
+                    stepsSinceCheck += seen.count
                     if tracksChanges { markChanged(row) }
                 }
             }
-            if visited & 63 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline { break }
+            if visited & 63 == 0 || stepsSinceCheck >= 8_192 {
+                stepsSinceCheck = 0
+                if DispatchTime.now().uptimeNanoseconds >= deadline { break }
+            }
         }
         if mfIdle.position >= mfIdle.rows { mfIdle.finishEpoch() }
         return mfIdle.inEpoch || mfIdle.budgetLeft(epochs)

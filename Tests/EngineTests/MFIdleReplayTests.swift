@@ -121,6 +121,24 @@ struct MFIdleReplayTests {
         #expect(core.mfIdleSteps >= pairsBefore && core.mfIdleSteps <= pairsBefore + 1)
     }
 
+    @Test("a slice also reads the clock after 8,192 steps: two users with 9,000 items each never share a zero-budget slice")
+    func heavyUsersSplitSlices() throws {
+        let core = Self.core(epochs: 1)
+        var events: [Event] = []
+        for u in 0..<2 { for i in 0..<9_000 { events.append(Event(user: "heavy\(u)", item: "i\(i)", type: .click, timestampMs: Int64(events.count))) } }
+        for u in 0..<8 { for i in 0..<5 { events.append(Event(user: "light\(u)", item: "i\(u * 5 + i)", type: .click, timestampMs: Int64(events.count))) } }
+        try Self.feed(core, events[...])
+        #expect(Self.pairs(core) == 18_040)
+        _ = core.replayWhileQuiet(wallClockMs: Self.t0)
+        #expect(core.replayWhileQuiet(wallClockMs: Self.t0 + 1_000, budgetMs: 0))
+        // Ten rows, under the 64 between clock reads: the slice stopped after the first heavy user.
+        #expect(core.mfIdleSteps >= 9_000 && core.mfIdleSteps <= 9_040)
+        #expect(core.mfIdleEpochs == 0)
+        for _ in 0..<10 where core.mfIdleEpochs == 0 { _ = core.replayWhileQuiet(wallClockMs: Self.t0 + 1_000, budgetMs: 0) }
+        #expect(core.mfIdleEpochs == 1)
+        #expect(core.mfIdleSteps == 18_040)
+    }
+
     @Test("an epoch's order visits every row exactly once", arguments: [1, 2, 3, 10, 64, 97, 120, 1_000])
     func orderIsAPermutation(rows: Int) {
         var replay = MFIdleReplay()
