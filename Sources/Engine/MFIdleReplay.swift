@@ -11,9 +11,8 @@ import Linalg
 /// of the pairs the last epoch replayed, which bounds the replay work to `11 × idleEpochs` steps
 /// per new event on a stream that goes quiet often (10 for the pairs held, 1 for those it added).
 struct MFIdleReplay {
-    /// Applied events when the stream was last seen to move, and the wall clock then.
-    var lastSeenApplied: Int64 = -1
-    var quietSinceMs: Int64 = 0
+    /// Whether the stream is quiet, looked at on every call of the replay.
+    var quiet = QuietWatch()
     /// Applied events at the last renewal (nil: never renewed) and epochs finished since.
     var renewedAtEvents: Int64?
     var epochsTaken = 0

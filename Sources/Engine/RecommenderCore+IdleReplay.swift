@@ -10,15 +10,11 @@ extension RecommenderCore {
     @discardableResult
     public func replayWhileQuiet(wallClockMs: Int64, budgetMs: Double = 20) -> Bool {
         let epochs = configuration.idleEpochs
-        guard epochs > 0, configuration.model.feedback == .implicit, wallClockMs > 0 else { return false }
-        if appliedEvents != mfIdle.lastSeenApplied {
-            // The stream moved: wait for the next quiet spell (an epoch under way goes on then;
-            // users that arrived meanwhile wait for the next epoch).
-            mfIdle.lastSeenApplied = appliedEvents
-            mfIdle.quietSinceMs = wallClockMs
-            return false
-        }
-        guard appliedEvents > 0, wallClockMs - mfIdle.quietSinceMs >= SessionLearningConfiguration.quietMs else { return false }
+        guard mfIdleReplayOn, wallClockMs > 0 else { return false }
+        // The stream moved: wait for the next quiet spell (an epoch under way goes on then;
+        // users that arrived meanwhile wait for the next epoch).
+        if mfIdle.quiet.look(applied: appliedEvents, wallClockMs: wallClockMs) { return false }
+        guard mfIdle.quiet.isQuiet(at: wallClockMs) else { return false }
         if !mfIdle.inEpoch { mfIdle.renewIfDue(appliedEvents: appliedEvents) }
         guard mfIdle.budgetLeft(epochs) else { return false }
         if !mfIdle.inEpoch {
@@ -62,10 +58,12 @@ extension RecommenderCore {
     /// Whether the quiet-stream replay has nothing left to do under its current budget (always
     /// true when it is off). Renewal waits for new events, so a quiet stream's budget ends.
     public var mfIdleReplayOver: Bool {
-        let epochs = configuration.idleEpochs
-        guard epochs > 0, configuration.model.feedback == .implicit else { return true }
+        guard mfIdleReplayOn else { return true }
         var probe = mfIdle
         if !probe.inEpoch { probe.renewIfDue(appliedEvents: appliedEvents) }
-        return appliedEvents == 0 || !(probe.inEpoch || probe.budgetLeft(epochs))
+        return appliedEvents == 0 || !(probe.inEpoch || probe.budgetLeft(configuration.idleEpochs))
     }
+
+    /// Whether the quiet-stream replay is configured: passes asked for, implicit feedback.
+    private var mfIdleReplayOn: Bool { configuration.idleEpochs > 0 && configuration.model.feedback == .implicit }
 }

@@ -13,10 +13,7 @@ extension RecommenderCore {
         }
         guard session.learningState.trainsHere else { return }
         if session.learningState.lastRoundWallMs == 0 { session.learningState.lastRoundWallMs = wallClockMs }
-        if appliedEvents != session.learningState.lastSeenApplied {
-            session.learningState.lastSeenApplied = appliedEvents
-            session.learningState.quietSinceMs = wallClockMs
-        }
+        session.learningState.quiet.look(applied: appliedEvents, wallClockMs: wallClockMs)
         let sinceEvents = appliedEvents - session.learningState.lastRoundEvents
         let sinceMs = wallClockMs - session.learningState.lastRoundWallMs
         let due = sinceEvents >= Int64(learning.trainEveryEvents)
@@ -51,8 +48,7 @@ extension RecommenderCore {
     /// (or events left untrained), idle budget left and not stopped by the patience rule.
     private func idleRoundDue(_ session: SessionTracker, _ learning: SessionLearningConfiguration, wallClockMs: Int64) -> Bool {
         let st = session.learningState
-        return st.idleBudgetLeft(learning) && wallClockMs > 0 && st.lastSeenApplied > 0
-            && wallClockMs - st.quietSinceMs >= SessionLearningConfiguration.quietMs
+        return st.idleBudgetLeft(learning) && wallClockMs > 0 && st.quiet.isQuiet(at: wallClockMs)
     }
 
     /// Takes a round now and trains it on the calling thread, then installs its model (tests,

@@ -6,10 +6,8 @@ struct SessionLearningState {
     /// Applied events and wall-clock ms when the last round was taken (ms 0: not yet counted).
     var lastRoundEvents: Int64 = 0
     var lastRoundWallMs: Int64 = 0
-    /// Applied events at the last maintenance and the wall-clock ms that count stopped moving
-    /// (the stream is quiet after `SessionLearningConfiguration.quietMs`).
-    var lastSeenApplied: Int64 = -1
-    var quietSinceMs: Int64 = 0
+    /// Whether the stream is quiet, looked at every maintenance.
+    var quiet = QuietWatch()
     /// Idle rounds taken since the daemon started.
     var idleRoundsTotal: Int64 = 0
     /// Applied events when the idle budget was last renewed.

@@ -13,12 +13,17 @@ enum BenchInProcess {
         for _ in 0..<max(1, rounds) {
             let core = RecommenderCore(configuration: engine)
             let start = ContinuousClock.now
-            for (i, event) in events.enumerated() {
-                try core.apply(event, source: EventSource(partition: 0, offset: Int64(i)))
-            }
+            try apply(events, to: core)
             best = max(best, Double(events.count) / secondsSince(start))
         }
         return best
+    }
+
+    /// Applies `events` to `core` in order, at offsets 0, 1, ... of partition 0.
+    private static func apply(_ events: [Event], to core: RecommenderCore) throws {
+        for (i, event) in events.enumerated() {
+            try core.apply(event, source: EventSource(partition: 0, offset: Int64(i)))
+        }
     }
 
     /// Applies `events` to a fresh core, then times one MF pass over the seen items on the quiet
@@ -27,9 +32,7 @@ enum BenchInProcess {
         var c = engine
         c.idleEpochs = 1
         let core = RecommenderCore(configuration: c)
-        for (i, event) in events.enumerated() {
-            try core.apply(event, source: EventSource(partition: 0, offset: Int64(i)))
-        }
+        try apply(events, to: core)
         let quietFrom = Int64(Date().timeIntervalSince1970 * 1000)
         _ = core.replayWhileQuiet(wallClockMs: quietFrom)
         let start = ContinuousClock.now

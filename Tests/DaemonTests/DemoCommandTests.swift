@@ -11,6 +11,18 @@ struct DemoCommandTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)")
     }
 
+    /// A fresh directory named `name-<uuid>` under the temporary directory, with `seq.txt` in it:
+    /// `users` sequences (S3-Rec layout), each 8 items drawn from 1...40. Returns the directory and the file.
+    func sequenceFile(_ name: String, users: Int) throws -> (dir: URL, input: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var rng = SystemRandomNumberGenerator()
+        let lines = (1...users).map { u in "\(u) " + (0..<8).map { _ in String(Int.random(in: 1...40, using: &rng)) }.joined(separator: " ") }
+        let input = dir.appendingPathComponent("seq.txt").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        return (dir, input)
+    }
+
     @Test("lists by model add up to the lists published; session on and off; the series file has a row a second", .enabled(if: DaemonProcess.binaryExists))
     func listsByModel() throws {
         let series = FileManager.default.temporaryDirectory.appendingPathComponent("demo-series-\(UUID().uuidString).csv").path
@@ -46,13 +58,9 @@ struct DemoCommandTests {
 
     @Test("a replay ends after the quiet stream's idle work: exactly session.idle_rounds rounds and model.idle_epochs MF passes, well before --seconds", .enabled(if: DaemonProcess.binaryExists))
     func idleRoundsAfterReplay() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("demo-idle-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (dir, input) = try sequenceFile("demo-idle", users: 500)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SystemRandomNumberGenerator()
-        let lines = (1...500).map { u in "\(u) " + (0..<8).map { _ in String(Int.random(in: 1...40, using: &rng)) }.joined(separator: " ") }
-        let input = dir.appendingPathComponent("seq.txt").path, config = dir.appendingPathComponent("config.yaml").path
-        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("config.yaml").path
         try "session:\n  train_every_events: 1000\n  train_max_examples: 2000\n  idle_rounds: 2\n  idle_patience: 100\nmodel:\n  idle_epochs: 7\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
         let started = Date()
@@ -68,15 +76,11 @@ struct DemoCommandTests {
 
     @Test("--item-attributes publishes the items' attributes: the trained session model gives them an attribute term; a missing file is refused", .enabled(if: DaemonProcess.binaryExists))
     func itemAttributes() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("demo-attributes-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         // 2,000 users (4 s at 4,000 events/s), each a sequence of 8 of 40 items (S3-Rec layout); items 1...20 have attributes.
-        var rng = SystemRandomNumberGenerator()
-        let lines = (1...2_000).map { u in "\(u) " + (0..<8).map { _ in String(Int.random(in: 1...40, using: &rng)) }.joined(separator: " ") }
-        let input = dir.appendingPathComponent("seq.txt").path, attributes = dir.appendingPathComponent("attrs.json").path
+        let (dir, input) = try sequenceFile("demo-attributes", users: 2_000)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let attributes = dir.appendingPathComponent("attrs.json").path
         let config = dir.appendingPathComponent("config.yaml").path
-        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
         let table = (1...20).map { "\"\($0)\": [\($0 % 4), \(100 + $0 % 3)]" }.joined(separator: ", ")
         try "{\(table)}".write(toFile: attributes, atomically: true, encoding: .utf8)
         try "session:\n  train_every_events: 500\n  train_interval_s: 1\n  train_max_examples: 2000\n".write(toFile: config, atomically: true, encoding: .utf8)

@@ -19,12 +19,18 @@ struct SessionReplaySpillTests {
         return core
     }
 
-    @Test("windows spilled for idleness are trained on when the held ones do not fill a round, and counted in the buffer")
-    func spilledWindowsTrained() throws {
-        let core = try Self.twentyUsers()
+    /// `twentyUsers` after a sweep an hour on, which spills the ten older users' windows.
+    static func oldOnesSpilled() throws -> (RecommenderCore, SessionTracker, SessionLearningConfiguration) {
+        let core = try twentyUsers()
         let session = try #require(core.session)
         let learning = try #require(session.learning)
         #expect(session.sweepIdle(nowMs: 3_600_010, users: core.users, rowLimit: 1_000) == 10)
+        return (core, session, learning)
+    }
+
+    @Test("windows spilled for idleness are trained on when the held ones do not fill a round, and counted in the buffer")
+    func spilledWindowsTrained() throws {
+        let (core, session, learning) = try Self.oldOnesSpilled()
         #expect(session.spilled.count == 10)
         let round = try #require(core.makeSessionRound(session, learning))
         // The held users' windows (less the held-out ones, none yet) and the ten spilled ones.
@@ -48,10 +54,7 @@ struct SessionReplaySpillTests {
 
     @Test("the users of the last held-out events stay out of training, their spilled windows too")
     func heldOutUsersLeftOut() throws {
-        let core = try Self.twentyUsers()
-        let session = try #require(core.session)
-        let learning = try #require(session.learning)
-        #expect(session.sweepIdle(nowMs: 3_600_010, users: core.users, rowLimit: 1_000) == 10)
+        let (core, session, learning) = try Self.oldOnesSpilled()
         // One spilled user and one held user were the last round's held-out users.
         let spilledRow = Int(try #require(core.users.index(of: "old3")))
         let heldRow = Int(try #require(core.users.index(of: "new7")))
