@@ -199,6 +199,11 @@ extension StreamRecConfiguration {
             guard n >= 0 else { throw ConfigurationError("must not be negative (0: no MF passes while the stream is quiet), got \(v)") }
             c.engine.idleEpochs = n
         },
+        "model.idle_negatives": { c, v in
+            let n = try int(v)
+            guard n >= 1 else { throw ConfigurationError("must be at least 1 (negatives sampled per step of the quiet-stream MF passes), got \(v)") }
+            c.engine.idleNegatives = n
+        },
         "model.warm_start": { $0.pipeline.warmStartSnapshot = $1.isEmpty ? nil : $1 },
 
         "session.model": { c, v in

@@ -22,6 +22,7 @@ extension RecommenderCore {
             mfIdle.startEpoch(rows: users.count)
         }
         let weight = configuration.typeWeights[.click] ?? 1
+        let negatives = max(1, configuration.idleNegatives)
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, budgetMs) * 1e6)
         // The clock is read every 64 rows, or sooner after 8,192 steps (users with many items).
         var visited = 0, stepsSinceCheck = 0
@@ -33,7 +34,7 @@ extension RecommenderCore {
             if !users.id(at: row).isEmpty {
                 let seen = table.seen[Int(row)]
                 if !seen.isEmpty {
-                    for item in seen { model.replay(user: row, item: item, value: weight) }
+                    for item in seen { model.replay(user: row, item: item, value: weight, negatives: negatives) }
                     mfIdle.pairsThisEpoch += Int64(seen.count)
                     mfIdle.stepsTotal += Int64(seen.count)
                     stepsSinceCheck += seen.count

@@ -50,4 +50,15 @@ extension RecommenderCore {
 extension RecommenderCore {
     /// The fusion of the serving session model (nil: none).
     public var servingSessionFusion: HybridFusion? { session?.ready == true ? session?.fusion : nil }
+
+    /// Serves the session model with `fusion` instead of its fitted one (offline what-if scoring
+    /// of a saved state, `eval --model engine --set fusion=SHARE`); every held vector is re-encoded
+    /// when next read, as at any install. Returns false without a serving session model.
+    @discardableResult
+    public func replaceSessionFusion(_ fusion: HybridFusion) -> Bool {
+        guard let session, session.ready else { return false }
+        session.install(model: session.model, fusion: fusion, encoder: SessionBatchEncoder(model: session.model), version: session.modelVersion,
+                         madeAtMs: session.modelMadeAtMs)
+        return true
+    }
 }

@@ -153,26 +153,24 @@ extension RecommenderCore {
         let captured = session.heldOut
         let enough = captured.count >= learning.minimumValidationEvents || captured.count >= captured.capacity
         var validation: SessionValidationDraft?
+        var refitFusion = true
         var validationUsers: [Int] = []
         let fresh = enough && captured.count > 0 && vocabulary > 0
         if fresh {
-            // A copy of what was captured, with the users' seen items: the trainer expands it.
-            var seen: [[Int32]] = []
-            seen.reserveCapacity(captured.count)
-            for e in 0..<captured.count {
-                let u = Int(captured.users[e])
-                seen.append(u < table.seen.count ? Array(table.seen[u]) : [])
-            }
-            let draft = SessionValidationDraft(captured: captured, itemMap: session.itemMap, seen: seen, vocabulary: vocabulary)
+            // A copy of what was captured (the items each user had seen then marked in its MF
+            // row, so items seen after the event stay in the ranking): the trainer expands it.
+            let draft = SessionValidationDraft(captured: captured, itemMap: session.itemMap, vocabulary: vocabulary)
             for e in 0..<captured.count where draft.isUsable(e) { validationUsers.append(Int(captured.users[e])) }
             validation = draft
+            refitFusion = captured.mfPassSteps == mfIdleSteps
             session.learningState.lastValidation = draft
             session.learningState.lastValidationUsers = Set(validationUsers)
         } else if idle, let last = session.learningState.lastValidation {
             // No new held-out events while the stream is quiet: the last ones measure again (laid
             // over the vocabulary as it is now when items came since).
             validation = last.vocabulary == vocabulary ? last
-                : SessionValidationDraft(captured: last.captured, itemMap: session.itemMap, seen: last.seen, vocabulary: vocabulary)
+                : SessionValidationDraft(captured: last.captured, itemMap: session.itemMap, vocabulary: vocabulary)
+            refitFusion = last.captured.mfPassSteps == mfIdleSteps
         }
         // The next round's held-out events: the next event of the newest users with MF history.
         let maxValidation = min(learning.validationUsers, max(0, (8 << 20) / max(1, vocabulary)), pool.count / 4)
@@ -187,7 +185,7 @@ extension RecommenderCore {
             // Sampled events fill what the armed users leave, spread over about half a round's events.
             let stride = max(1, learning.trainEveryEvents / max(1, 2 * maxValidation))
             session.heldOut.arm(rows: armed, capacity: maxValidation, sampleStride: maxValidation > 0 ? stride : 0,
-                                userCount: users.count, itemCount: items.count, window: window)
+                                userCount: users.count, itemCount: items.count, window: window, mfPassSteps: mfIdleSteps)
         } else {
             session.heldOut.extend(rows: armed, userCount: users.count)
         }
@@ -230,13 +228,16 @@ extension RecommenderCore {
         if idle { roundLearning.model.loss = learning.idleLoss }
         return SessionRound(learning: roundLearning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
                             features: features, fusion: session.fusion, pack: pack, warm: warm, validation: validation,
-                            replayBytes: replayBytes, replayUsers: replayUsers)
+                            refitFusion: refitFusion, replayBytes: replayBytes, replayUsers: replayUsers)
     }
 }
 
 extension RecommenderCore {
     /// Captures user row `u`'s event on engine item `item` as a held-out example, before the MF
-    /// update: the user's MF vector and the window before the event.
+    /// update: the user's MF scores and the window before the event; the items the user had seen
+    /// by then (but the event's own) score `-infinity`, so validation leaves exactly those out of
+    /// the ranking, as leave-one-out leaves out the history before the held-out item. Items seen
+    /// later stay in: leaving them out would hand the ranking what the user did next.
     func captureHeldOut(user u: Int, item: Int32) {
         guard let session else { return }
         session.syncItems(items)
@@ -247,6 +248,7 @@ extension RecommenderCore {
         session.heldOut.capture(user: u, target: s, window: slot.window, itemCount: items.count) { out, width in
             mf.itemBias.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: width) }
             BLAS.gemv(trans: false, m: width, n: f, a: mf.itemFactors.base, lda: f, x: mf.userFactors.row(u), beta: 1, y: out)
+            for seen in table.seen[u] where seen != item && Int(seen) < width { out[Int(seen)] = -.infinity }
         }
     }
 }

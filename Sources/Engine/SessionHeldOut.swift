@@ -6,11 +6,11 @@ import Models
 /// next event of each armed user is captured as it arrives, and so is every `sampleStride`-th
 /// applied event of a user with MF history while there is room (streams where a user's events
 /// come in one burst and armed users never return still give held-out events), before the MF
-/// update: the user's MF scores of every item at that moment (one gemv),
-/// the event's item and the window before it. The following round scores these examples with its
-/// new session model (which has not trained on them), refits the fusion on them with those MF
-/// scores and reports their NDCG@10. Buffers are allocated when armed; a capture writes into them
-/// and allocates nothing.
+/// update: the user's MF scores of every item at that moment (one gemv; the items the user had
+/// seen by then at `-infinity`, the items validation leaves out), the event's item and the window
+/// before it. The following round scores these examples with its new session model (which has
+/// not trained on them), refits the fusion on them with those MF scores and reports their
+/// NDCG@10. Buffers are allocated when armed; a capture writes into them and allocates nothing.
 struct SessionHeldOut: Sendable {
     /// Whether each user row's next event is to be captured.
     private(set) var pending: [Bool] = []
@@ -23,9 +23,12 @@ struct SessionHeldOut: Sendable {
     private(set) var count = 0
     /// Applied events between two sampled captures (0: armed users only).
     private(set) var sampleStride = 0
+    /// Steps of the MF learner's quiet-stream passes when armed (the captured MF scores are
+    /// stale once more were taken).
+    private(set) var mfPassSteps: Int64 = 0
     private(set) var users: [Int32] = []
     private(set) var targets: [Int32] = []
-    /// MF scores of each captured example, `scoreWidth` per row.
+    /// MF scores of each captured example, `scoreWidth` per row (`-infinity`: seen before the event).
     var scores: [Float] = []
     /// Items registered when each example was captured.
     private(set) var widths: [Int] = []
@@ -36,7 +39,9 @@ struct SessionHeldOut: Sendable {
 
     /// Forgets what was captured and waits for the next event of each of `rows`, and samples
     /// every `sampleStride`-th applied event (0: none), up to `capacity` examples in all.
-    mutating func arm(rows: [Int], capacity: Int, sampleStride: Int, userCount: Int, itemCount: Int, window: Int) {
+    mutating func arm(rows: [Int], capacity: Int, sampleStride: Int, userCount: Int, itemCount: Int, window: Int,
+                      mfPassSteps: Int64 = 0) {
+        self.mfPassSteps = mfPassSteps
         if pending.count < userCount { pending += [Bool](repeating: false, count: userCount - pending.count) }
         for i in pending.indices { pending[i] = false }
         self.capacity = max(rows.count, capacity)

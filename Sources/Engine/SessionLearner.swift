@@ -213,15 +213,21 @@ final class SessionLearner: @unchecked Sendable {
             vectors.withUnsafeBufferPointer { vp in
                 sessionScores.withUnsafeMutableBufferPointer { model.scoreItems(sessionVectors: vp.baseAddress!, count: v, into: $0.baseAddress!) }
             }
-            let fit = validation.mf.withUnsafeBufferPointer { mf in
+            validation.mf.withUnsafeBufferPointer { mf in
                 sessionScores.withUnsafeBufferPointer { s in
-                    HybridFusion.fit(mfScores: mf, sessionScores: s, itemCount: n, targets: validation.targets,
-                                     excluded: validation.excluded)
+                    guard round.refitFusion else {
+                        // MF moved on since these scores were captured: keep the fusion, measure under it.
+                        ndcg = HybridFusion.ndcg10(mfScores: mf, sessionScores: s, itemCount: n, targets: validation.targets,
+                                                   excluded: validation.excluded, share: round.fusion.sessionShare)
+                        return
+                    }
+                    let fit = HybridFusion.fit(mfScores: mf, sessionScores: s, itemCount: n, targets: validation.targets,
+                                               excluded: validation.excluded)
+                    let share = 0.5 * round.fusion.sessionShare + 0.5 * fit.fusion.sessionWeight
+                    fusion = HybridFusion(mfWeight: 1 - share, sessionWeight: share)
+                    ndcg = fit.ndcg10
                 }
             }
-            let share = 0.5 * round.fusion.sessionShare + 0.5 * fit.fusion.sessionWeight
-            fusion = HybridFusion(mfWeight: 1 - share, sessionWeight: share)
-            ndcg = fit.ndcg10
         }
         let encoder = SessionBatchEncoder(model: model)
         // The new model's forward states of the windows trained on: installing it does not send

@@ -1,15 +1,13 @@
 import Models
 
 /// The held-out events of a round as the pipeline thread hands them over (a copy of what was
-/// captured, the item map and the seen items of each captured user), expanded by the trainer
-/// thread into the validation examples (`expand`): each event's window, its item, the user's
-/// other items, and the user's MF scores laid out over the session vocabulary.
+/// captured and the item map), expanded by the trainer thread into the validation examples
+/// (`expand`): each event's window, its item, the items the user had seen before it (marked
+/// `-infinity` in the captured MF row), and the user's MF scores laid out over the session vocabulary.
 struct SessionValidationDraft: Sendable {
     let captured: SessionHeldOut
     /// Session vocabulary index of each engine item row (-1: none).
     let itemMap: [Int32]
-    /// Engine item rows each captured user had seen, per captured event.
-    let seen: [[Int32]]
     let vocabulary: Int
 
     /// The validation examples: histories, targets, excluded items, MF rows (`vocabulary` wide).
@@ -26,18 +24,23 @@ struct SessionValidationDraft: Sendable {
             guard !history.isEmpty, target >= 0, target < vocabulary else { continue }
             histories.append(history)
             targets.append(target)
-            excluded.append(seen[e].compactMap { r in
-                let s = Int(r) < itemMap.count ? Int(itemMap[Int(r)]) : -1
-                return s >= 0 && s != target ? s : nil
-            })
             let width = captured.widths[e]
             let row = captured.scores[(e * n)..<(e * n + width)]
-            let floor = row.min() ?? 0
+            // Items seen before the event score -infinity: they are left out of the ranking (and
+            // score the row's minimum in the MF row handed on, like items registered later).
+            let floor = row.lazy.filter { $0 > -.infinity }.min() ?? 0
             let base = mfRows.count
             mfRows += [Float](repeating: floor, count: vocabulary)
+            var left: [Int] = []
             for s in 0..<vocabulary where engineRowOf[s] >= 0 && Int(engineRowOf[s]) < width {
-                mfRows[base + s] = row[e * n + Int(engineRowOf[s])]
+                let score = row[e * n + Int(engineRowOf[s])]
+                if score == -.infinity {
+                    if s != target { left.append(s) }
+                } else {
+                    mfRows[base + s] = score
+                }
             }
+            excluded.append(left)
         }
         return (histories, targets, excluded, mfRows)
     }

@@ -14,8 +14,9 @@ final class EngineStateModel: EvaluableModel {
     /// How many of the data set's items the state knows.
     let knownItems: Int
 
-    /// Restores the state in `path` for the ids of `data`.
-    init(path: String, data: Interactions) throws {
+    /// Restores the state in `path` for the ids of `data`; with `share`, its session model is
+    /// fused at that session share instead of the state's fitted fusion.
+    init(path: String, data: Interactions, share: Float? = nil) throws {
         guard !path.isEmpty else {
             throw EvaluationError(.invalidOption, "--model engine needs --set state=FILE (a checkpoint: streamrec demo --save-state, or a daemon's state directory)")
         }
@@ -30,6 +31,11 @@ final class EngineStateModel: EvaluableModel {
         configuration.maxUsers = max(configuration.maxUsers, data.users)
         configuration.maxItems = max(configuration.maxItems, data.items)
         let core = try RecommenderCore.restore(from: reader, configuration: configuration).0
+        if let share {
+            guard core.replaceSessionFusion(HybridFusion(mfWeight: 1 - share, sessionWeight: share)) else {
+                throw EvaluationError(.invalidOption, "fusion=\(share): the state \(path) holds no session model to fuse")
+            }
+        }
         let engineItem = data.itemIds.map { id in core.items.index(of: id).map { Int($0) } ?? -1 }
         knownItems = engineItem.filter { $0 >= 0 }.count
         rows = EngineScoreRows(core: core, userIds: data.userIds, itemCount: data.items, engineItem: engineItem,

@@ -190,13 +190,15 @@ struct DemoCommand: ParsableCommand {
         if replayDone {
             var lastRounds: Int64 = -1, lastEpochs: Int64 = -1
             while Date().timeIntervalSince(started) < seconds && !stopSignal.triggered {
-                let (stats, epochs, mfOver) = pipeline.withCore { ($0.sessionLearningStatistics, $0.mfIdleEpochs, $0.mfIdleReplayOver) }
+                let (stats, epochs, mfOver, share) = pipeline.withCore {
+                    ($0.sessionLearningStatistics, $0.mfIdleEpochs, $0.mfIdleReplayOver, $0.servingSessionFusion?.sessionShare)
+                }
                 if mfOver && (stats?.idleTrainingOver ?? true) { break }
                 if let stats, stats.rounds != lastRounds {
                     lastRounds = stats.rounds
                     let ndcg = stats.lastValidationNDCG10.map { String(format: "%.4f", $0) } ?? "-"
                     out(String(format: "[%5.1fs] ", Date().timeIntervalSince(started))
-                        + "stream quiet: the trainer goes on over the replay buffer (idle rounds \(stats.idleRounds), rounds \(stats.rounds), validation NDCG@10 \(ndcg))")
+                        + "stream quiet: the trainer goes on over the replay buffer (idle rounds \(stats.idleRounds), rounds \(stats.rounds), validation NDCG@10 \(ndcg), session share \(share.map { String(format: "%.3f", $0) } ?? "-"))")
                 }
                 if epochs != lastEpochs && epochs > 0 {
                     lastEpochs = epochs

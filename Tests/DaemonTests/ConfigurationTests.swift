@@ -47,7 +47,7 @@ struct ConfigurationTests {
         #expect(loaded.engine.items.rowsPerRound == defaults.engine.items.rowsPerRound)
     }
 
-    @Test("session training keys and model.idle_epochs set the learners; out-of-range values are refused with the key named")
+    @Test("session training keys, model.idle_epochs and model.idle_negatives set the learners; out-of-range values are refused with the key named")
     func sessionLearningKeys() throws {
         var config = StreamRecConfiguration()
         try config.apply(yaml: """
@@ -67,8 +67,10 @@ struct ConfigurationTests {
           fresh_lists: false
         model:
           idle_epochs: 5
+          idle_negatives: 24
         """)
         #expect(config.engine.idleEpochs == 5 && StreamRecConfiguration().engine.idleEpochs == 20 && EngineConfiguration().idleEpochs == 0)
+        #expect(config.engine.idleNegatives == 24 && StreamRecConfiguration().engine.idleNegatives == 16)
         let learning = config.engine.session.learning
         #expect(learning.model.loss == .fullSoftmax && SessionLearningConfiguration().model.loss == .sampledSoftmax(negatives: 256))
         #expect(!config.pipeline.freshLists && PipelineConfiguration().freshLists)
@@ -89,6 +91,7 @@ struct ConfigurationTests {
                                    ("session.idle_train_negatives", "-2", "must not be negative"),
                                    ("session.idle_patience", "0", "must be positive"),
                                    ("model.idle_epochs", "-1", "must not be negative"),
+                                   ("model.idle_negatives", "0", "must be at least 1"),
                                    ("engine.fresh_lists", "often", "is not a boolean"),
                                    ("session.enabled", "maybe", "is not a boolean")] {
             var c = StreamRecConfiguration()

@@ -104,6 +104,24 @@ struct GroupKillTests {
         print("an item only A's partitions saw answered 200 on B after \(knownOnB.map { String(format: "%.2f s", $0) } ?? "never")")
         #expect(knownOnB != nil)
         #expect(settled([(a, portA), (b, portB)], total: 9_030, timeout: 30))
+        // The quiet stream's MF passes (`model.idle_epochs`) change item rows on both members;
+        // their changes are shared like an event's. Wait until neither takes a pass any more
+        // (the passes gauge still for 2.5 s: a second of quiet before the first pass, then one
+        // pass every few tenths), then past item_updates_interval_ms on both sides.
+        func passes(_ port: Int) -> Double? {
+            guard let reply = try? HTTPTestClient(port: port).get("/metrics"), reply.status == 200,
+                  let samples = try? MetricsTextParser.parse(reply.text) else { return nil }
+            return samples.first { $0.name == "streamrec_mf_idle_epochs" }?.value
+        }
+        var last: [Double?] = [], stillSince = Date(), waited = Date()
+        while Date().timeIntervalSince(waited) < 60 {
+            let now = [passes(portA), passes(portB)]
+            if now != last || now.contains(where: { $0 == nil }) { last = now; stillSince = Date() }
+            if Date().timeIntervalSince(stillSince) >= 2.5 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        print("MF passes taken by A and B when the comparison starts: \(last)")
+        #expect(Date().timeIntervalSince(stillSince) >= 2.5, "the members' MF passes did not end within 60 s")
         Thread.sleep(forTimeInterval: 2)  // past item_updates_interval_ms on both sides
         func similar(_ port: Int, _ item: String) throws -> [(String, Double)] {
             let reply = try HTTPTestClient(port: port).get("/v1/items/\(item)/similar?k=10")

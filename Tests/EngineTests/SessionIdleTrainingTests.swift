@@ -34,6 +34,17 @@ struct SessionIdleTrainingTests {
         return core
     }
 
+    /// Feeds 2,100 events to a core taking a round every 700 (installed at `t0`, + 100 and + 200
+    /// ms): the armed users come back between the rounds, so the last one refits on held-out events.
+    private func threeRegularRounds(_ core: RecommenderCore, _ fixture: LearningFixture) throws {
+        try fixture.feed(core, 0..<700)
+        tick(core, Self.t0)
+        try fixture.feed(core, 700..<1_400)
+        tick(core, Self.t0 + 100)
+        try fixture.feed(core, 1_400..<2_100)
+        tick(core, Self.t0 + 200)
+    }
+
     /// A learning core with rounds every `every` events (no interval rounds) and this idle budget.
     private func makeCore(_ fixture: LearningFixture, every: Int = 1_000, idleRounds: Int, patience: Int = 100) -> RecommenderCore {
         RecommenderCore(configuration: fixture.configuration {
@@ -89,13 +100,7 @@ struct SessionIdleTrainingTests {
     func idleRoundsValidate() throws {
         let fixture = LearningFixture()
         let core = makeCore(fixture, every: 700, idleRounds: 2)
-        // Rounds at 700, 1,400 and 2,100 events: the armed users come back between them.
-        try fixture.feed(core, 0..<700)
-        tick(core, Self.t0)
-        try fixture.feed(core, 700..<1_400)
-        tick(core, Self.t0 + 100)
-        try fixture.feed(core, 1_400..<2_100)
-        tick(core, Self.t0 + 200)
+        try threeRegularRounds(core, fixture)
         let measured = try #require(try stats(core).lastValidationNDCG10, "no held-out events before the quiet")
         #expect(measured >= 0 && measured <= 1)
         let shareBefore = try #require(core.servingSessionFusion?.sessionShare)
@@ -106,6 +111,31 @@ struct SessionIdleTrainingTests {
         #expect(again >= 0 && again <= 1)
         // The fusion moved halfway towards the weight fitted on those events again.
         #expect(core.servingSessionFusion?.sessionShare != shareBefore)
+    }
+
+    @Test("once the MF passes moved MF after the held-out events were captured, idle rounds keep the fusion and measure under it")
+    func passesKeepFusion() throws {
+        let fixture = LearningFixture()
+        let core = RecommenderCore(configuration: fixture.configuration {
+            $0.session.learning.trainEveryEvents = 700
+            $0.session.learning.trainIntervalSeconds = 3_600
+            $0.session.learning.idleRounds = 2
+            $0.session.learning.idlePatience = 100
+            $0.idleEpochs = 2
+        })
+        try threeRegularRounds(core, fixture)
+        #expect(try stats(core).lastValidationNDCG10 != nil, "no held-out events before the quiet")
+        let shareBefore = try #require(core.servingSessionFusion?.sessionShare)
+        // The MF passes run to their end before the first idle round.
+        _ = core.replayWhileQuiet(wallClockMs: Self.t0 + 200)
+        for _ in 0..<1_000 where core.replayWhileQuiet(wallClockMs: Self.t0 + 1_300, budgetMs: 10_000) {}
+        #expect(core.mfIdleEpochs == 2)
+        quiet(core, fromMs: Self.t0 + 1_300, count: 4)
+        let s = try stats(core)
+        #expect(s.idleRounds == 2)
+        let again = try #require(s.lastValidationNDCG10, "the idle rounds did not measure on the last held-out events")
+        #expect(again >= 0 && again <= 1)
+        #expect(core.servingSessionFusion?.sessionShare == shareBefore)
     }
 
     @Test("session.idle_rounds 0: a quiet stream takes no round")

@@ -13,11 +13,14 @@ import Testing
 struct EngineStateEvaluationTests {
     /// The planted data set, and an engine that applied every user's events but the last, users in
     /// reverse order (so the engine numbers users and items otherwise than the data set).
-    func savedState() throws -> (data: Interactions, core: RecommenderCore, path: String) {
+    func savedState(sessionRound: Bool = false) throws -> (data: Interactions, core: RecommenderCore, path: String) {
         let data = try DatasetLoader.parse(SessionEvaluationTests.sequenceText(), format: .sequence)
         var engine = EngineConfiguration()
         engine.model.factors = 8
         engine.debounceMs = 0
+        // The default session shape: a restored state serves its learned model only when the
+        // configured window and width match (as `eval` configures them).
+        engine.session.learning.enabled = sessionRound
         let core = RecommenderCore(configuration: engine)
         var offset: Int64 = 0
         for rows in data.rowsByUser().reversed() {
@@ -28,6 +31,7 @@ struct EngineStateEvaluationTests {
                 offset += 1
             }
         }
+        if sessionRound { #expect(try core.trainSessionModelNow()) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("engine-state-\(UUID().uuidString).bin").path
         try core.checkpoint(offsets: [:], writtenAtMs: 0).write(toPath: path)
         return (data, core, path)
@@ -63,6 +67,40 @@ struct EngineStateEvaluationTests {
         let result = try Evaluator.run(model: "engine", on: data, request: request)
         #expect(abs((result.metrics["hr@10"] ?? -1) - Double(hits) / Double(data.users)) < 1e-9)
         #expect(hits > 0)
+    }
+
+    @Test("fusion=SHARE scores the state's session model at that share; out of range, or a state without one, is refused")
+    func fixedFusion() throws {
+        let (data, _, path) = try savedState(sessionRound: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let fitted = try EngineStateModel(path: path, data: data)
+        #expect(fitted.core.servingSessionFusion?.sessionShare == 0.5, "the first round keeps equal weights")
+        func rows(_ model: EngineStateModel) -> [[Float]] {
+            (0..<data.users).map { u in
+                var row = [Float](repeating: 0, count: data.items)
+                row.withUnsafeMutableBufferPointer { model.scoreAll(user: Int32(u), into: $0) }
+                return row
+            }
+        }
+        let mfOnly = try EngineStateModel(path: path, data: data, share: 0)
+        let sessionOnly = try EngineStateModel(path: path, data: data, share: 1)
+        #expect(mfOnly.core.servingSessionFusion?.sessionShare == 0)
+        #expect(sessionOnly.core.servingSessionFusion?.sessionShare == 1)
+        let a = rows(mfOnly), b = rows(sessionOnly), c = rows(fitted)
+        #expect(a != b && a != c && b != c)
+        // Through the harness, with the share checked.
+        for bad in ["1.5", "-0.1", "half"] {
+            let request = EvaluationRequest(datasetPath: "planted", protocol: .loo, models: ["engine"], kList: [10], seed: 1,
+                                            options: ["state": path, "fusion": bad])
+            #expect { try Evaluator.run(model: "engine", on: data, request: request) } throws: {
+                String(describing: $0).contains("fusion=\(bad)")
+            }
+        }
+        let (_, _, plain) = try savedState()
+        defer { try? FileManager.default.removeItem(atPath: plain) }
+        #expect { try EngineStateModel(path: plain, data: data, share: 0.8) } throws: {
+            String(describing: $0).contains("holds no session model")
+        }
     }
 
     @Test("no state, or a file that is not one, is refused with the option named")

@@ -227,6 +227,31 @@ struct FactorizationOnlineMFTests {
         #expect(model.itemCount[1] == 0)
     }
 
+    @Test("a replayed step with its own negative count moves the positive and that many sampled items, and counts nothing")
+    func replayWithMoreNegatives() throws {
+        var config = OnlineMFConfiguration.implicitDefaults
+        config.factors = 4
+        config.negativeSamples = 4
+        let model = plantedModel(config, users: 3, items: 1_000, warmup: 300)
+        func changedRows(_ a: OnlineMFSnapshot, _ b: OnlineMFSnapshot) -> Int {
+            (0..<1_000).filter { i in (0..<4).contains { a.itemFactors[i * 4 + $0] != b.itemFactors[i * 4 + $0] } }.count
+        }
+        let before = model.snapshot()
+        model.replay(user: 1, item: 7, value: 1, negatives: 16)
+        let after = model.snapshot()
+        // The positive and 16 draws from 999 items (a repeated draw moves its row twice).
+        let moved = changedRows(before, after)
+        #expect(moved > 5 && moved <= 17, "\(moved) item rows moved")
+        #expect(after.itemCount == before.itemCount)
+        #expect(after.userCount == before.userCount)
+        // With the configured count it is the plain replay, bit for bit.
+        let twin = try OnlineMF(snapshot: after)
+        model.replay(user: 2, item: 9, value: 1, negatives: 4)
+        twin.replay(user: 2, item: 9, value: 1)
+        #expect(model.snapshot() == twin.snapshot())
+        #expect(changedRows(after, model.snapshot()) <= 5)
+    }
+
     @Test("invalid configuration is rejected by validate and snapshots")
     func invalidConfiguration() throws {
         var config = OnlineMFConfiguration()

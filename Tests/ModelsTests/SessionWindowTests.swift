@@ -135,5 +135,17 @@ struct HybridFusionTests {
             }
         }
         #expect(flat.fusion == fusion && flat.ndcg10 == ndcg)
+        // NDCG@10 at a given share: 1 at the fitted one, the endpoints' figures at 0 and 1 (the
+        // best endpoint is what the two-point fit reported).
+        func at(_ share: Float) -> Double {
+            flatMF.withUnsafeBufferPointer { m in
+                flatSession.withUnsafeBufferPointer { s in
+                    HybridFusion.ndcg10(mfScores: m, sessionScores: s, itemCount: 100, targets: targets, share: share)
+                }
+            }
+        }
+        #expect(at(fusion.sessionShare) == 1)
+        #expect(max(at(0), at(1)) == endpoints.ndcg10)
+        #expect(at(0) < 0.75 && at(1) < 0.75)
     }
 }

@@ -48,6 +48,9 @@ public final class OnlineMF {
     public var itemChanges: ItemChangeJournal?
     private let gradient: UnsafeMutablePointer<Float>
     private let negatives: UnsafeMutablePointer<Int32>
+    /// Negatives of replayed steps with their own count (grown on demand).
+    private var replayNegatives: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    private var replayNegativeCapacity = 1
 
     /// Number of user rows.
     public var users: Int { userFactors.rows }
@@ -78,6 +81,7 @@ public final class OnlineMF {
     deinit {
         gradient.deallocate()
         negatives.deallocate()
+        replayNegatives.deallocate()
     }
 
     /// Reserves room for `users` and `items` rows so later `add*` calls do not reallocate.
@@ -174,6 +178,24 @@ public final class OnlineMF {
             implicitStep(user: Int(user), item: Int(item), weight: value,
                          negatives: UnsafeBufferPointer(start: negatives, count: count), countEvent: false)
         }
+    }
+
+    /// Learns a past implicit event again, as ``replay(user:item:value:)``, with `negatives`
+    /// sampled negatives instead of the configured count (the quiet-stream passes sample more).
+    public func replay(user: Int32, item: Int32, value: Float, negatives count: Int) {
+        precondition(Int(user) < users && Int(item) < items && user >= 0 && item >= 0, "OnlineMF.replay: index out of range")
+        guard configuration.feedback == .implicit, count != configuration.negativeSamples else {
+            replay(user: user, item: item, value: value)
+            return
+        }
+        if count > replayNegativeCapacity {
+            replayNegatives.deallocate()
+            replayNegativeCapacity = count
+            replayNegatives = .allocate(capacity: count)
+        }
+        let sampled = sampleNegatives(excluding: item, into: replayNegatives, count: count)
+        implicitStep(user: Int(user), item: Int(item), weight: value,
+                     negatives: UnsafeBufferPointer(start: replayNegatives, count: sampled), countEvent: false)
     }
 
     /// Implicit step with caller-chosen negatives (e.g. items the caller knows are unseen).
@@ -295,10 +317,10 @@ public final class OnlineMF {
     }
 
     /// Fills the negative scratch with uniform items other than `positive`; returns how many.
-    func sampleNegatives(excluding positive: Int32, into negatives: UnsafeMutablePointer<Int32>) -> Int {
+    func sampleNegatives(excluding positive: Int32, into negatives: UnsafeMutablePointer<Int32>, count: Int? = nil) -> Int {
         let n = items
         guard n > 1 else { return 0 }
-        let count = configuration.negativeSamples
+        let count = count ?? configuration.negativeSamples
         for s in 0..<count {
             var j = Int32(rng.nextInt(below: n))
             if j == positive { j = Int32((Int(j) + 1 + rng.nextInt(below: n - 1)) % n) }

@@ -169,11 +169,38 @@ public struct HybridFusion: Sendable, Codable, Equatable {
         }
     }
 
+    /// Mean NDCG@10 of the targets under the fusion with session share `share` (the same
+    /// standardised ranking `fit` scores each of its grid points by), on row-major score matrices.
+    public static func ndcg10(
+        mfScores: UnsafeBufferPointer<Float>, sessionScores: UnsafeBufferPointer<Float>, itemCount: Int,
+        targets: [Int], excluded: [[Int]] = [], share: Float
+    ) -> Double {
+        precondition(mfScores.count == targets.count * itemCount && sessionScores.count == mfScores.count,
+                     "HybridFusion.ndcg10: score matrices must be targets.count × itemCount")
+        let gains = gains(grid: [share], examples: targets.count, itemCount: itemCount, targets: targets, excluded: excluded) { e, body in
+            body(UnsafeBufferPointer(rebasing: mfScores[(e * itemCount)..<((e + 1) * itemCount)]),
+                 UnsafeBufferPointer(rebasing: sessionScores[(e * itemCount)..<((e + 1) * itemCount)]))
+        }
+        return gains[0] / Double(max(1, targets.count))
+    }
+
     private static func fit(
         examples: Int, itemCount n: Int, targets: [Int], excluded: [[Int]], steps: Int,
         rows: (Int, (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) -> Void
     ) -> (fusion: HybridFusion, ndcg10: Double) {
         let grid = (0...max(1, steps)).map { Float($0) / Float(max(1, steps)) }
+        let gains = gains(grid: grid, examples: examples, itemCount: n, targets: targets, excluded: excluded, rows: rows)
+        var best = 0
+        for g in 1..<grid.count where gains[g] > gains[best] { best = g }
+        let alpha = grid[best]
+        return (HybridFusion(mfWeight: 1 - alpha, sessionWeight: alpha), gains[best] / Double(max(1, examples)))
+    }
+
+    /// Summed NDCG@10 gains of the targets at each session share of `grid`.
+    private static func gains(
+        grid: [Float], examples: Int, itemCount n: Int, targets: [Int], excluded: [[Int]],
+        rows: (Int, (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) -> Void
+    ) -> [Double] {
         var gains = [Double](repeating: 0, count: grid.count)
         var zm = [Float](repeating: 0, count: n), zs = [Float](repeating: 0, count: n)
         var skip = [Bool](repeating: false, count: n)
@@ -201,10 +228,7 @@ public struct HybridFusion: Sendable, Codable, Equatable {
             }
             for i in ex where i >= 0 && i < n { skip[i] = false }
         }
-        var best = 0
-        for g in 1..<grid.count where gains[g] > gains[best] { best = g }
-        let alpha = grid[best]
-        return (HybridFusion(mfWeight: 1 - alpha, sessionWeight: alpha), gains[best] / Double(max(1, examples)))
+        return gains
     }
 }
 
