@@ -51,6 +51,10 @@ extension RecommenderCore {
     /// The fusion of the serving session model (nil: none).
     public var servingSessionFusion: HybridFusion? { session?.ready == true ? session?.fusion : nil }
 
+    /// Why the restored checkpoint's learned session model is not serving (its window or vector
+    /// width differ from this configuration's); nil when it is, or there was none.
+    public var skippedSessionModel: String? { session?.skippedLearnedModel }
+
     /// Serves the session model with `fusion` instead of its fitted one (offline what-if scoring
     /// of a saved state, `eval --model engine --set fusion=SHARE`); every held vector is re-encoded
     /// when next read, as at any install. Returns false without a serving session model.

@@ -65,6 +65,10 @@ extension SessionTracker {
             if restored.sessionDimension == model.sessionDimension,
                restored.configuration.windowLength == model.configuration.windowLength {
                 install(model: restored, fusion: f, encoder: SessionBatchEncoder(model: restored), version: version, madeAtMs: made)
+            } else {
+                skippedLearnedModel = "the learned session model (window \(restored.configuration.windowLength), vector width "
+                    + "\(restored.sessionDimension)) does not fit this configuration (window \(model.configuration.windowLength), "
+                    + "vector width \(model.sessionDimension)) and is left out"
             }
         }
         let count = Int(try r.read(UInt64.self))

@@ -36,6 +36,9 @@ final class SessionTracker {
     private(set) var modelVersion: Int64
     /// Wall-clock ms when the serving model was made (0: unknown, e.g. a snapshot).
     private(set) var modelMadeAtMs: Int64 = 0
+    /// Why a checkpoint's learned model was not installed (its window or vector width differ from
+    /// this configuration's), nil when it was or there was none.
+    var skippedLearnedModel: String?
     let maxUsers: Int
     let ttlMs: Int64
     /// Settings of the in-daemon training; nil when the model is fixed (some change on reload).

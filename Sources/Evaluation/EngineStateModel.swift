@@ -31,6 +31,9 @@ final class EngineStateModel: EvaluableModel {
         configuration.maxUsers = max(configuration.maxUsers, data.users)
         configuration.maxItems = max(configuration.maxItems, data.items)
         let core = try RecommenderCore.restore(from: reader, configuration: configuration).0
+        if let reason = core.skippedSessionModel {
+            throw EvaluationError(.invalidOption, "state=\(path): \(reason); eval reads states of the default session shape only")
+        }
         if let share {
             guard core.replaceSessionFusion(HybridFusion(mfWeight: 1 - share, sessionWeight: share)) else {
                 throw EvaluationError(.invalidOption, "fusion=\(share): the state \(path) holds no session model to fuse")

@@ -125,6 +125,9 @@ public final class StreamPipeline: @unchecked Sendable {
                 restoredPartitions = try Self.readPartitionSection(loaded.reader)
                 sharedBatches = try RecommenderCore.sharedBatches(in: loaded.reader)
                 logger.info("restored \(loaded.path): \(restored!.1.appliedEvents) events applied, \(restored!.1.users) users, \(restored!.1.items) items")
+                if let reason = restored!.0.skippedSessionModel {
+                    logger.warning("\(loaded.path): \(reason); serving as without a checkpoint (the session.model snapshot, or MF alone until the trainer's first round)")
+                }
             } else if !skipped.isEmpty {
                 logger.critical("no checkpoint in \(directory) verifies; starting from an empty state")
             }

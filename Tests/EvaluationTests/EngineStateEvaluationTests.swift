@@ -13,14 +13,16 @@ import Testing
 struct EngineStateEvaluationTests {
     /// The planted data set, and an engine that applied every user's events but the last, users in
     /// reverse order (so the engine numbers users and items otherwise than the data set).
-    func savedState(sessionRound: Bool = false) throws -> (data: Interactions, core: RecommenderCore, path: String) {
+    func savedState(sessionRound: Bool = false, sessionShape: SessionModelConfiguration? = nil) throws
+        -> (data: Interactions, core: RecommenderCore, path: String) {
         let data = try DatasetLoader.parse(SessionEvaluationTests.sequenceText(), format: .sequence)
         var engine = EngineConfiguration()
         engine.model.factors = 8
         engine.debounceMs = 0
-        // The default session shape: a restored state serves its learned model only when the
-        // configured window and width match (as `eval` configures them).
+        // The default session shape unless one is given: a restored state serves its learned
+        // model only when the configured window and width match (`eval` configures the default).
         engine.session.learning.enabled = sessionRound
+        if let sessionShape { engine.session.learning.model = sessionShape }
         let core = RecommenderCore(configuration: engine)
         var offset: Int64 = 0
         for rows in data.rowsByUser().reversed() {
@@ -100,6 +102,19 @@ struct EngineStateEvaluationTests {
         defer { try? FileManager.default.removeItem(atPath: plain) }
         #expect { try EngineStateModel(path: plain, data: data, share: 0.8) } throws: {
             String(describing: $0).contains("holds no session model")
+        }
+    }
+
+    @Test("a state whose learned session model has another window and width is refused, not scored by MF alone")
+    func otherSessionShape() throws {
+        let shape = SessionModelConfiguration(itemCount: 1, embeddingDimension: 8, hiddenSize: 8, windowLength: 6, typeCount: 5,
+                                              batchSize: 32, seed: 3)
+        let (data, core, path) = try savedState(sessionRound: true, sessionShape: shape)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(core.servingSessionFusion != nil, "the saving core serves its learned model")
+        #expect { try EngineStateModel(path: path, data: data) } throws: {
+            let text = String(describing: $0)
+            return text.contains("window 6") && text.contains("left out") && text.contains("default session shape")
         }
     }
 
