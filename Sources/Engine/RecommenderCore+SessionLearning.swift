@@ -245,6 +245,7 @@ extension RecommenderCore {
         guard s >= 0, u < session.slots.count, let slot = session.slots[u], !slot.window.isEmpty else { return }
         // The MF scores as they are before this event is learned: item bias + user vector · item factors.
         let mf = model, f = model.configuration.factors
+        session.heldOut.restamp(mfPassSteps: mfIdleSteps)
         session.heldOut.capture(user: u, target: s, window: slot.window, itemCount: items.count) { out, width in
             mf.itemBias.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: width) }
             BLAS.gemv(trans: false, m: width, n: f, a: mf.itemFactors.base, lda: f, x: mf.userFactors.row(u), beta: 1, y: out)

@@ -23,8 +23,8 @@ struct SessionHeldOut: Sendable {
     private(set) var count = 0
     /// Applied events between two sampled captures (0: armed users only).
     private(set) var sampleStride = 0
-    /// Steps of the MF learner's quiet-stream passes when armed (the captured MF scores are
-    /// stale once more were taken).
+    /// Steps of the MF learner's quiet-stream passes when armed, or when the first event was
+    /// captured (the captured MF scores are stale once more were taken).
     private(set) var mfPassSteps: Int64 = 0
     private(set) var users: [Int32] = []
     private(set) var targets: [Int32] = []
@@ -74,6 +74,12 @@ struct SessionHeldOut: Sendable {
 
     /// Users whose event was captured.
     var capturedUsers: ArraySlice<Int32> { users.prefix(count) }
+
+    /// Dates an empty set to `mfPassSteps` (MF as it is now): the events captured from here on
+    /// all see the MF the passes left, however many passes ran since the set was armed.
+    mutating func restamp(mfPassSteps steps: Int64) {
+        if count == 0 { mfPassSteps = steps }
+    }
 
     /// Whether user row `u`'s next event is to be captured.
     @inline(__always)

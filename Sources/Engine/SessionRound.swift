@@ -24,8 +24,8 @@ struct SessionRound: Sendable {
     /// The held-out events to refit the fusion on (nil: none this round), expanded by the trainer.
     var validation: SessionValidationDraft?
     /// Whether the fusion is refitted on them: not when the MF learner's quiet-stream passes
-    /// changed MF after they were armed (their captured MF scores no longer describe the MF
-    /// that serves); the round then keeps the fusion and reports NDCG@10 under it.
+    /// changed MF after the first of them was captured (their captured MF scores no longer
+    /// describe the MF that serves); the round then keeps the fusion and reports NDCG@10 under it.
     var refitFusion = true
     /// Bytes of the windows the sequences were drawn from (the replay buffer).
     var replayBytes: Int

@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Events
 import Foundation
 import Linalg
@@ -43,6 +43,23 @@ struct SessionIdleTrainingTests {
         tick(core, Self.t0 + 100)
         try fixture.feed(core, 1_400..<2_100)
         tick(core, Self.t0 + 200)
+    }
+
+    /// A core with two MF passes and this idle-round budget after `threeRegularRounds`, its passes
+    /// run to their end on the quiet stream (before any idle round), and its fixture.
+    private func passesAfterThreeRounds(idleRounds: Int) throws -> (RecommenderCore, LearningFixture) {
+        let fixture = LearningFixture()
+        let core = RecommenderCore(configuration: fixture.configuration {
+            $0.session.learning.trainEveryEvents = 700
+            $0.session.learning.trainIntervalSeconds = 3_600
+            $0.session.learning.idleRounds = idleRounds
+            $0.idleEpochs = 2
+        })
+        try threeRegularRounds(core, fixture)
+        _ = core.replayWhileQuiet(wallClockMs: Self.t0 + 200)
+        for _ in 0..<1_000 where core.replayWhileQuiet(wallClockMs: Self.t0 + 1_300, budgetMs: 10_000) {}
+        #expect(core.mfIdleEpochs == 2)
+        return (core, fixture)
     }
 
     /// A learning core with rounds every `every` events (no interval rounds) and this idle budget.
@@ -115,27 +132,29 @@ struct SessionIdleTrainingTests {
 
     @Test("once the MF passes moved MF after the held-out events were captured, idle rounds keep the fusion and measure under it")
     func passesKeepFusion() throws {
-        let fixture = LearningFixture()
-        let core = RecommenderCore(configuration: fixture.configuration {
-            $0.session.learning.trainEveryEvents = 700
-            $0.session.learning.trainIntervalSeconds = 3_600
-            $0.session.learning.idleRounds = 2
-            $0.session.learning.idlePatience = 100
-            $0.idleEpochs = 2
-        })
-        try threeRegularRounds(core, fixture)
+        let (core, _) = try passesAfterThreeRounds(idleRounds: 2)
         #expect(try stats(core).lastValidationNDCG10 != nil, "no held-out events before the quiet")
         let shareBefore = try #require(core.servingSessionFusion?.sessionShare)
-        // The MF passes run to their end before the first idle round.
-        _ = core.replayWhileQuiet(wallClockMs: Self.t0 + 200)
-        for _ in 0..<1_000 where core.replayWhileQuiet(wallClockMs: Self.t0 + 1_300, budgetMs: 10_000) {}
-        #expect(core.mfIdleEpochs == 2)
         quiet(core, fromMs: Self.t0 + 1_300, count: 4)
         let s = try stats(core)
         #expect(s.idleRounds == 2)
         let again = try #require(s.lastValidationNDCG10, "the idle rounds did not measure on the last held-out events")
         #expect(again >= 0 && again <= 1)
         #expect(core.servingSessionFusion?.sessionShare == shareBefore)
+    }
+
+    @Test("held-out events captured after the MF passes see the MF that serves: the next regular round refits the fusion")
+    func capturedAfterPassesRefit() throws {
+        // The passes run while the held-out set the last round armed is still empty.
+        let (core, fixture) = try passesAfterThreeRounds(idleRounds: 0)
+        let session = try #require(core.session)
+        let learning = try #require(session.learning)
+        try fixture.feed(core, 2_100..<2_800)
+        #expect(session.heldOut.count > 0)
+        let round = try #require(core.makeSessionRound(session, learning))
+        let validates = round.validation != nil, refits = round.refitFusion
+        #expect(validates)
+        #expect(refits, "the round would not refit on events captured after the passes")
     }
 
     @Test("session.idle_rounds 0: a quiet stream takes no round")
