@@ -27,7 +27,6 @@ struct MFIdleReplay {
     var offset = 0
     var step = 1
     var pairsThisEpoch: Int64 = 0
-    var inEpoch = false
     var random = SeededGenerator(seed: 0x1D1E_5EED)
 
     /// Whether `epochs` may still be taken under the current budget.
@@ -46,7 +45,6 @@ struct MFIdleReplay {
         self.rows = rows
         position = 0
         pairsThisEpoch = 0
-        inEpoch = true
         offset = rows > 1 ? Int(random.next() % UInt64(rows)) : 0
         step = 1
         if rows > 2 {
@@ -54,12 +52,14 @@ struct MFIdleReplay {
         }
     }
 
+    /// Whether an epoch is under way (started, rows left to visit).
+    var inEpoch: Bool { position < rows }
+
     /// The row at the epoch's next position.
     var currentRow: Int { (offset + position * step) % rows }
 
     /// Closes the epoch under way.
     mutating func finishEpoch() {
-        inEpoch = false
         epochsTaken += 1
         epochsTotal += 1
         lastEpochPairs = pairsThisEpoch

@@ -213,20 +213,22 @@ final class SessionLearner: @unchecked Sendable {
             vectors.withUnsafeBufferPointer { vp in
                 sessionScores.withUnsafeMutableBufferPointer { model.scoreItems(sessionVectors: vp.baseAddress!, count: v, into: $0.baseAddress!) }
             }
-            validation.mf.withUnsafeBufferPointer { mf in
-                sessionScores.withUnsafeBufferPointer { s in
+            let measured = validation.mf.withUnsafeBufferPointer { mf in
+                sessionScores.withUnsafeBufferPointer { s -> (fitted: HybridFusion?, ndcg10: Double) in
+                    // MF moved on since these scores were captured: keep the fusion, measure under it.
                     guard round.refitFusion else {
-                        // MF moved on since these scores were captured: keep the fusion, measure under it.
-                        ndcg = HybridFusion.ndcg10(mfScores: mf, sessionScores: s, itemCount: n, targets: validation.targets,
-                                                   excluded: validation.excluded, share: round.fusion.sessionShare)
-                        return
+                        return (nil, HybridFusion.ndcg10(mfScores: mf, sessionScores: s, itemCount: n, targets: validation.targets,
+                                                         excluded: validation.excluded, share: round.fusion.sessionShare))
                     }
                     let fit = HybridFusion.fit(mfScores: mf, sessionScores: s, itemCount: n, targets: validation.targets,
                                                excluded: validation.excluded)
-                    let share = 0.5 * round.fusion.sessionShare + 0.5 * fit.fusion.sessionWeight
-                    fusion = HybridFusion(mfWeight: 1 - share, sessionWeight: share)
-                    ndcg = fit.ndcg10
+                    return (fit.fusion, fit.ndcg10)
                 }
+            }
+            ndcg = measured.ndcg10
+            if let fitted = measured.fitted {
+                let share = 0.5 * round.fusion.sessionShare + 0.5 * fitted.sessionWeight
+                fusion = HybridFusion(mfWeight: 1 - share, sessionWeight: share)
             }
         }
         let encoder = SessionBatchEncoder(model: model)

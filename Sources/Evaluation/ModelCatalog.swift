@@ -158,14 +158,7 @@ public enum ModelCatalog {
         }
         if name == "engine" {
             // A saved engine state, scored as it stands (nothing is fitted on `data`).
-            var share: Float?
-            if let fixed = options.values["fusion"] {
-                guard let alpha = Float(fixed), alpha >= 0, alpha <= 1 else {
-                    throw EvaluationError(.invalidOption, "fusion=\(fixed): expected a session share in [0, 1]")
-                }
-                share = alpha
-            }
-            return try EngineStateModel(path: options.string("state", ""), data: data, share: share)
+            return try EngineStateModel(path: options.string("state", ""), data: data, share: options.fixedSessionShare())
         }
         let training = try data.trainingData(binary: binaryTraining(name, options: options),
                                             recency: Double(try options.float("recency", ModelCatalog.defaultRecency(name))),

@@ -46,6 +46,15 @@ public struct ModelOptions: Sendable, Equatable {
         return v
     }
 
+    /// The fixed session share `fusion=SHARE` (nil: fit it), refused outside [0, 1].
+    func fixedSessionShare() throws -> Float? {
+        guard let fixed = values["fusion"] else { return nil }
+        guard let alpha = Float(fixed), alpha >= 0, alpha <= 1 else {
+            throw EvaluationError(.invalidOption, "fusion=\(fixed): expected a session share in [0, 1]")
+        }
+        return alpha
+    }
+
     func int(_ key: String, _ fallback: Int) throws -> Int {
         guard let s = values[key] else { return fallback }
         guard let v = Int(s) else { throw EvaluationError(.invalidOption, "\(key)=\(s) is not an integer") }

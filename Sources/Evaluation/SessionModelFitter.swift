@@ -147,13 +147,7 @@ enum SessionModelFitter {
             throw EvaluationError(.invalidOption, "mf=\(mfName): the hybrid is ranked by the engine, whose MF side is one of "
                                   + Trainer.models.joined(separator: ", "))
         }
-        var fixedShare: Float?
-        if let fixed = options.values["fusion"] {
-            guard let alpha = Float(fixed), alpha >= 0, alpha <= 1 else {
-                throw EvaluationError(.invalidOption, "fusion=\(fixed): expected a session share in [0, 1]")
-            }
-            fixedShare = alpha
-        }
+        let fixedShare = try options.fixedSessionShare()
         let trained = try trainSession(data: data, histories: histories, forwardOnly: false, options: options,
                                        seed: seed, features: features, progress: progress)
         let inner = Splits.leaveLastOut(data, count: 1)

@@ -174,18 +174,16 @@ public final class OnlineMF {
         case .explicit:
             explicitStep(user: Int(user), item: Int(item), rating: value, updateMean: false, countEvent: false)
         case .implicit:
-            let count = sampleNegatives(excluding: item, into: negatives)
-            implicitStep(user: Int(user), item: Int(item), weight: value,
-                         negatives: UnsafeBufferPointer(start: negatives, count: count), countEvent: false)
+            replay(user: user, item: item, value: value, negatives: configuration.negativeSamples)
         }
     }
 
-    /// Learns a past implicit event again, as ``replay(user:item:value:)``, with `negatives`
+    /// Learns a past event again, as ``replay(user:item:value:)``; an implicit one with `negatives`
     /// sampled negatives instead of the configured count (the quiet-stream passes sample more).
     public func replay(user: Int32, item: Int32, value: Float, negatives count: Int) {
         precondition(Int(user) < users && Int(item) < items && user >= 0 && item >= 0, "OnlineMF.replay: index out of range")
-        guard configuration.feedback == .implicit, count != configuration.negativeSamples else {
-            replay(user: user, item: item, value: value)
+        guard configuration.feedback == .implicit else {
+            explicitStep(user: Int(user), item: Int(item), rating: value, updateMean: false, countEvent: false)
             return
         }
         if count > replayNegativeCapacity {

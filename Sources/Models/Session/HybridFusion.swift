@@ -161,12 +161,8 @@ public struct HybridFusion: Sendable, Codable, Equatable {
         mfScores: UnsafeBufferPointer<Float>, sessionScores: UnsafeBufferPointer<Float>, itemCount: Int,
         targets: [Int], excluded: [[Int]] = [], steps: Int = 20
     ) -> (fusion: HybridFusion, ndcg10: Double) {
-        precondition(mfScores.count == targets.count * itemCount && sessionScores.count == mfScores.count,
-                     "HybridFusion.fit: score matrices must be targets.count × itemCount")
-        return fit(examples: targets.count, itemCount: itemCount, targets: targets, excluded: excluded, steps: steps) { e, body in
-            body(UnsafeBufferPointer(rebasing: mfScores[(e * itemCount)..<((e + 1) * itemCount)]),
-                 UnsafeBufferPointer(rebasing: sessionScores[(e * itemCount)..<((e + 1) * itemCount)]))
-        }
+        fit(examples: targets.count, itemCount: itemCount, targets: targets, excluded: excluded, steps: steps,
+            rows: rowMajor(mfScores, sessionScores, itemCount: itemCount, examples: targets.count))
     }
 
     /// Mean NDCG@10 of the targets under the fusion with session share `share` (the same
@@ -175,13 +171,21 @@ public struct HybridFusion: Sendable, Codable, Equatable {
         mfScores: UnsafeBufferPointer<Float>, sessionScores: UnsafeBufferPointer<Float>, itemCount: Int,
         targets: [Int], excluded: [[Int]] = [], share: Float
     ) -> Double {
-        precondition(mfScores.count == targets.count * itemCount && sessionScores.count == mfScores.count,
-                     "HybridFusion.ndcg10: score matrices must be targets.count × itemCount")
-        let gains = gains(grid: [share], examples: targets.count, itemCount: itemCount, targets: targets, excluded: excluded) { e, body in
+        let gains = gains(grid: [share], examples: targets.count, itemCount: itemCount, targets: targets, excluded: excluded,
+                          rows: rowMajor(mfScores, sessionScores, itemCount: itemCount, examples: targets.count))
+        return gains[0] / Double(max(1, targets.count))
+    }
+
+    /// Example `e`'s MF and session rows of two row-major `examples × itemCount` score matrices.
+    private static func rowMajor(
+        _ mfScores: UnsafeBufferPointer<Float>, _ sessionScores: UnsafeBufferPointer<Float>, itemCount: Int, examples: Int
+    ) -> (Int, (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) -> Void {
+        precondition(mfScores.count == examples * itemCount && sessionScores.count == mfScores.count,
+                     "HybridFusion: score matrices must be targets.count × itemCount")
+        return { e, body in
             body(UnsafeBufferPointer(rebasing: mfScores[(e * itemCount)..<((e + 1) * itemCount)]),
                  UnsafeBufferPointer(rebasing: sessionScores[(e * itemCount)..<((e + 1) * itemCount)]))
         }
-        return gains[0] / Double(max(1, targets.count))
     }
 
     private static func fit(
