@@ -66,7 +66,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
-        ], swiftSettings: strict),
+        ], swiftSettings: strict,
+        // jemalloc serves every allocation of the process (librdkafka's too): glibc's malloc made
+        // the pipeline thread wait on another thread's arena lock to free each consumed message.
+        linkerSettings: [.linkedLibrary("jemalloc")]),
 
         // Test kit: a mock cluster with StreamRec's topics, a pipeline runner, output parsing.
         .target(name: "StreamRecTestKit", dependencies: [

@@ -3,7 +3,7 @@
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
-packages=(librdkafka-dev libopenblas-dev pkg-config systemd)
+packages=(librdkafka-dev libopenblas-dev libjemalloc-dev pkg-config systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

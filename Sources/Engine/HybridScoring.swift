@@ -9,10 +9,14 @@ import Models
 /// z-scoring's moments come from `ScoreMoments` of each side, so no user's whole score row is
 /// written, read back, standardised and fused; the lanes select from cache-sized tiles.
 ///
-/// `prepare` brings the item rows and moments up to date once per refresh: the MF rows the learner
-/// changed since the last call replace their old values in the sums (a pass comparing the rows,
-/// O(changed · d²) for the sums; all rows again when items were added and every 1,024th call),
-/// the session side only when its table changed; `load` builds the queries of a batch of users. Scratch is kept between refreshes. Not thread-safe; owned by `ListScorer`.
+/// `prepare` brings the item rows and moments up to date once per refresh: the MF rows changed
+/// since the last call (noted by the model in `OnlineMF.itemRowChanges`, which this attaches)
+/// replace their old values in the sums, O(changed · d²), without a pass over the catalogue; all
+/// rows again when items were added, when the model is another one, and every 1,024th call. The
+/// session side is laid out again only when its table changed; `load` builds the queries of a
+/// batch of users. Debug builds check after each call that every row matches the model (a change
+/// made without a note fails there). Scratch is kept between refreshes. Not thread-safe; owned by
+/// `ListScorer`.
 final class HybridScoring {
     /// Floats per item row and per query: `d + e + 2`.
     private(set) var width = 0
@@ -28,10 +32,14 @@ final class HybridScoring {
     private(set) var offsets: [Float] = []
     private var mfMoments = ScoreMoments(width: 0)
     private var sessionMoments = ScoreMoments(width: 0)
-    /// The session table version the session moments were built from (-1: none).
-    private var sessionVersion = -1
+    /// The session table generation the session rows and moments were built from (-1: none),
+    /// and how many of its rows they hold.
+    private var sessionGeneration = -1
+    private var sessionRows = 0
     /// Item rows the MF side of `items` and its moments hold (-1: none).
     private var mfRows = -1
+    /// The MF rows changed since the last `prepare`, noted by the model.
+    private let changes = ItemChangeJournal()
     /// Calls of `prepare`; every `rebuildEvery`-th rebuilds the MF moments from all rows.
     private var prepares = 0
     static let rebuildEvery = 1_024
@@ -57,7 +65,7 @@ final class HybridScoring {
             itemCapacity = 0
             mfMoments = ScoreMoments(width: d)
             sessionMoments = ScoreMoments(width: e)
-            sessionVersion = -1
+            sessionGeneration = -1
             mfRows = -1
             queryCapacity = 0
         }
@@ -65,33 +73,43 @@ final class HybridScoring {
             items.deallocate()
             itemCapacity = max(n, itemCapacity * 2)
             items = .allocate(capacity: itemCapacity * width)
-            sessionVersion = -1
+            sessionGeneration = -1
             mfRows = -1
         }
-        let w = width, v = model.itemFactors.base
+        if model.itemRowChanges !== changes {
+            // Another model (or the first call): its changes are noted from here on, all rows again now.
+            model.itemRowChanges = changes
+            mfRows = -1
+        }
+        prepareMF(model: model, itemCount: n)
+        prepareSession(table: table, itemCount: n)
+    }
+
+    /// The MF side: all rows again when needed, else the changed rows replaced and the new ones added.
+    private func prepareMF(model: OnlineMF, itemCount n: Int) {
+        let d = factors, e = dimension, w = width, v = model.itemFactors.base
         model.itemBias.withUnsafeBufferPointer { biasBuffer in
             let bias = biasBuffer.baseAddress!
             prepares += 1
-            if n != mfRows || prepares % Self.rebuildEvery == 0 {
-                // New items (or the periodic rebuild that bounds the drift of the running sums).
-                for i in 0..<n {
-                    let row = items + i * w
-                    row.update(from: v + i * d, count: d)
-                    row[d + e] = bias[i]
-                }
+            if mfRows < 0 || n < mfRows || prepares % Self.rebuildEvery == 0 {
+                // A new layout (or the periodic rebuild that bounds the drift of the running sums).
+                changes.drain { _ in }
+                copyMF(rows: 0..<n, from: v, bias: bias)
                 mfMoments.rebuild(matrix: items, stride: w, bias: bias, count: n)
                 mfRows = n
                 return
             }
-            // Only the rows the learner changed since the last call: their old and new values
-            // replace each other in the sums.
+            // The rows changed since the last call: their old and new values replace each other
+            // in the sums. Rows added since are laid out and added after.
             oldRows.removeAll(keepingCapacity: true)
             newRows.removeAll(keepingCapacity: true)
             oldBias.removeAll(keepingCapacity: true)
             newBias.removeAll(keepingCapacity: true)
-            for i in 0..<n {
+            let known = mfRows
+            changes.drain { i in
+                guard i < known else { return }
                 let row = items + i * w, fresh = v + i * d
-                guard row[d + e] != bias[i] || memcmp(row, fresh, d * MemoryLayout<Float>.size) != 0 else { continue }
+                guard row[d + e] != bias[i] || memcmp(row, fresh, d * MemoryLayout<Float>.size) != 0 else { return }
                 oldRows.append(contentsOf: UnsafeBufferPointer(start: row, count: d))
                 newRows.append(contentsOf: UnsafeBufferPointer(start: fresh, count: d))
                 oldBias.append(row[d + e])
@@ -100,16 +118,50 @@ final class HybridScoring {
                 row[d + e] = bias[i]
             }
             mfMoments.replace(old: oldRows, oldBias: oldBias, new: newRows, newBias: newBias)
-        }
-        if sessionVersion != table.version {
-            for i in 0..<n {
-                let row = items + i * w
-                (row + d).update(from: table.embeddings + i * e, count: e)
-                row[d + e + 1] = table.bias[i]
+            if n > known {
+                copyMF(rows: known..<n, from: v, bias: bias)
+                newBias.removeAll(keepingCapacity: true)
+                newBias.append(contentsOf: UnsafeBufferPointer(start: bias + known, count: n - known))
+                newBias.withUnsafeBufferPointer {
+                    mfMoments.append(matrix: items + known * w, stride: w, bias: $0.baseAddress!, count: n - known)
+                }
+                mfRows = n
             }
-            sessionMoments.rebuild(matrix: items + d, stride: w, bias: table.bias, count: n)
-            sessionVersion = table.version
+            #if DEBUG
+            for i in 0..<n where items[i * w + d + e] != bias[i] || memcmp(items + i * w, v + i * d, d * MemoryLayout<Float>.size) != 0 {
+                assertionFailure("MF item row \(i) changed without a note in OnlineMF.itemRowChanges")
+            }
+            #endif
         }
+    }
+
+    /// Copies the MF vectors and biases of `rows` into the item rows.
+    private func copyMF(rows: Range<Int>, from v: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+        let d = factors, e = dimension, w = width
+        for i in rows {
+            let row = items + i * w
+            row.update(from: v + i * d, count: d)
+            row[d + e] = bias[i]
+        }
+    }
+
+    /// The session side: all rows again when the table was filled again, else only the rows it added.
+    private func prepareSession(table: SessionScoreTable, itemCount n: Int) {
+        let d = factors, e = dimension, w = width
+        let first = sessionGeneration == table.generation ? min(sessionRows, n) : 0
+        guard first < n || sessionGeneration != table.generation else { return }
+        for i in first..<n {
+            let row = items + i * w
+            (row + d).update(from: table.embeddings + i * e, count: e)
+            row[d + e + 1] = table.bias[i]
+        }
+        if first == 0 {
+            sessionMoments.rebuild(matrix: items + d, stride: w, bias: table.bias, count: n)
+        } else {
+            sessionMoments.append(matrix: items + first * w + d, stride: w, bias: table.bias + first, count: n - first)
+        }
+        sessionGeneration = table.generation
+        sessionRows = n
     }
 
     /// Builds the queries and offsets of `users` (every one with a session window, encoded), in order.

@@ -123,18 +123,20 @@ extension RecommenderCore {
         let known = session.ready ? Int32(session.model.itemCount) : 0
         var pool: [Int] = []
         var replayBytes = 0, replayUsers = 0, steps = 0, covered = 0
-        var row = session.recency.newest
+        // Local copies (no copy of the storage: nothing here writes to them) read without the
+        // class's access checks; the states are read in place, not copied out.
+        let slots = session.slots, recency = session.recency
+        var row = recency.newest
         while row >= 0 && replayUsers < cap {
             let u = Int(row)
-            if u < session.slots.count, let window = session.slots[u]?.window {
-                let n = window.count
+            if u < slots.count, let n = slots[u]?.window.count {
                 replayBytes += n * bytesPerStep
                 replayUsers += 1
                 steps += n
-                covered += window.countItems(below: known)
+                covered += slots[u]!.window.countItems(below: known)
                 if n >= 2 { pool.append(u) }
             }
-            row = session.recency.olderNeighbour(of: row)
+            row = recency.olderNeighbour(of: row)
         }
         func recordReplay() {
             session.learningState.replayBytes = replayBytes
@@ -190,18 +192,19 @@ extension RecommenderCore {
             session.heldOut.extend(rows: armed, userCount: users.count)
         }
         // Trained on: the others, drawn at random until the example budget is covered.
-        var rest = pool.filter { !held.contains($0) }
+        var rest = held.isEmpty ? pool : pool.filter { !held.contains($0) }
         let version = max(session.learningState.nextVersion, session.modelVersion + 1)
         var rng = SeededGenerator(seed: UInt64(bitPattern: version) &+ 17)
         rest.shuffle(using: &rng)
         var pack = SessionStepPack()
         var warm = SessionWarmStates()
         var examples = 0
-        for u in rest where examples < learning.maxExamplesPerRound {
-            guard let slot = session.slots[u] else { continue }
-            pack.append(slot.window)
-            warm.note(row: Int32(u), serial: slot.serial, steps: slot.appendedSteps)
-            examples += slot.window.count - 1
+        pack.reserve(steps: min(steps, learning.maxExamplesPerRound + rest.count), windows: rest.count)
+        warm.reserve(rest.count)
+        for u in rest where examples < learning.maxExamplesPerRound && slots[u] != nil {
+            pack.append(slots[u]!.window)
+            warm.note(row: Int32(u), serial: slots[u]!.serial, steps: slots[u]!.appendedSteps)
+            examples += slots[u]!.window.count - 1
         }
         // Windows spilled for being idle (event time) or for room are part of the buffer too:
         // when the held ones do not fill the round, the most recently spilled come next.

@@ -61,6 +61,32 @@ struct ScoreMoments {
         }
     }
 
+    /// Adds `added` rows (`matrix`, row stride `stride`, the first `width` floats of each row)
+    /// with their `bias` to the sums: items new since the last call, O(added · d²).
+    mutating func append(matrix: UnsafePointer<Float>, stride: Int, bias: UnsafePointer<Float>, count added: Int) {
+        let d = width
+        guard added > 0, d > 0 else { count += max(0, added); return }
+        gram.withUnsafeMutableBufferPointer { g in
+            BLAS.gemm(transA: true, transB: false, m: d, n: d, k: added, a: matrix, lda: stride, b: matrix, ldb: stride,
+                      beta: 1, c: g.baseAddress!, ldc: d)
+        }
+        if ones.count < added { ones = [Float](repeating: 1, count: added) }
+        ones.withUnsafeBufferPointer { one in
+            rowSum.withUnsafeMutableBufferPointer { sum in
+                BLAS.gemv(trans: true, m: added, n: d, a: matrix, lda: stride, x: one.baseAddress!, beta: 1, y: sum.baseAddress!)
+            }
+        }
+        biasCross.withUnsafeMutableBufferPointer { cross in
+            BLAS.gemv(trans: true, m: added, n: d, a: matrix, lda: stride, x: bias, beta: 1, y: cross.baseAddress!)
+        }
+        for i in 0..<added {
+            let b = Double(bias[i])
+            biasSum += b
+            biasSquareSum += b * b
+        }
+        count += added
+    }
+
     /// Replaces rows: `old` and `new` hold them (`width` floats each, contiguous), `oldBias` and
     /// `newBias` their biases (one per row); the row count stays.
     mutating func replace(old: [Float], oldBias: [Float], new: [Float], newBias: [Float]) {

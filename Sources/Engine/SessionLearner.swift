@@ -11,9 +11,9 @@ import Glibc
 /// events and prepares the serving tables, then leaves the result for the engine to install.
 ///
 /// The engine's thread only hands rounds in and takes results out, under one lock, once per
-/// refresh round at most; the events themselves never touch the lock. The thread runs at a lower
-/// priority (nice 19) than the pipeline, is started by the first round and stopped by `stop()`
-/// or when the learner is released.
+/// refresh round at most; the events themselves never touch the lock. The thread runs below the
+/// pipeline (`SCHED_IDLE`, see `lowerPriority`), is started by the first round and stopped by
+/// `stop()` or when the learner is released.
 final class SessionLearner: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: SessionRound?
@@ -34,6 +34,8 @@ final class SessionLearner: @unchecked Sendable {
         var seconds = 0.0
         var cpuSeconds = 0.0
         var lastError: String?
+        /// Whether the thread runs under `SCHED_IDLE` (false: nice 19, or not started).
+        var idlePolicy = false
     }
 
     init() {}
@@ -112,10 +114,10 @@ final class SessionLearner: @unchecked Sendable {
     }
 
     private func loop() {
-        #if canImport(Glibc)
-        // Below the pipeline: nice 19 for this thread only (Linux threads have their own nice value).
-        _ = setpriority(__priority_which_t(0), 0, 19)
-        #endif
+        let idle = Self.lowerPriority()
+        condition.lock()
+        stats.idlePolicy = idle
+        condition.unlock()
         while true {
             condition.lock()
             while pending == nil && !stopping { condition.wait() }
@@ -148,6 +150,25 @@ final class SessionLearner: @unchecked Sendable {
             condition.unlock()
         }
     }
+
+    /// Puts the calling thread below the pipeline: the `SCHED_IDLE` policy, so it runs only on a
+    /// core no other thread wants and a thread that wakes up takes its core at once (the scheduler
+    /// counts a core running only idle-policy threads as free when it places a woken thread); nice
+    /// 19 when the policy is refused. Linux threads have their own policy and nice value.
+    /// Returns whether `SCHED_IDLE` was taken.
+    @discardableResult
+    static func lowerPriority() -> Bool {
+        #if canImport(Glibc)
+        _ = setpriority(__priority_which_t(0), 0, 19)
+        var parameters = sched_param(sched_priority: 0)
+        return pthread_setschedparam(pthread_self(), schedIdle, &parameters) == 0
+        #else
+        return false
+        #endif
+    }
+
+    /// Linux's `SCHED_IDLE` (not exported by Glibc's Swift module without `_GNU_SOURCE`).
+    static let schedIdle: Int32 = 5
 
     /// CPU seconds used by the calling thread.
     static func threadCPUSeconds() -> Double {

@@ -18,6 +18,10 @@ final class SessionScoreTable {
     private var model: BiGRUSessionModel?
     /// Changes whenever a row is filled again or added (for caches built from the table).
     private(set) var version = 0
+    /// Changes only when rows are filled again (another model, or the item map rebuilt): a cache
+    /// built from the table at the same generation holds its first rows still, and only rows
+    /// added since are new to it.
+    private(set) var generation = 0
 
     init(dimension: Int) {
         self.dimension = dimension
@@ -37,6 +41,7 @@ final class SessionScoreTable {
     func reset() {
         rows = 0
         version += 1
+        generation += 1
     }
 
     /// Fills the rows of every engine item in `itemMap` (session index per engine row) from `model`.
@@ -44,6 +49,7 @@ final class SessionScoreTable {
         if newModel !== model {
             model = newModel
             rows = 0
+            generation += 1
         }
         guard rows < itemMap.count else { return }
         version += 1

@@ -13,6 +13,15 @@ struct SessionStepPack: Sendable {
     /// Windows packed.
     var count: Int { ends.count }
 
+    /// Makes room for `steps` more steps in `windows` more windows, so packing does not regrow
+    /// the arrays as it goes.
+    mutating func reserve(steps: Int, windows: Int) {
+        items.reserveCapacity(items.count + steps)
+        types.reserveCapacity(types.count + steps)
+        times.reserveCapacity(times.count + steps)
+        ends.reserveCapacity(ends.count + windows)
+    }
+
     /// Appends the steps of `w`, oldest first.
     mutating func append(_ w: SessionWindow) {
         w.appendSteps(items: &items, types: &types, times: &times)

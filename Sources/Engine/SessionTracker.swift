@@ -142,7 +142,7 @@ final class SessionTracker {
             guard u < slots.count, let slot = slots[u], slot.serial == warm.serials[k] else { continue }
             let pending = slot.appendedSteps - warm.steps[k]
             guard pending >= 0, pending <= capacity else { continue }
-            slots[u]!.restoreCarried(forwardHidden: Array(warm.state(k)), pendingSteps: pending)
+            slots[u]!.restoreCarried(forwardHidden: warm.state(k), pendingSteps: pending)
             carried += 1
         }
         return carried

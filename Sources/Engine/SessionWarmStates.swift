@@ -27,6 +27,13 @@ struct SessionWarmStates: Sendable {
     /// Whether `encode` filled in the states.
     var isEncoded: Bool { hidden > 0 && states.count == rows.count * hidden }
 
+    /// Makes room for `more` windows to be noted.
+    mutating func reserve(_ more: Int) {
+        rows.reserveCapacity(rows.count + more)
+        serials.reserveCapacity(serials.count + more)
+        steps.reserveCapacity(steps.count + more)
+    }
+
     /// Notes the next packed window: user row `row`, whose state `serial` had appended `steps`.
     mutating func note(row: Int32, serial: Int64, steps count: Int) {
         rows.append(row)

@@ -112,8 +112,10 @@ struct BenchCommand: ParsableCommand {
     var sharingPartitions: Int32 = 16
     @Flag(help: "Skip the mock-cluster runs.")
     var skipEndToEnd = false
-    @Flag(help: "Print the end-to-end run's progress every second.")
+    @Flag(help: "Print the end-to-end runs' progress every second (MF alone and with the session model).")
     var progress = false
+    @Flag(help: "Run session-e2e with the session trainer off (the random-weight snapshot serves alone), to measure what the trainer costs the pipeline.")
+    var noSessionTrainer = false
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
     @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, session-e2e, session-train, eviction, group, items, sharing).",
@@ -219,7 +221,8 @@ struct BenchCommand: ParsableCommand {
                                       items: items, hidden: sessionHidden, window: sessionWindow, latencyRate: latencyRate,
                                       latencySeconds: latencySeconds, latencyRefreshMs: latencyRefreshMs,
                                       latencyLingerMs: latencyLingerMs, e2eLingerMs: e2eLingerMs,
-                                      kafkaProperties: kafkaProperties, stages: latencyStages, logger: logger, report: &report)
+                                      kafkaProperties: kafkaProperties, stages: latencyStages, trainer: !noSessionTrainer,
+                                      progress: progress, logger: logger, report: &report)
         }
 
         if runs(.sessionTrain) {

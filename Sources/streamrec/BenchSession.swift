@@ -60,15 +60,15 @@ enum BenchSession {
     static func endToEnd(_ events: [Event], engine: EngineConfiguration, generator: GeneratorConfiguration, items: Int,
                          hidden: Int, window: Int, latencyRate: Int, latencySeconds: Double, latencyRefreshMs: Int,
                          latencyLingerMs: Int, e2eLingerMs: Int, kafkaProperties: [String: String], stages: Bool = false,
-                         logger: Logger, report: inout BenchReport) throws {
+                         trainer: Bool = true, progress: Bool = false, logger: Logger, report: inout BenchReport) throws {
         // As the daemon runs by default: the session model serving (a warm start here, so it ranks
         // from the first event) and the trainer thread taking rounds beside the pipeline.
         var on = engine
         on.session.snapshot = try snapshot(items: items, hidden: hidden, window: window)
-        on.session.learning.enabled = true
-        benchLog("end-to-end with the session model and its trainer: mock cluster, 16 partitions, producer at full speed ...")
+        on.session.learning.enabled = trainer
+        benchLog("end-to-end with the session model\(trainer ? " and its trainer" : " (trainer off)"): mock cluster, 16 partitions, producer at full speed ...")
         let (rate, lists) = try BenchEndToEnd.throughput(events, engine: on, kafkaProperties: kafkaProperties,
-                                                          lingerMs: e2eLingerMs, progress: false, logger: logger)
+                                                          lingerMs: e2eLingerMs, progress: progress, logger: logger)
         report.set("e2e_session_events_per_s", rate)
         report.set("e2e_session_lists_per_s", lists)
         benchLog(String(format: "end-to-end with the session model: %.0f events/s, %.0f lists/s (debounce %lld ms)", rate, lists, on.debounceMs))

@@ -43,6 +43,15 @@ struct ListScorerTests {
         return core
     }
 
+    /// A session model that knows the first 2,000 of the 2,345 items (the others score 0 on its
+    /// side), fused at 0.6.
+    func hybridSnapshot() throws -> SessionSnapshot {
+        let c = SessionModelConfiguration(itemCount: 2_000, embeddingDimension: 12, hiddenSize: 8, windowLength: 6,
+                                          backwardSteps: 1, seed: 9)
+        return try SessionSnapshot(model: BiGRUSessionModel(configuration: c), itemIds: (0..<2_000).map { "i\($0)" },
+                                   fusion: HybridFusion(mfWeight: 0.4, sessionWeight: 0.6))
+    }
+
     /// Every user's list: (index, score) best first, in the order the scorer hands them out.
     func lists(_ scorer: ListScorer, _ core: RecommenderCore, k: Int? = nil) -> [(user: Int32, ranked: [(index: Int, score: Float)])] {
         var out: [(user: Int32, ranked: [(index: Int, score: Float)])] = []
@@ -126,12 +135,7 @@ struct ListScorerTests {
     @Test("with a session model, the fused lists from the lanes are the whole rows' fused lists (MF and session rows standardised and fused)",
           arguments: [(1, 16), (2, 333), (1, 5_000)])
     func hybridLanesEqualWholeRows(lanes: Int, tile: Int) throws {
-        // The session model knows the first 2,000 of the 2,345 items (the others score 0 on its side).
-        let c = SessionModelConfiguration(itemCount: 2_000, embeddingDimension: 12, hiddenSize: 8, windowLength: 6,
-                                          backwardSteps: 1, seed: 9)
-        let snapshot = try SessionSnapshot(model: BiGRUSessionModel(configuration: c), itemIds: (0..<2_000).map { "i\($0)" },
-                                           fusion: HybridFusion(mfWeight: 0.4, sessionWeight: 0.6))
-        let core = try makeCore(feedback: .implicit, session: snapshot)
+        let core = try makeCore(feedback: .implicit, session: hybridSnapshot())
         let reference = ListScorer(topK: 10, factors: 16, batchSize: 32, lanes: 1)
         reference.fullRowsOnly = true
         let expected = lists(reference, core)
@@ -174,5 +178,45 @@ struct ListScorerTests {
         // Fused scores are standardised: not the MF scores.
         #expect(zip(got, lists(ListScorer(topK: 10, factors: 16, batchSize: 32, lanes: 1), try makeCore(feedback: .implicit)))
             .contains { $0.ranked.map(\.index) != $1.ranked.map(\.index) })
+    }
+
+    @Test("the lanes' hybrid item rows follow every kind of change between refreshes: learning, new items, shared changes, side information")
+    func hybridLanesFollowEveryChange() throws {
+        let core = try makeCore(feedback: .implicit, session: hybridSnapshot())
+        let reference = ListScorer(topK: 10, factors: 16, batchSize: 32, lanes: 1)
+        reference.fullRowsOnly = true
+        let scorer = ListScorer(topK: 10, factors: 16, batchSize: 32, lanes: 1, tileItems: 333, parallelMinScores: 0)
+        func expectSame(_ when: String) {
+            let got = lists(scorer, core).sorted { $0.user < $1.user }
+            let expected = lists(reference, core).sorted { $0.user < $1.user }
+            #expect(got.count == core.users.count && expected.count == got.count)
+            var positions = 0, swapped = 0
+            for (a, b) in zip(got, expected) {
+                for (x, y) in zip(a.ranked, b.ranked) {
+                    positions += 1
+                    #expect(abs(x.score - y.score) <= 1e-4 * max(1, abs(y.score)), "\(when), user \(a.user): \(x) where \(y)")
+                    if x.index != y.index { swapped += 1 }
+                }
+            }
+            #expect(positions >= 10 * (core.users.count - 5))
+            #expect(swapped * 100 <= positions, "\(when): \(swapped) of \(positions) positions hold another item")
+        }
+        expectSame("at first")
+        // New items (the session model knows none of them) between two refreshes: laid out and
+        // added to both sides' sums without the others.
+        for n in 0..<40 {
+            let event = Event(user: "u\(n % 150)", item: "new\(n)", type: .click, value: 1, timestampMs: 1_800_000_000_000 + Int64(n))
+            try core.apply(event, source: EventSource(partition: 0, offset: 2_000_000 + Int64(n)))
+        }
+        #expect(core.items.count == 2_345 + 40)
+        expectSame("after new items")
+        // Another instance's change to shared item rows, and a vector from side information.
+        var rng = SeededGenerator(seed: 41)
+        let delta = (0..<16).map { _ in rng.nextGaussian() }
+        delta.withUnsafeBufferPointer {
+            for item in stride(from: 3, to: 2_300, by: 7) { core.model.addToItem(Int32(item), vector: $0.baseAddress!, bias: 0.3, count: 1) }
+            core.model.setItem(5, factors: $0.baseAddress!, bias: 2.5)
+        }
+        expectSame("after shared changes and side information")
     }
 }

@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Events
 import Foundation
 import Linalg
@@ -193,6 +193,8 @@ struct SessionLearningTests {
         #expect(stats.trainerCPUSeconds > 0)
         #expect(stats.sequencesTrained > 0)
         #expect(stats.replayUsers == 80)
+        // Below the pipeline: the trainer thread took the idle scheduling policy.
+        #expect(core.session?.learningState.learner?.totals.idlePolicy == true)
     }
 
     @Test("trained rounds learn the planted habits: NDCG@10 of the fused ranking on held-out events above 0.35")

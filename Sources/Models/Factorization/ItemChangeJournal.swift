@@ -23,6 +23,16 @@ public final class ItemChangeJournal {
         rows.append(Int32(row))
     }
 
+    /// Hands each flagged row to `body`, in the order they were first flagged, and empties the
+    /// journal; allocates nothing.
+    public func drain(_ body: (Int) -> Void) {
+        for r in rows {
+            flagged[Int(r)] = false
+            body(Int(r))
+        }
+        rows.removeAll(keepingCapacity: true)
+    }
+
     /// The flagged rows, in the order they were first flagged; the journal is empty afterwards.
     public func take() -> [Int32] {
         let taken = rows

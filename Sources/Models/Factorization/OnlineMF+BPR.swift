@@ -48,6 +48,8 @@ extension OnlineMF {
         let pu = userFactors.row(u), qi = itemFactors.row(i), qj = itemFactors.row(j)
         let x = itemBias[i] - itemBias[j] + VectorOps.dot(d, pu, qi) - VectorOps.dot(d, pu, qj)
         let g = Self.sigmoid(-x)
+        itemRowChanges?.mark(i)
+        itemRowChanges?.mark(j)
         let su = penaltyScale(userCount[u]), si = penaltyScale(itemCount[i]), sj = penaltyScale(max(1, itemCount[j]))
         let reg = configuration.regularization, lb = configuration.biasRegularization
         for k in 0..<d {

@@ -5,5 +5,6 @@ extension OnlineMF {
         precondition(item >= 0 && Int(item) < items, "OnlineMF.setItem: index out of range")
         itemFactors.row(Int(item)).update(from: vector, count: factors)
         itemBias[Int(item)] = bias
+        itemRowChanges?.mark(Int(item))
     }
 }

@@ -46,6 +46,10 @@ public final class OnlineMF {
     /// Where the rows of items this learner changes are noted (nil: not noted). Item state
     /// shared between instances publishes the changes of the rows noted here.
     public var itemChanges: ItemChangeJournal?
+    /// Where every change to an item row is noted, whoever made it: this learner's steps, another
+    /// learner's shared change (`addToItem`) and side information (`setItem`); nil: not noted.
+    /// A reader that keeps a copy of the item rows brings only these rows up to date.
+    public var itemRowChanges: ItemChangeJournal?
     private let gradient: UnsafeMutablePointer<Float>
     private let negatives: UnsafeMutablePointer<Int32>
     /// Negatives of replayed steps with their own count (grown on demand).
@@ -244,6 +248,7 @@ public final class OnlineMF {
             itemCount[i] &+= 1
         }
         itemChanges?.mark(i)
+        itemRowChanges?.mark(i)
         let su = penaltyScale(userCount[u]), si = penaltyScale(itemCount[i])
         let lu = configuration.regularization * su, li = configuration.regularization * si
         let lru = lr * rateScale(userCount[u]), lri = lr * rateScale(itemCount[i])
@@ -280,8 +285,9 @@ public final class OnlineMF {
             userCount[u] &+= 1
             itemCount[i] &+= 1
         }
-        let journal = itemChanges
+        let journal = itemChanges, rowJournal = itemRowChanges
         journal?.mark(i)
+        rowJournal?.mark(i)
         let lb = configuration.biasRegularization, reg = configuration.regularization
         let g = gradient
         // Positive: −dL/ds = w·(1 − σ(s)).
@@ -297,6 +303,7 @@ public final class OnlineMF {
         for j in negatives {
             let jj = Int(j)
             journal?.mark(jj)
+            rowJournal?.mark(jj)
             let qj = itemFactors.row(jj)
             let sj = bu + itemBias[jj] + VectorOps.dot(d, pu, qj)
             let gn = -wn * Self.sigmoid(sj)

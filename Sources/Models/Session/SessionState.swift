@@ -84,8 +84,21 @@ public struct SessionState: Sendable {
     /// on another instance, `hidden` floats) with the number of steps appended after it: the next
     /// encoding starts from it and runs those steps, as it would have there.
     public mutating func restoreCarried(forwardHidden state: [Float], pendingSteps pending: Int) {
+        restoreCarried(forwardHidden: state[...], pendingSteps: pending)
+    }
+
+    /// `restoreCarried` from a slice (a batch of states laid end to end): copied into the
+    /// state's own storage when it has the width already, so a model install allocates nothing
+    /// per user.
+    public mutating func restoreCarried(forwardHidden state: ArraySlice<Float>, pendingSteps pending: Int) {
         guard pending >= 0, pending <= window.capacity, !state.isEmpty else { return }
-        forwardHidden = state
+        if forwardHidden.count == state.count {
+            forwardHidden.withUnsafeMutableBufferPointer { target in
+                state.withUnsafeBufferPointer { target.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+            }
+        } else {
+            forwardHidden = Array(state)
+        }
         carriesForward = true
         pendingSteps = pending
         needsEncoding = true
