@@ -12,6 +12,11 @@ extension RecommenderCore {
             install(update, into: session)
         }
         guard session.learningState.trainsHere else { return }
+        if session.learningState.draft != nil {
+            // A round being taken: its next slice of windows.
+            if let learner = session.learningState.learner { packSessionRound(session, learning, submitTo: learner) }
+            return
+        }
         if session.learningState.lastRoundWallMs == 0 { session.learningState.lastRoundWallMs = wallClockMs }
         session.learningState.quiet.look(applied: appliedEvents, wallClockMs: wallClockMs)
         let sinceEvents = appliedEvents - session.learningState.lastRoundEvents
@@ -32,7 +37,7 @@ extension RecommenderCore {
         if due && appliedEvents - session.learningState.idleBudgetEvents >= Int64(learning.trainEveryEvents) {
             session.learningState.renewIdleBudget(atEvents: appliedEvents)
         }
-        guard let round = makeSessionRound(session, learning, idle: idle) else {
+        guard let draft = beginSessionRound(session, learning, idle: idle) else {
             if idle { session.learningState.idleStopped = true }  // nothing to train on
             return
         }
@@ -40,8 +45,22 @@ extension RecommenderCore {
             session.learningState.idleRoundsTaken += 1
             session.learningState.idleRoundsTotal += 1
         }
-        session.learningState.lastIdleVersion = idle ? round.version : 0
-        learner.submit(round)
+        session.learningState.lastIdleVersion = idle ? draft.round.version : 0
+        session.learningState.draft = draft
+        packSessionRound(session, learning, submitTo: learner)
+    }
+
+    /// Packs the next slice of the round being taken; hands it to `learner` once it is whole.
+    private func packSessionRound(_ session: SessionTracker, _ learning: SessionLearningConfiguration,
+                                  submitTo learner: SessionLearner) {
+        guard var draft = session.learningState.draft else { return }
+        session.learningState.draft = nil  // mutated alone, not through the state (no copies)
+        packWindows(&draft, session, learning, users: session.learningState.packUsersPerRefresh)
+        if draft.packed(maxExamples: learning.maxExamplesPerRound) {
+            learner.submit(finishSessionRound(draft, session, learning))
+        } else {
+            session.learningState.draft = draft
+        }
     }
 
     /// Whether an idle round is due: the stream quiet for `quietMs`, a round trained before
@@ -116,10 +135,18 @@ extension RecommenderCore {
     /// ones. With too few, the captured events are kept (their users still left out of training)
     /// and the newest users are armed in addition. Nil when nothing to train on.
     func makeSessionRound(_ session: SessionTracker, _ learning: SessionLearningConfiguration, idle: Bool = false) -> SessionRound? {
+        guard var draft = beginSessionRound(session, learning, idle: idle) else { return nil }
+        packWindows(&draft, session, learning, users: .max)
+        return finishSessionRound(draft, session, learning)
+    }
+
+    /// The first part of taking a round (see `makeSessionRound`): the replay buffer walked, the
+    /// held-out events set aside and the next ones armed, the users to pack drawn; nil when
+    /// nothing to train on.
+    func beginSessionRound(_ session: SessionTracker, _ learning: SessionLearningConfiguration, idle: Bool) -> SessionRoundDraft? {
         session.syncItems(items)
         let window = session.model.configuration.windowLength
-        let bytesPerStep = 4 + 1 + 8
-        let cap = max(1, learning.replayMaxBytes / (window * bytesPerStep))
+        let cap = max(1, learning.replayMaxBytes / (window * Self.replayBytesPerStep))
         let known = session.ready ? Int32(session.model.itemCount) : 0
         var pool: [Int] = []
         var replayBytes = 0, replayUsers = 0, steps = 0, covered = 0
@@ -130,7 +157,7 @@ extension RecommenderCore {
         while row >= 0 && replayUsers < cap {
             let u = Int(row)
             if u < slots.count, let n = slots[u]?.window.count {
-                replayBytes += n * bytesPerStep
+                replayBytes += n * Self.replayBytesPerStep
                 replayUsers += 1
                 steps += n
                 covered += slots[u]!.window.countItems(below: known)
@@ -138,15 +165,9 @@ extension RecommenderCore {
             }
             row = recency.olderNeighbour(of: row)
         }
-        func recordReplay() {
-            session.learningState.replayBytes = replayBytes
-            session.learningState.replayUsers = replayUsers
-            session.learningState.recentCoverage = steps > 0 ? Double(covered) / Double(steps) : 0
-        }
-        recordReplay()
+        session.learningState.recordReplay(bytes: replayBytes, users: replayUsers, steps: steps, covered: covered)
         guard pool.count >= 2 else { return nil }
         let vocabulary = session.sessionItemIds.count
-
         // Held out: the events captured since the last round (each before MF or any round
         // learned from it), scored by MF with the user's vector as it was then.
         // They are used once there are enough to refit the fusion on (`minimumValidationEvents`,
@@ -196,42 +217,69 @@ extension RecommenderCore {
         let version = max(session.learningState.nextVersion, session.modelVersion + 1)
         var rng = SeededGenerator(seed: UInt64(bitPattern: version) &+ 17)
         rest.shuffle(using: &rng)
+        session.learningState.nextVersion = version + 1
+        var roundLearning = learning
+        if idle { roundLearning.model.loss = learning.idleLoss }
         var pack = SessionStepPack()
-        var warm = SessionWarmStates()
-        var examples = 0
         pack.reserve(steps: min(steps, learning.maxExamplesPerRound + rest.count), windows: rest.count)
+        var warm = SessionWarmStates()
         warm.reserve(rest.count)
-        for u in rest where examples < learning.maxExamplesPerRound && slots[u] != nil {
-            pack.append(slots[u]!.window)
-            warm.note(row: Int32(u), serial: slots[u]!.serial, steps: slots[u]!.appendedSteps)
-            examples += slots[u]!.window.count - 1
+        let round = SessionRound(learning: roundLearning, version: version, vocabularyCount: vocabulary,
+                                 warmStart: session.ready ? session.model : nil, features: nil, fusion: session.fusion,
+                                 pack: pack, warm: warm, validation: validation, refitFusion: refitFusion,
+                                 replayBytes: replayBytes, replayUsers: replayUsers)
+        return SessionRoundDraft(round: round, rest: rest, held: held, replayBytes: replayBytes, replayUsers: replayUsers,
+                                 steps: steps, covered: covered, cap: cap, known: known, idle: idle)
+    }
+
+    /// Bytes of one window step in the replay buffer: item, type, time.
+    static let replayBytesPerStep = 4 + 1 + 8
+
+    /// Packs the windows of the draft's next `users` users (fewer once the example budget is covered).
+    func packWindows(_ draft: inout SessionRoundDraft, _ session: SessionTracker, _ learning: SessionLearningConfiguration,
+                     users count: Int) {
+        let slots = session.slots
+        let end = draft.rest.count - draft.next <= count ? draft.rest.count : draft.next + count
+        while draft.next < end && draft.examples < learning.maxExamplesPerRound {
+            let u = draft.rest[draft.next]
+            draft.next += 1
+            // A row freed (or taken by another user) since the walk: its window now, or none.
+            guard u < slots.count, slots[u] != nil, slots[u]!.window.count >= 2 else { continue }
+            draft.round.pack.append(slots[u]!.window)
+            draft.round.warm.note(row: Int32(u), serial: slots[u]!.serial, steps: slots[u]!.appendedSteps)
+            draft.examples += slots[u]!.window.count - 1
         }
+    }
+
+    /// The last part of taking a round: the spilled windows when the held ones did not fill it,
+    /// the encoder's attribute input.
+    func finishSessionRound(_ draft: SessionRoundDraft, _ session: SessionTracker, _ learning: SessionLearningConfiguration) -> SessionRound {
+        var d = draft
         // Windows spilled for being idle (event time) or for room are part of the buffer too:
         // when the held ones do not fill the round, the most recently spilled come next.
-        if examples < learning.maxExamplesPerRound && replayUsers < cap && session.spilled.count > 0 {
-            let heldIds = Set(held.compactMap { $0 < users.count ? users.id(at: Int32($0)) : nil })
+        if d.examples < learning.maxExamplesPerRound && d.replayUsers < d.cap && session.spilled.count > 0 {
+            let heldIds = Set(d.held.compactMap { $0 < users.count ? users.id(at: Int32($0)) : nil })
+            let known = d.known
             session.spilled.forEachRecent { id, w in
                 if !heldIds.isEmpty && heldIds.contains(id) { return true }
                 let n = w.items.count
-                replayBytes += n * bytesPerStep
-                replayUsers += 1
-                steps += n
-                covered += w.items.reduce(0) { $0 + ($1 < known ? 1 : 0) }
+                d.replayBytes += n * Self.replayBytesPerStep
+                d.replayUsers += 1
+                d.steps += n
+                d.covered += w.items.reduce(0) { $0 + ($1 < known ? 1 : 0) }
                 if n >= 2 {
-                    pack.append(items: w.items, times: w.timestamps)
-                    examples += n - 1
+                    d.round.pack.append(items: w.items, times: w.timestamps)
+                    d.examples += n - 1
                 }
-                return examples < learning.maxExamplesPerRound && replayUsers < cap
+                return d.examples < learning.maxExamplesPerRound && d.replayUsers < d.cap
             }
-            recordReplay()
+            session.learningState.recordReplay(bytes: d.replayBytes, users: d.replayUsers, steps: d.steps, covered: d.covered)
+            d.round.replayBytes = d.replayBytes
+            d.round.replayUsers = d.replayUsers
         }
-        session.learningState.nextVersion = version + 1
-        let features = sessionAttributeFeatures(session, learning, itemCount: max(vocabulary, session.ready ? session.model.itemCount : 0))
-        var roundLearning = learning
-        if idle { roundLearning.model.loss = learning.idleLoss }
-        return SessionRound(learning: roundLearning, version: version, vocabularyCount: vocabulary, warmStart: session.ready ? session.model : nil,
-                            features: features, fusion: session.fusion, pack: pack, warm: warm, validation: validation,
-                            refitFusion: refitFusion, replayBytes: replayBytes, replayUsers: replayUsers)
+        let vocabulary = d.round.vocabularyCount
+        d.round.features = sessionAttributeFeatures(session, learning, itemCount: max(vocabulary, session.ready ? session.model.itemCount : 0))
+        return d.round
     }
 }
 

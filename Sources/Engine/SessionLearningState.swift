@@ -3,6 +3,10 @@
 struct SessionLearningState {
     /// The trainer thread (made by the first round taken).
     var learner: SessionLearner?
+    /// A round being taken a slice per refresh (nil: none), and the windows packed per refresh
+    /// (4,096: about 1 to 2 ms of the pipeline thread).
+    var draft: SessionRoundDraft?
+    var packUsersPerRefresh = 4_096
     /// Applied events and wall-clock ms when the last round was taken (ms 0: not yet counted).
     var lastRoundEvents: Int64 = 0
     var lastRoundWallMs: Int64 = 0
@@ -49,6 +53,13 @@ struct SessionLearningState {
     var publishedVersion: Int64 = 0
     /// Models of other members installed.
     var sharedInstalled: Int64 = 0
+
+    /// Notes the replay buffer's figures: bytes, users, and steps of which `covered` the serving model knew.
+    mutating func recordReplay(bytes: Int, users: Int, steps: Int, covered: Int) {
+        replayBytes = bytes
+        replayUsers = users
+        recentCoverage = steps > 0 ? Double(covered) / Double(steps) : 0
+    }
 
     /// A regular round with `session.train_every_events` new events since the budget was last
     /// renewed renews it: at most `idleRounds` idle rounds per that many events.
