@@ -116,6 +116,8 @@ struct BenchCommand: ParsableCommand {
     var progress = false
     @Flag(help: "Run session-e2e with the session trainer off (the random-weight snapshot serves alone), to measure what the trainer costs the pipeline.")
     var noSessionTrainer = false
+    @Option(help: "session.train_every_events of the session-e2e runs (default: the daemon's, 20,000).")
+    var sessionTrainEvery: Int?
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
     @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, session-e2e, session-train, eviction, group, items, sharing).",
@@ -139,6 +141,9 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         for setting in kafkaSettings where !setting.contains("=") {
             throw ValidationError("--kafka takes KEY=VALUE, got '\(setting)'")
+        }
+        if let every = sessionTrainEvery, every <= 0 {
+            throw ValidationError("--session-train-every must be positive, got \(every)")
         }
     }
 
@@ -221,7 +226,7 @@ struct BenchCommand: ParsableCommand {
                                       items: items, hidden: sessionHidden, window: sessionWindow, latencyRate: latencyRate,
                                       latencySeconds: latencySeconds, latencyRefreshMs: latencyRefreshMs,
                                       latencyLingerMs: latencyLingerMs, e2eLingerMs: e2eLingerMs,
-                                      kafkaProperties: kafkaProperties, stages: latencyStages, trainer: !noSessionTrainer,
+                                      kafkaProperties: kafkaProperties, stages: latencyStages, trainer: !noSessionTrainer, trainEvery: sessionTrainEvery,
                                       progress: progress, logger: logger, report: &report)
         }
 

@@ -55,19 +55,32 @@ struct BenchCommandTests {
         #expect(notes.contains { $0.contains("ml-100k skipped") })
     }
 
-    @Test("an unknown part is refused with a message and a non-zero status")
-    func unknownPart() throws {
+    /// Runs `streamrec bench` with `arguments`; its status and standard error.
+    func refused(_ arguments: [String]) throws -> (status: Int32, error: String) {
         try #require(DaemonProcess.binaryExists, "streamrec binary not built beside the tests")
         let p = Process()
         p.executableURL = DaemonProcess.binary
-        p.arguments = ["bench", "--only", "update,warp"]
+        p.arguments = ["bench"] + arguments
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(p.terminationStatus != 0)
+        return (p.terminationStatus, text)
+    }
+
+    @Test("an unknown part is refused with a message and a non-zero status")
+    func unknownPart() throws {
+        let (status, text) = try refused(["--only", "update,warp"])
+        #expect(status != 0)
         #expect(text.contains("unknown bench part 'warp'"))
+    }
+
+    @Test("a round interval of 0 events is refused with the option named")
+    func zeroTrainEvery() throws {
+        let (status, text) = try refused(["--only", "session-e2e", "--session-train-every", "0"])
+        #expect(status != 0)
+        #expect(text.contains("--session-train-every must be positive, got 0"))
     }
 }
