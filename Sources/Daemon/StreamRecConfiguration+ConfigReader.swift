@@ -228,6 +228,11 @@ extension StreamRecConfiguration {
         },
         "session.idle_train_negatives": { $0.engine.session.learning.idleLoss = try sampledLoss($1) },
         "session.idle_patience": { $0.engine.session.learning.idlePatience = try positiveInt($1) },
+        "session.train_duty": { c, v in
+            let duty = try double(v)
+            guard duty > 0, duty <= 1 else { throw ConfigurationError("must be within (0, 1] (1: the trainer never pauses), got \(v)") }
+            c.engine.session.learning.trainDuty = duty
+        },
         "session.replay_max_bytes": { c, v in
             let n = try int(v)
             guard n >= 65_536 else { throw ConfigurationError("must be at least 65536 (64 KiB), got \(v)") }

@@ -46,7 +46,9 @@ extension RecommenderCore {
             session.learningState.idleRoundsTotal += 1
         }
         session.learningState.lastIdleVersion = idle ? draft.round.version : 0
-        session.learningState.draft = draft
+        var paced = draft
+        paced.round.paced = !idle && learning.trainDuty < 1
+        session.learningState.draft = paced
         packSessionRound(session, learning, submitTo: learner)
     }
 

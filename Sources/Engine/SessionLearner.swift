@@ -127,7 +127,11 @@ final class SessionLearner: @unchecked Sendable {
             condition.unlock()
 
             let cpu0 = Self.threadCPUSeconds()
-            let outcome = Result { try Self.train(round, shouldStop: { [self] in isStopping }) }
+            var pacer = DutyPacer(duty: round.paced ? round.learning.trainDuty : 1)
+            let outcome = Result { try Self.train(round, shouldStop: { [self] in
+                pacer.pause()
+                return isStopping
+            }) }
             let cpu = Self.threadCPUSeconds() - cpu0
 
             condition.lock()

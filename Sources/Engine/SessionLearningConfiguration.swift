@@ -36,6 +36,15 @@ public struct SessionLearningConfiguration: Sendable {
     public var idleLoss: SessionLoss = .fullSoftmax
     /// Wall-clock milliseconds without an applied event after which the stream counts as quiet.
     public static let quietMs: Int64 = 1_000
+    /// Share of the wall clock the trainer computes while the stream flows (`session.train_duty`,
+    /// within (0, 1]): after each `dutySliceSeconds` of its CPU time it sleeps long enough to keep
+    /// to this share. A core kept busy even at the idle policy delayed the pipeline: with the
+    /// trainer at full speed the session latency p99 was 38–55 ms on 2 cores, 28–33 ms at 0.5
+    /// (`streamrec bench --only session-e2e`). Idle rounds (the stream quiet) run at full speed.
+    /// 1: never sleeps. Default 0.5.
+    public var trainDuty = 0.5
+    /// CPU seconds the trainer computes between two sleeps while paced.
+    public static let dutySliceSeconds = 0.002
     /// Bytes of the replay buffer a round trains on: the windows of the most recently active
     /// users, 13 bytes per step (item, type, time), newest users first. Default 32 MiB.
     public var replayMaxBytes = 32 << 20
@@ -83,6 +92,7 @@ public struct SessionLearningConfiguration: Sendable {
         guard replayMaxBytes >= 1 << 16 else { throw SessionLearningError("session.replay_max_bytes must be at least 65536, got \(replayMaxBytes)") }
         guard maxExamplesPerRound > 0 else { throw SessionLearningError("session.train_max_examples must be positive, got \(maxExamplesPerRound)") }
         guard idleRounds >= 0 else { throw SessionLearningError("session.idle_rounds must not be negative, got \(idleRounds)") }
+        guard trainDuty > 0, trainDuty <= 1 else { throw SessionLearningError("session.train_duty must be within (0, 1], got \(trainDuty)") }
         guard idlePatience > 0 else { throw SessionLearningError("session.idle_patience must be positive, got \(idlePatience)") }
         guard validationUsers >= 0 else { throw SessionLearningError("session.validation_users must not be negative") }
         guard (0...Self.maxAttributeBuckets).contains(attributeBuckets) else {

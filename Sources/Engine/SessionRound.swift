@@ -27,6 +27,9 @@ struct SessionRound: Sendable {
     /// changed MF after the first of them was captured (their captured MF scores no longer
     /// describe the MF that serves); the round then keeps the fusion and reports NDCG@10 under it.
     var refitFusion = true
+    /// Whether the trainer keeps to `learning.trainDuty` (a round taken while the stream flows;
+    /// idle rounds and rounds trained on the caller's thread run at full speed).
+    var paced = false
     /// Bytes of the windows the sequences were drawn from (the replay buffer).
     var replayBytes: Int
     /// Users in the replay buffer.

@@ -63,6 +63,7 @@ struct ConfigurationTests {
           idle_rounds: 7
           idle_patience: 2
           idle_train_negatives: 128
+          train_duty: 0.25
         engine:
           fresh_lists: false
         model:
@@ -75,6 +76,7 @@ struct ConfigurationTests {
         #expect(learning.model.loss == .fullSoftmax && SessionLearningConfiguration().model.loss == .sampledSoftmax(negatives: 256))
         #expect(!config.pipeline.freshLists && PipelineConfiguration().freshLists)
         #expect(learning.idleRounds == 7 && learning.idlePatience == 2 && learning.idleLoss == .sampledSoftmax(negatives: 128))
+        #expect(learning.trainDuty == 0.25 && SessionLearningConfiguration().trainDuty == 0.5)
         let defaults = SessionLearningConfiguration()
         #expect(defaults.idleRounds == 20 && defaults.idlePatience == 3 && defaults.idleLoss == .fullSoftmax)
         try config.set("session.train_negatives", "64")
@@ -90,6 +92,8 @@ struct ConfigurationTests {
                                    ("session.idle_rounds", "-1", "must not be negative"),
                                    ("session.idle_train_negatives", "-2", "must not be negative"),
                                    ("session.idle_patience", "0", "must be positive"),
+                                   ("session.train_duty", "0", "within (0, 1]"),
+                                   ("session.train_duty", "1.5", "within (0, 1]"),
                                    ("model.idle_epochs", "-1", "must not be negative"),
                                    ("model.idle_negatives", "0", "must be at least 1"),
                                    ("engine.fresh_lists", "often", "is not a boolean"),
