@@ -120,11 +120,7 @@ final class HybridScoring {
             mfMoments.replace(old: oldRows, oldBias: oldBias, new: newRows, newBias: newBias)
             if n > known {
                 copyMF(rows: known..<n, from: v, bias: bias)
-                newBias.removeAll(keepingCapacity: true)
-                newBias.append(contentsOf: UnsafeBufferPointer(start: bias + known, count: n - known))
-                newBias.withUnsafeBufferPointer {
-                    mfMoments.append(matrix: items + known * w, stride: w, bias: $0.baseAddress!, count: n - known)
-                }
+                mfMoments.append(matrix: items + known * w, stride: w, bias: bias + known, count: n - known)
                 mfRows = n
             }
             #if DEBUG

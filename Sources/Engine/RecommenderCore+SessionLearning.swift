@@ -46,9 +46,7 @@ extension RecommenderCore {
             session.learningState.idleRoundsTotal += 1
         }
         session.learningState.lastIdleVersion = idle ? draft.round.version : 0
-        var paced = draft
-        paced.round.paced = !idle && learning.trainDuty < 1
-        session.learningState.draft = paced
+        session.learningState.draft = draft
         packSessionRound(session, learning, submitTo: learner)
     }
 
@@ -229,9 +227,8 @@ extension RecommenderCore {
         let round = SessionRound(learning: roundLearning, version: version, vocabularyCount: vocabulary,
                                  warmStart: session.ready ? session.model : nil, features: nil, fusion: session.fusion,
                                  pack: pack, warm: warm, validation: validation, refitFusion: refitFusion,
-                                 replayBytes: replayBytes, replayUsers: replayUsers)
-        return SessionRoundDraft(round: round, rest: rest, held: held, replayBytes: replayBytes, replayUsers: replayUsers,
-                                 steps: steps, covered: covered, cap: cap, known: known, idle: idle)
+                                 paced: !idle && learning.trainDuty < 1, replayBytes: replayBytes, replayUsers: replayUsers)
+        return SessionRoundDraft(round: round, rest: rest, held: held, steps: steps, covered: covered, cap: cap, known: known)
     }
 
     /// Bytes of one window step in the replay buffer: item, type, time.
@@ -255,29 +252,29 @@ extension RecommenderCore {
 
     /// The last part of taking a round: the spilled windows when the held ones did not fill it,
     /// the encoder's attribute input.
-    func finishSessionRound(_ draft: SessionRoundDraft, _ session: SessionTracker, _ learning: SessionLearningConfiguration) -> SessionRound {
+    func finishSessionRound(_ draft: consuming SessionRoundDraft, _ session: SessionTracker,
+                            _ learning: SessionLearningConfiguration) -> SessionRound {
         var d = draft
         // Windows spilled for being idle (event time) or for room are part of the buffer too:
         // when the held ones do not fill the round, the most recently spilled come next.
-        if d.examples < learning.maxExamplesPerRound && d.replayUsers < d.cap && session.spilled.count > 0 {
+        if d.examples < learning.maxExamplesPerRound && d.round.replayUsers < d.cap && session.spilled.count > 0 {
             let heldIds = Set(d.held.compactMap { $0 < users.count ? users.id(at: Int32($0)) : nil })
             let known = d.known
             session.spilled.forEachRecent { id, w in
                 if !heldIds.isEmpty && heldIds.contains(id) { return true }
                 let n = w.items.count
-                d.replayBytes += n * Self.replayBytesPerStep
-                d.replayUsers += 1
+                d.round.replayBytes += n * Self.replayBytesPerStep
+                d.round.replayUsers += 1
                 d.steps += n
                 d.covered += w.items.reduce(0) { $0 + ($1 < known ? 1 : 0) }
                 if n >= 2 {
                     d.round.pack.append(items: w.items, times: w.timestamps)
                     d.examples += n - 1
                 }
-                return d.examples < learning.maxExamplesPerRound && d.replayUsers < d.cap
+                return d.examples < learning.maxExamplesPerRound && d.round.replayUsers < d.cap
             }
-            session.learningState.recordReplay(bytes: d.replayBytes, users: d.replayUsers, steps: d.steps, covered: d.covered)
-            d.round.replayBytes = d.replayBytes
-            d.round.replayUsers = d.replayUsers
+            session.learningState.recordReplay(bytes: d.round.replayBytes, users: d.round.replayUsers, steps: d.steps,
+                                               covered: d.covered)
         }
         let vocabulary = d.round.vocabularyCount
         d.round.features = sessionAttributeFeatures(session, learning, itemCount: max(vocabulary, session.ready ? session.model.itemCount : 0))

@@ -14,16 +14,13 @@ struct SessionRoundDraft {
     var examples = 0
     /// Users left out of training (held-out events), for the spilled windows packed at the end.
     var held: Set<Int>
-    /// Replay buffer figures of the walk: bytes, users, steps, steps the serving model knew.
-    var replayBytes: Int
-    var replayUsers: Int
+    /// Replay buffer steps walked, and those the serving model knew (its bytes and users are the
+    /// round's).
     var steps: Int
     var covered: Int
     /// Most users the replay buffer holds, and the serving model's item count at the walk.
     var cap: Int
     var known: Int32
-    /// Whether the round is an idle one.
-    var idle: Bool
 
     /// Whether every window of `rest` that fits the example budget is packed.
     func packed(maxExamples: Int) -> Bool { next >= rest.count || examples >= maxExamples }

@@ -16,8 +16,6 @@ final class SessionScoreTable {
     private(set) var bias: UnsafeMutablePointer<Float>
     /// The model the rows were copied from.
     private var model: BiGRUSessionModel?
-    /// Changes whenever a row is filled again or added (for caches built from the table).
-    private(set) var version = 0
     /// Changes only when rows are filled again (another model, or the item map rebuilt): a cache
     /// built from the table at the same generation holds its first rows still, and only rows
     /// added since are new to it.
@@ -40,7 +38,6 @@ final class SessionScoreTable {
     /// Forgets every row (the item map was rebuilt).
     func reset() {
         rows = 0
-        version += 1
         generation += 1
     }
 
@@ -52,7 +49,6 @@ final class SessionScoreTable {
             generation += 1
         }
         guard rows < itemMap.count else { return }
-        version += 1
         if itemMap.count > capacity {
             let grown = max(itemMap.count, capacity * 2, 64)
             let e = UnsafeMutablePointer<Float>.allocate(capacity: grown * dimension)
