@@ -59,7 +59,7 @@ extension RecommenderCore {
                 w.append(table.lastSource[u].offset)
                 w.append(table.publishedCount[u])
             }
-            w.append(dirtyQueue)
+            w.append(dueUsers)
         }
         writer.addSection(Self.checkpointSections.popularity) { w in
             let state = popularity.state

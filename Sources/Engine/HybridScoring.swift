@@ -20,8 +20,9 @@ import Models
 final class HybridScoring {
     /// Floats per item row and per query: `d + e + 2`.
     private(set) var width = 0
-    private var factors = 0
-    private var dimension = 0
+    /// MF factors and session vector width of the rows (`width` is their sum plus 2).
+    private(set) var factors = 0
+    private(set) var dimension = 0
     private var itemCapacity = 0
     /// `itemCount × width` item rows.
     private(set) var items: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
@@ -162,6 +163,13 @@ final class HybridScoring {
 
     /// Builds the queries and offsets of `users` (every one with a session window, encoded), in order.
     func load(_ users: ArraySlice<Int32>, core: RecommenderCore, session: SessionTracker) {
+        loadRaw(users, core: core, session: session, deferred: nil)
+        scale(count: users.count, personal: users.map { core.isPersonal($0) }, fusion: session.fusion)
+    }
+
+    /// The raw queries of `users`: each user's factors and session vector, but for the users
+    /// `deferred` holds (their vectors are copied in by `DeferredEncoding.copyVectors` later).
+    func loadRaw(_ users: ArraySlice<Int32>, core: RecommenderCore, session: SessionTracker, deferred: DeferredEncoding?) {
         let d = factors, e = dimension, w = width, m = users.count
         if m > queryCapacity {
             queries.deallocate()
@@ -171,14 +179,21 @@ final class HybridScoring {
             mfOut = Array(repeating: (0, 1), count: queryCapacity)
             sessionOut = Array(repeating: (0, 1), count: queryCapacity)
         }
-        offsets.removeAll(keepingCapacity: true)
         let model = core.model
-        // Raw queries first: the user's factors and session vector.
         for (r, user) in users.enumerated() {
             let q = queries + r * w
             q.update(from: model.userFactors.row(Int(user)), count: d)
-            session.copyVector(user: Int(user), to: q + d)
+            if deferred?.loadedAt[r] != true { session.copyVector(user: Int(user), to: q + d) }
         }
+    }
+
+    /// Scales the `m` raw queries by the fusion's coefficients for each user's moments (MF
+    /// moments only for the users with enough history for MF, `personal`), and sets `offsets`.
+    /// Reads only this object's rows, moments and queries, so it may run on another thread
+    /// while nothing else calls it.
+    func scale(count m: Int, personal: [Bool], fusion: HybridFusion) {
+        let d = factors, e = dimension, w = width
+        offsets.removeAll(keepingCapacity: true)
         scratch.withUnsafeMutableBufferPointer { t in
             mfOut.withUnsafeMutableBufferPointer { mo in
                 mfMoments.moments(queries: queries, stride: w, count: m, scratch: t.baseAddress!, into: mo.baseAddress!)
@@ -188,10 +203,9 @@ final class HybridScoring {
             }
         }
         // Then each scaled by the fusion's coefficients for the user's moments.
-        let fusion = session.fusion
-        for (r, user) in users.enumerated() {
+        for r in 0..<m {
             let q = queries + r * w
-            let c = fusion.coefficients(mf: core.isPersonal(user) ? mfOut[r] : nil, session: sessionOut[r])
+            let c = fusion.coefficients(mf: personal[r] ? mfOut[r] : nil, session: sessionOut[r])
             for j in 0..<d { q[j] *= c.mfScale }
             for j in 0..<e { q[d + j] *= c.sessionScale }
             q[d + e] = c.mfScale

@@ -46,6 +46,11 @@ final class ListScorer {
     var fullRowsOnly = false
     /// Item rows, moments and queries of the hybrid ranking.
     private let hybrid = HybridScoring()
+    /// The ranking last handed to the background lane (`rank(…, deferHybrid: true)`); every
+    /// call waits for it first, since it reads the hybrid inputs and uses the last lane.
+    private var pending: PendingRanking?
+    /// Where deferred hybrid rankings run (one at a time).
+    private let background = DispatchQueue(label: "streamrec.ranking", qos: .userInitiated)
 
     /// Creates a scorer; `lanes` threads share a large refresh (default: `OPENBLAS_NUM_THREADS`
     /// when set, else up to 2 of the available cores), `tileItems` items are scored per tile.
@@ -87,11 +92,19 @@ final class ListScorer {
 
     /// Ranks `users` and hands each list, best first, to `body`. Items whose `mask` entry is
     /// true (default: the catalog's `blocked`, the unavailable items) are never selected.
-    func rank(users: [Int32], core: RecommenderCore, k: Int? = nil, mask: [Bool]? = nil,
-              _ body: (Int32, [(index: Int, score: Float)]) -> Void) {
+    ///
+    /// With `deferHybrid` and more than one lane, the hybrid ranking of the users with a session
+    /// window (when it goes through the lanes) is not waited for: it is handed to the background
+    /// lane and returned, and `body` gets only the other users' lists. Its lists are those the
+    /// same call would have made without deferring: the queries, item rows, seen sets and mask
+    /// are taken before it starts.
+    @discardableResult
+    func rank(users: [Int32], core: RecommenderCore, k: Int? = nil, mask: [Bool]? = nil, deferHybrid: Bool = false,
+              _ body: (Int32, [(index: Int, score: Float)]) -> Void) -> PendingRanking? {
+        awaitPending()
         let k = min(k ?? topK, selector.capacity - 64)
         let itemCount = core.items.count
-        guard itemCount > 0 else { return }
+        guard itemCount > 0 else { return nil }
         core.catalog.ensureRows(itemCount)
         let blocked = mask ?? core.catalog.blocked
 
@@ -117,32 +130,48 @@ final class ListScorer {
             }
         }
 
-        guard !personal.isEmpty else { return }
+        guard !personal.isEmpty else { return nil }
         guard let session = core.session else {
             if fullRowsOnly {
                 BLAS.withThreads(1) { rankFullRows(personal, core: core, session: nil, k: k, blocked: blocked, body) }
             } else {
                 rankTiled(personal, core: core, k: k, blocked: blocked, body)
             }
-            return
+            return nil
         }
         if fullRowsOnly {
             // Single-threaded BLAS whatever the size: the sgemms here alternate with the encoder's
             // and the fusion's own loops, so threaded calls would leave OpenBLAS's workers spinning.
             BLAS.withThreads(1) { rankFullRows(personal, core: core, session: session, k: k, blocked: blocked, body) }
-            return
+            return nil
         }
         // Users with a window rank by the fusion (through the lanes, `HybridScoring`); the others by MF alone.
         var windowed: [Int32] = [], mfOnly: [Int32] = []
         for user in personal { if session.hasWindow(Int(user)) { windowed.append(user) } else { mfOnly.append(user) } }
         if !mfOnly.isEmpty { rankTiled(mfOnly, core: core, k: k, blocked: blocked, body) }
         if windowed.count >= Self.hybridLaneMinUsers {
+            if deferHybrid && lanes.count > 1 {
+                return beginHybrid(windowed, core: core, session: session, k: k, blocked: blocked)
+            }
             rankHybrid(windowed, core: core, session: session, k: k, blocked: blocked, body)
         } else if !windowed.isEmpty {
             // A few users (a query, a small refresh): whole rows, without bringing `HybridScoring`'s
             // item side up to date (a pass over every item row).
             BLAS.withThreads(1) { rankFullRows(windowed, core: core, session: session, k: k, blocked: blocked, body) }
         }
+        return nil
+    }
+
+    /// Waits for the ranking on the background lane, if one is running.
+    func awaitPending() {
+        pending?.wait()
+        pending = nil
+    }
+
+    /// Whether a ranking of `users` against `itemCount` items is large enough to be split over
+    /// the lanes' threads.
+    private func splits(users: Int, itemCount: Int) -> Bool {
+        lanes.count > 1 && users >= 2 * lanes.count && users * itemCount >= parallelMinScores
     }
 
     /// Users with a window from which a ranking goes through the lanes (`HybridScoring`); fewer
@@ -172,12 +201,39 @@ final class ListScorer {
         }
     }
 
+    /// The start of a deferred hybrid ranking: on the caller, the item rows brought up to date,
+    /// the stale windows loaded into encoders of their own and the MF half of the queries built;
+    /// then, on the background queue, the windows are encoded, the queries completed and scaled
+    /// (as `rankHybrid` does it all on the caller), and the last lane ranks all of `users` from
+    /// copies of their seen sets and the mask.
+    private func beginHybrid(_ users: [Int32], core: RecommenderCore, session: SessionTracker, k: Int,
+                             blocked: [Bool]) -> PendingRanking {
+        let itemCount = core.items.count
+        let hybrid = self.hybrid
+        // The lane's calls run beside the caller's: BLAS stays on each caller's thread (the
+        // setting is process-wide; every BLAS call of the engine is single-threaded from here on,
+        // as it is once the session trainer has taken the second core).
+        if BLAS.threads != 1 { BLAS.setThreads(1) }
+        session.syncItems(core.items)
+        hybrid.prepare(model: core.model, table: session.preparedScoreTable(), itemCount: itemCount)
+        let encoding = session.loadDeferred(users[...])
+        hybrid.loadRaw(users[...], core: core, session: session, deferred: encoding)
+        let seen = core.table.seen
+        let job = PendingRanking(users: users, encoding: encoding)
+        let work = BackgroundRanking(
+            lane: lanes[lanes.count - 1], hybrid: hybrid, personal: users.map { core.isPersonal($0) },
+            fusion: session.fusion, seen: users.map { seen[Int($0)] }, blocked: blocked, itemCount: itemCount,
+            k: k, job: job)
+        background.async { work.run() }
+        pending = job
+        return job
+    }
+
     /// Splits `users` over the lanes (over threads when the refresh is large, each lane's slice
     /// scored by `score` with single-threaded BLAS) and hands out the lists in the order of `users`.
     private func runLanes(_ users: [Int32], itemCount: Int, _ body: (Int32, [(index: Int, score: Float)]) -> Void,
                           score: @escaping (ScoringLane, ArraySlice<Int32>) -> Void) {
-        let parallel = lanes.count > 1 && users.count >= 2 * lanes.count
-            && users.count * itemCount >= parallelMinScores
+        let parallel = splits(users: users.count, itemCount: itemCount)
         let used = parallel ? lanes.count : 1
         let per = (users.count + used - 1) / used
         let slices = (0..<used).map { i in users[min(users.count, i * per)..<min(users.count, (i + 1) * per)] }
@@ -326,4 +382,50 @@ private final class LaneWork: @unchecked Sendable {
 
     /// Runs lane `i`.
     func run(_ i: Int) { body(i) }
+}
+
+/// A deferred hybrid ranking as the background lane runs it: everything it reads is its own (the
+/// loaded windows, the seen sets by position in the ranking, the mask, the fusion, who has MF
+/// history) or is not touched by anyone else until the scorer's next call, which waits for it
+/// (`HybridScoring`'s queries, item rows and moments, the last lane).
+private final class BackgroundRanking: @unchecked Sendable {
+    private let lane: ScoringLane
+    private let hybrid: HybridScoring
+    private let personal: [Bool]
+    private let fusion: HybridFusion
+    private let seen: [Set<Int32>]
+    private let blocked: [Bool]
+    private let itemCount: Int
+    private let k: Int
+    private let job: PendingRanking
+
+    init(lane: ScoringLane, hybrid: HybridScoring, personal: [Bool], fusion: HybridFusion, seen: [Set<Int32>],
+         blocked: [Bool], itemCount: Int, k: Int, job: PendingRanking) {
+        self.lane = lane
+        self.hybrid = hybrid
+        self.personal = personal
+        self.fusion = fusion
+        self.seen = seen
+        self.blocked = blocked
+        self.itemCount = itemCount
+        self.k = k
+        self.job = job
+    }
+
+    /// Encodes the stale windows, completes and scales the queries, ranks the job's users (the
+    /// lane's seen sets are indexed by position) and finishes the job.
+    func run() {
+        let m = job.users.count, w = hybrid.width
+        if let encoding = job.encoding {
+            encoding.encode()
+            encoding.copyVectors(into: hybrid.queries + hybrid.factors, stride: w, dimension: hybrid.dimension)
+        }
+        hybrid.scale(count: m, personal: personal, fusion: fusion)
+        let positions = Array(0..<Int32(m))
+        hybrid.offsets.withUnsafeBufferPointer { offsets in
+            lane.rank(users: positions[...], queries: hybrid.queries, width: w, items: hybrid.items,
+                      offsets: offsets.baseAddress!, seen: seen, blocked: blocked, itemCount: itemCount, k: k)
+        }
+        job.finish(lane.results)
+    }
 }

@@ -43,6 +43,8 @@ public final class RecommenderCore {
 
     @exclusivity(unchecked)
     var dirtyQueue: [Int32] = []
+    /// A refresh whose hybrid lists are being ranked in the background (`refresh(…, deferring: true)`).
+    var deferredRefresh: DeferredRefresh?
     /// Rows of evicted users, ready for new users.
     var freeUserRows: [Int32] = []
     /// Users evicted since the state began.
@@ -80,15 +82,16 @@ public final class RecommenderCore {
     }
 
     /// Creates a state around an existing learner (a warm start or a checkpoint) with no users
-    /// or items registered yet beyond what the caller restores.
-    init(configuration: EngineConfiguration, model: OnlineMF) {
+    /// or items registered yet beyond what the caller restores. `scoringLanes` overrides
+    /// `ListScorer.defaultLanes()` (tests).
+    init(configuration: EngineConfiguration, model: OnlineMF, scoringLanes: Int? = nil) {
         self.configuration = configuration
         self.model = model
         self.popularity = PopularityTracker(halfLifeSeconds: configuration.popularityHalfLifeSeconds)
         self.metrics = PrequentialMetrics(k: configuration.metricK)
         self.session = SessionTracker.make(configuration: configuration.session)
         self.scorer = ListScorer(topK: configuration.topK, factors: configuration.model.factors,
-                                 batchSize: configuration.refreshBatchSize)
+                                 batchSize: configuration.refreshBatchSize, lanes: scoringLanes)
         self.weights = TypeWeights(configuration)
         self.catalog = ItemCatalog(configuration: configuration.items, factors: model.factors)
     }
@@ -158,9 +161,14 @@ public final class RecommenderCore {
     /// a catalog round, and afterwards spills idle session states, looking at
     /// `sessionSweepRows` rows; a refresh cut into a fetched batch passes `false` and only scores.
     /// Returns the number of lists emitted.
+    ///
+    /// A deferred refresh still running is completed first (its lists emitted before this one's).
+    /// With `deferring` (and not `force`), a large hybrid ranking is left to the scorer's
+    /// background lane: its lists come out of `completeDeferredRefresh` or the next refresh.
     @discardableResult
     public func refresh(nowMs: Int64, wallClockMs: Int64, force: Bool = false, maintenance: Bool = true,
-                        emit: (RecommendationList) -> Void) -> Int {
+                        deferring: Bool = false, emit: (RecommendationList) -> Void) -> Int {
+        let completed = completeDeferredRefresh(wait: true, emit: emit)
         // After scoring, so users just scored keep their windows for this round. Event time,
         // capped at the wall clock: one event stamped in the future must not expire everyone.
         if maintenance { maintainSessionModel(wallClockMs: wallClockMs) }
@@ -171,7 +179,7 @@ public final class RecommenderCore {
             }
         }
         if maintenance { catalogRound() }
-        guard !dirtyQueue.isEmpty, items.count > 0 else { return 0 }
+        guard !dirtyQueue.isEmpty, items.count > 0 else { return completed }
         var ready: [Int32] = []
         var waiting: [Int32] = []
         // A round takes at most `refreshMaxUsers` users (unless forced), so the loop gets back to
@@ -190,10 +198,10 @@ public final class RecommenderCore {
             }
         }
         dirtyQueue = waiting
-        guard !ready.isEmpty else { return 0 }
+        guard !ready.isEmpty else { return completed }
 
         var emitted = 0
-        scorer.rank(users: ready, core: self) { user, ranked in
+        let pending = scorer.rank(users: ready, core: self, deferHybrid: deferring && !force) { user, ranked in
             let u = Int(user)
             table.isDirty[u] = false
             let newItems = ranked.map { Int32($0.index) }
@@ -209,10 +217,11 @@ public final class RecommenderCore {
                 model: rankedBy(user), version: appliedEvents,
                 generatedAtMs: wallClockMs, basedOn: table.lastSource[u]))
         }
+        if let pending { deferRefresh(pending, nowMs: nowMs, wallClockMs: wallClockMs) }
         // Users still flagged dirty here were skipped by the scorer: keep them queued.
         for user in ready where table.isDirty[Int(user)] { dirtyQueue.append(user) }
         listsPublished += Int64(emitted)
-        return emitted
+        return completed + emitted
     }
 
     /// The current ranking for one user, computed now (does not publish; a spilled session window

@@ -64,6 +64,8 @@ final class SessionTracker {
     private var sweepCursor = 0
     /// Encodes stale windows in chunks.
     private var encoder: SessionBatchEncoder
+    /// Encoders of the serving model lent to deferred encodings (`loadDeferred`), kept between refreshes.
+    private var spareEncoders: [SessionBatchEncoder] = []
     /// User row of each row loaded into the encoder's current chunk.
     private var chunkUsers: [Int]
     /// Stale rows of the current `encodePending` call and their window lengths (scratch, kept).
@@ -240,6 +242,68 @@ final class SessionTracker {
         if encoder.loaded > 0 { flushChunk() }
     }
 
+    /// Loads the stale windows among `rows` into encoders lent from `spareEncoders` (same model
+    /// and tables as `encoder`), for another thread to encode; nothing is stored until
+    /// `storeDeferred`. Longest windows first, as `encodePending` does.
+    func loadDeferred(_ rows: ArraySlice<Int32>) -> DeferredEncoding {
+        var stale: [(user: Int, position: Int, length: Int)] = []
+        var loadedAt = [Bool](repeating: false, count: rows.count)
+        for (position, user) in rows.enumerated() {
+            let u = Int(user)
+            guard u < slots.count, let slot = slots[u], slot.needsEncoding else { continue }
+            let n = slot.carriesForward ? min(slot.pendingSteps, slot.window.count) : slot.window.count
+            stale.append((u, position, n))
+            loadedAt[position] = true
+        }
+        // The order `encodePending` loads them in (by length, then by position), so each window
+        // sits in the same chunk row and its vector is the same to the last bit.
+        stale.sort { $0.length != $1.length ? $0.length > $1.length : $0.position < $1.position }
+        let chunk = SessionBatchEncoder.chunk
+        var encoders: [SessionBatchEncoder] = []
+        let needed = (stale.count + chunk - 1) / chunk
+        if spareEncoders.first.map({ $0.model !== model }) ?? false { spareEncoders.removeAll() }
+        while encoders.count < needed {
+            encoders.append(spareEncoders.popLast() ?? SessionBatchEncoder(sharingTablesOf: encoder))
+        }
+        var users: [Int] = [], positions: [Int] = [], serials: [Int64] = [], appended: [Int] = []
+        users.reserveCapacity(stale.count)
+        positions.reserveCapacity(stale.count)
+        serials.reserveCapacity(stale.count)
+        appended.reserveCapacity(stale.count)
+        for (i, entry) in stale.enumerated() {
+            let target = encoders[i / chunk]
+            let slot = slots[entry.user]!
+            if slot.carriesForward {
+                slot.forwardHidden.withUnsafeBufferPointer {
+                    _ = target.load(slot.window, carried: $0.baseAddress!, pending: slot.pendingSteps)
+                }
+            } else {
+                target.load(slot.window)
+            }
+            users.append(entry.user)
+            positions.append(entry.position)
+            serials.append(slot.serial)
+            appended.append(slot.appendedSteps)
+        }
+        return DeferredEncoding(encoders: encoders, users: users, positions: positions, serials: serials,
+                                appendedSteps: appended, loadedAt: loadedAt)
+    }
+
+    /// Stores the vectors of an encoded `DeferredEncoding` into the states they were loaded
+    /// from, where a state is still that one (same serial, no step appended since) and the model
+    /// still serves; its encoders return to the spares.
+    func storeDeferred(_ encoding: DeferredEncoding) {
+        guard encoding.model === model else { return }
+        for i in encoding.users.indices {
+            let u = encoding.users[i]
+            guard u < slots.count, let slot = slots[u], slot.serial == encoding.serials[i],
+                  slot.appendedSteps == encoding.appendedSteps[i], slot.needsEncoding else { continue }
+            let result = encoding.result(i)
+            slots[u]!.store(vector: result.vector, forwardHidden: result.forwardHidden, hidden: result.hidden)
+        }
+        spareEncoders.append(contentsOf: encoding.encoders)
+    }
+
     private func flushChunk() {
         let n = encoder.loaded
         encoder.encode()
@@ -282,6 +346,9 @@ final class SessionTracker {
         recency.touch(Int32(u))
         return true
     }
+
+    /// Whether user row `u`'s vector waits to be encoded.
+    func isStale(_ u: Int) -> Bool { u < slots.count && slots[u]?.needsEncoding == true }
 
     /// Whether user row `u` has a non-empty window.
     func hasWindow(_ u: Int) -> Bool { ready && u < slots.count && !(slots[u]?.isEmpty ?? true) }

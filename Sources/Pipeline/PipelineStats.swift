@@ -9,6 +9,8 @@ public struct PipelineStats: Sendable {
     public var deadLettered: [String: Int64] = [:]
     /// Lists handed to the producer.
     public var listsPublished: Int64 = 0
+    /// Refreshes whose hybrid ranking ran on the scorer's background lane while events went on.
+    public var deferredRefreshes: Int64 = 0
     /// Produce failures reported by delivery reports.
     public var deliveryFailures: Int64 = 0
     /// Idle users evicted to respect the user cap.

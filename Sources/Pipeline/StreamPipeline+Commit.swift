@@ -73,6 +73,8 @@ extension StreamPipeline {
     /// Steps 1 and 2: takes the round and hands its changelog records to the producer, under
     /// the current delivery tag, which then moves on.
     private func sealRound(only: Set<Int32>?, writeLocalCheckpoint: Bool) -> Round? {
+        // Lists still being ranked go out first, under the tag the round is sealed with.
+        collectDeferredLists(wait: true)
         var round = prepareRound(only: only)
         // The item changes of the events the round covers go out under its tag, so the commit
         // waits for them (a round with no partitions still sends what it took).

@@ -66,6 +66,8 @@ public final class StreamPipeline: @unchecked Sendable {
     var deliveryEpoch: UInt32 = 1
     /// The round sealed and waiting for its deliveries (pipeline thread only).
     var pendingRound: Round?
+    /// When the refresh whose hybrid lists are still being ranked began (nil: none is).
+    var deferredRefreshStarted: ContinuousClock.Instant?
     /// The item topic's follower and decoder (nil: no item topic, or before `run()`).
     var itemTopic: ItemTopicState?
     /// The item-updates topic's follower and what is in flight (nil: no sharing, or before `run()`).
@@ -359,11 +361,15 @@ public final class StreamPipeline: @unchecked Sendable {
                 metrics.applied.increment(by: appliedInBatch)
                 kafkaErrors.set(nil)
             }
+            collectDeferredLists(wait: false)
             pollItems()
             pollItemUpdates()
             pollSessionModels()
             let now = monotonicMs
-            if now - lastRefresh >= configuration.refreshIntervalMs || core.dirtyCount >= engineConfiguration.refreshBatchSize * 4 {
+            // While a deferred ranking runs, events go on being applied; the next refresh starts
+            // once its lists are out (collected above), with the users queued meanwhile.
+            if deferredRefreshStarted == nil,
+               now - lastRefresh >= configuration.refreshIntervalMs || core.dirtyCount >= engineConfiguration.refreshBatchSize * 4 {
                 refresh(force: false)
                 lastRefresh = now
                 updateSessionTrainer()
@@ -396,6 +402,8 @@ public final class StreamPipeline: @unchecked Sendable {
     /// next refresh is due while users wait for one (else a quiet input topic would hold their
     /// lists back for a whole poll timeout).
     private func pollTimeout(sinceRefreshMs: Int64) -> Int32 {
+        // Lists being ranked in the background are published when the poll returns.
+        if deferredRefreshStarted != nil { return 1 }
         guard core.dirtyCount > 0 else { return configuration.pollTimeoutMs }
         let untilRefresh = max(0, configuration.refreshIntervalMs - sinceRefreshMs)
         return Int32(min(Int64(configuration.pollTimeoutMs), untilRefresh))
@@ -521,8 +529,30 @@ public final class StreamPipeline: @unchecked Sendable {
         let started = clock.now
         lock.lock()
         if !cut { scopeWithdrawals() }
-        core.refresh(nowMs: monotonicMs, wallClockMs: Self.wallClockMs, force: force, maintenance: !cut) { lists.append($0) }
+        // A regular refresh leaves a large hybrid ranking to the scorer's background lane and
+        // goes back to polling; `collectDeferredLists` publishes its lists when they are ready.
+        core.refresh(nowMs: monotonicMs, wallClockMs: Self.wallClockMs, force: force, maintenance: !cut,
+                     deferring: !force && !cut) { lists.append($0) }
+        let deferred = core.hasDeferredRefresh
+        if deferred { stats.deferredRefreshes += 1 }
         lock.unlock()
+        if deferred { deferredRefreshStarted = started }
+        if !lists.isEmpty { metrics.refreshLatency.recordNanoseconds(Self.nanoseconds(clock.now - started)) }
+        for list in lists { publish(list) }
+        metrics.listsPublished.increment(by: lists.count)
+    }
+
+    /// Publishes the lists of a deferred refresh once the background lane has ranked them (with
+    /// `wait`, waits for them: before a round is sealed, so its commit covers them).
+    func collectDeferredLists(wait: Bool) {
+        guard let started = deferredRefreshStarted else { return }
+        var lists: [RecommendationList] = []
+        lock.lock()
+        core.completeDeferredRefresh(wait: wait) { lists.append($0) }
+        let done = !core.hasDeferredRefresh
+        lock.unlock()
+        guard done else { return }
+        deferredRefreshStarted = nil
         if !lists.isEmpty { metrics.refreshLatency.recordNanoseconds(Self.nanoseconds(clock.now - started)) }
         for list in lists { publish(list) }
         metrics.listsPublished.increment(by: lists.count)

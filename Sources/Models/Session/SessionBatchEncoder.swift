@@ -48,10 +48,20 @@ public final class SessionBatchEncoder: @unchecked Sendable {
     public private(set) var loaded = 0
 
     /// Creates an encoder for `model` and builds its input tables (one sgemm per table block).
-    public init(model: BiGRUSessionModel) {
+    public convenience init(model: BiGRUSessionModel) {
+        self.init(model: model, tables: SessionInputTables(model: model))
+    }
+
+    /// An encoder of the same model reading the same input tables (not copied: they are only read
+    /// once built), with buffers of its own: it may encode on another thread beside `other`.
+    public convenience init(sharingTablesOf other: SessionBatchEncoder) {
+        self.init(model: other.model, tables: other.tables)
+    }
+
+    private init(model: BiGRUSessionModel, tables: SessionInputTables) {
         self.model = model
         l = model.layout
-        tables = SessionInputTables(model: model)
+        self.tables = tables
         window = model.configuration.windowLength
         let c = Self.chunk, h = l.hidden
         func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
