@@ -41,8 +41,11 @@ enum BenchInProcess {
     }
 
     /// Applies `events` with a refresh after every `batch` events (debounce as configured), as
-    /// the pipeline's loop does; returns (events/s, lists/s).
-    static func loopRate(_ events: [Event], engine: EngineConfiguration, batch: Int = 2_000) throws -> (Double, Double) {
+    /// the pipeline's loop does; returns (events/s, lists/s). With `lane`, also as the pipeline
+    /// does: refreshes leave their hybrid ranking to the ranking lane (`deferring`), whose lists
+    /// are collected after each batch, and the next refresh waits until they are out.
+    static func loopRate(_ events: [Event], engine: EngineConfiguration, batch: Int = 2_000,
+                         lane: Bool = false) throws -> (Double, Double) {
         let core = RecommenderCore(configuration: engine)
         var lists = 0
         let start = ContinuousClock.now
@@ -51,7 +54,12 @@ enum BenchInProcess {
             try core.apply(event, source: EventSource(partition: 0, offset: Int64(i)))
             if (i + 1) % batch == 0 || i == events.count - 1 {
                 let elapsedMs = Int64(secondsSince(start) * 1000)
-                lists += core.refresh(nowMs: elapsedMs, wallClockMs: startMs + elapsedMs, force: i == events.count - 1) { _ in }
+                let last = i == events.count - 1
+                if lane { lists += core.completeDeferredRefresh(wait: false) { _ in } }
+                if last || !core.hasDeferredRefresh {
+                    lists += core.refresh(nowMs: elapsedMs, wallClockMs: startMs + elapsedMs, force: last,
+                                          deferring: lane) { _ in }
+                }
             }
         }
         let seconds = secondsSince(start)

@@ -52,8 +52,18 @@ enum BenchSession {
             report.set("session_off_inprocess_lists_per_s_\(suffix)", listsOff)
             benchLog(String(format: "in-process loop, debounce %lld ms: %.0f events/s (%.0f lists/s) with the session model, %.0f (%.0f lists/s) without: %.2f µs per event for the session",
                             debounce, rateOn, listsOn, rateOff, listsOff, cost))
+            // The same with the ranking lane, as the pipeline runs it: what the session side
+            // leaves on the loop's thread. Not at debounce 0: there the pipeline cuts refreshes
+            // into batches (`engine.fresh_lists`), which rank on its thread, and this loop does not.
+            guard debounce > 0 else { continue }
+            let (rateLane, listsLane) = try BenchInProcess.loopRate(events, engine: on, lane: true)
+            let laneCost = 1e6 / rateLane - 1e6 / rateOff
+            report.set("session_inprocess_events_per_s_\(suffix)_lane", rateLane)
+            report.set("session_cost_us_per_event_\(suffix)_lane", laneCost)
+            benchLog(String(format: "  with the ranking lane: %.0f events/s (%.0f lists/s): %.2f µs per event for the session on the loop's thread",
+                            rateLane, listsLane, laneCost))
         }
-        report.note("session cost per event: in-process apply + refresh every 2,000 events, 1/rate with the session model (random weights, H = \(hidden), W = \(window)) minus 1/rate without; includes the re-encode of stale windows, session scoring and fusion at refresh")
+        report.note("session cost per event: in-process apply + refresh every 2,000 events, 1/rate with the session model (random weights, H = \(hidden), W = \(window)) minus 1/rate without; includes the re-encode of stale windows, session scoring and fusion at refresh; the _lane keys (default debounce) with the hybrid ranking on the ranking lane, as the pipeline runs it (the loop's thread only)")
     }
 
     /// End-to-end rate and latency through the mock cluster with the session model on, into `report`.

@@ -24,6 +24,7 @@ struct BenchCommandTests {
         for key in ["update_events_per_s", "e2e_events_per_s", "latency_p50_ms", "latency_p99_ms",
                     "refresh_users_per_s", "rss_bytes", "session_update_us_p50", "generated_update_events_per_s",
                     "session_refresh_encode_us_per_user", "session_append_us", "e2e_session_events_per_s",
+                    "session_inprocess_events_per_s_debounce1000_lane",
                     "latency_session_p99_ms", "items_restore_items_per_s", "items_first_start_items_per_s",
                     "sharing_messages_per_100k_events", "sharing_bytes_per_100k_events",
                     "sharing_on_catch_up_events_per_s", "sharing_off_catch_up_events_per_s",
