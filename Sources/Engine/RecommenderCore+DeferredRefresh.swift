@@ -24,7 +24,8 @@ extension RecommenderCore {
 
     /// Publishes the lists of the deferred refresh through `emit` once they are ranked (with
     /// `wait`, waits for them); returns the number emitted. A list that equals the user's last
-    /// one is not emitted, as in `refresh`; nor is the list of a row whose user left meanwhile.
+    /// one is not emitted, as in `refresh`; nor is the list of a row whose user left meanwhile;
+    /// a list holding an item withdrawn meanwhile is not emitted and its user is queued again.
     @discardableResult
     public func completeDeferredRefresh(wait: Bool, emit: (RecommendationList) -> Void) -> Int {
         guard let deferred = deferredRefresh else { return 0 }
@@ -33,10 +34,20 @@ extension RecommenderCore {
         deferredRefresh = nil
         if let encoding = deferred.ranking.encoding { session?.storeDeferred(encoding) }
         var emitted = 0
+        let blocked = catalog.blocked
         for (i, user) in deferred.ranking.users.enumerated() {
             let u = Int(user)
             guard u < table.count, users.id(at: user) == deferred.ids[i] else { continue }
             let ranked = deferred.ranking.lists[i]
+            if ranked.contains(where: { $0.index < blocked.count && blocked[$0.index] }) {
+                // An item of the list was withdrawn while it was ranked: ranked again, due now.
+                table.lastPublishedMs[u] = .min
+                if !table.isDirty[u] {
+                    table.isDirty[u] = true
+                    dirtyQueue.append(user)
+                }
+                continue
+            }
             let newItems = ranked.map { Int32($0.index) }
             if newItems == table.lastList[u] { continue }
             table.lastList[u] = newItems

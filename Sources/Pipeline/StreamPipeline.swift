@@ -536,7 +536,8 @@ public final class StreamPipeline: @unchecked Sendable {
         let deferred = core.hasDeferredRefresh
         if deferred { stats.deferredRefreshes += 1 }
         lock.unlock()
-        if deferred { deferredRefreshStarted = started }
+        // A deferred refresh still running was completed first (its lists are among `lists`).
+        deferredRefreshStarted = deferred ? started : nil
         if !lists.isEmpty { metrics.refreshLatency.recordNanoseconds(Self.nanoseconds(clock.now - started)) }
         for list in lists { publish(list) }
         metrics.listsPublished.increment(by: lists.count)

@@ -119,6 +119,23 @@ struct DeferredRefreshTests {
         #expect(lists["u5"] == nil && lists["u6"] != nil)
     }
 
+    @Test("a list holding an item withdrawn while it was ranked is not published: its user is ranked again without the item")
+    func withdrawnMeanwhile() throws {
+        let core = try makeCore(), reference = try makeCore()
+        let expected = collect { reference.refresh(nowMs: 5_000, wallClockMs: 7, emit: $0) }
+        let item = try #require(expected["u4"]?.items.first?.item)
+        let holding = Set(expected.filter { $0.value.items.contains { $0.item == item } }.keys)
+        #expect(holding.count < Self.users)
+        _ = collect { core.refresh(nowMs: 5_000, wallClockMs: 7, deferring: true, emit: $0) }
+        try core.apply(itemRecord: ItemRecord(item: item, available: false))
+        let published = collect { core.completeDeferredRefresh(wait: true, emit: $0) }
+        #expect(Set(published.keys) == Set(expected.keys).subtracting(holding))
+        #expect(core.dirtyCount == holding.count)
+        let again = collect { core.refresh(nowMs: 5_100, wallClockMs: 8, emit: $0) }
+        #expect(Set(again.keys) == holding, "due at once, past the debounce")
+        #expect(again.values.allSatisfy { !$0.items.contains { $0.item == item } })
+    }
+
     @Test("a checkpoint taken while the lists are ranked keeps their users due: the restored core publishes them")
     func checkpointKeepsThemDue() throws {
         let core = try makeCore()
