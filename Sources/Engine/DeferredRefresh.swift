@@ -3,6 +3,8 @@
 /// based on), so the lists published at its end are those of that moment.
 struct DeferredRefresh {
     let ranking: PendingRanking
+    /// The users of `ranking`, for lookups.
+    let members: Set<Int32>
     /// Per user of `ranking`, in its order: the user's id when the ranking started (a row freed
     /// or given to another user meanwhile no longer matches, and its list is dropped).
     let ids: [String]

@@ -14,9 +14,14 @@ struct DutyPacer {
         sliceStart = SessionLearner.threadCPUSeconds()
     }
 
-    /// Sleeps when the slice is used up (and duty < 1).
-    mutating func pause() {
+    /// Sleeps when the slice is used up (and duty < 1). With `behind` (the stream has a backlog:
+    /// the lists' latency is then the backlog's), never: the slice starts again instead.
+    mutating func pause(behind: Bool = false) {
         guard duty < 1 else { return }
+        if behind {
+            sliceStart = SessionLearner.threadCPUSeconds()
+            return
+        }
         let now = SessionLearner.threadCPUSeconds()
         let used = now - sliceStart
         guard used >= SessionLearningConfiguration.dutySliceSeconds else { return }

@@ -18,7 +18,7 @@ extension RecommenderCore {
             models.append(rankedBy(user))
             basedOn.append(table.lastSource[Int(user)])
         }
-        deferredRefresh = DeferredRefresh(ranking: ranking, ids: ids, models: models, basedOn: basedOn,
+        deferredRefresh = DeferredRefresh(ranking: ranking, members: Set(ranking.users), ids: ids, models: models, basedOn: basedOn,
                                           nowMs: nowMs, wallClockMs: wallClockMs, version: appliedEvents)
     }
 

@@ -4,9 +4,11 @@ extension RecommenderCore {
     /// this before applying each event and, when true, refreshes first: every list a user is
     /// shown then reflects all of their earlier events, even when a burst of theirs arrives in
     /// one fetch.
+    /// A user whose list is being ranked on the ranking lane awaits it too (it is not out yet).
     public func awaitsList(userId: String, nowMs: Int64) -> Bool {
-        guard dirtyCount > 0 else { return false }
+        guard dirtyCount > 0 || deferredRefresh != nil else { return false }
         guard let user = users.index(of: userId) else { return false }
+        if let deferred = deferredRefresh, deferred.members.contains(user) { return true }
         let u = Int(user)
         guard u < table.isDirty.count, table.isDirty[u] else { return false }
         return listDue(u, nowMs: nowMs)

@@ -28,6 +28,7 @@ extension RecommenderCore {
         let learner = session.learningState.learner ?? SessionLearner()
         if session.learningState.learner == nil {
             session.learningState.learner = learner
+            learner.setBehind(session.learningState.streamBehind)
             // The trainer takes the second core: BLAS calls stay on their caller's thread.
             BLAS.setThreads(1)
         }
@@ -65,6 +66,15 @@ extension RecommenderCore {
 
     /// Whether an idle round is due: the stream quiet for `quietMs`, a round trained before
     /// (or events left untrained), idle budget left and not stopped by the patience rule.
+    /// Whether the stream has a backlog (the consumer more than a poll batch behind, as the
+    /// pipeline sees it): the trainer's duty cycle (`session.train_duty`) holds only while the
+    /// stream keeps up, where it protects the lists' latency; behind, it trains at full speed.
+    public func setSessionStreamBehind(_ behind: Bool) {
+        guard let session else { return }
+        session.learningState.streamBehind = behind
+        session.learningState.learner?.setBehind(behind)
+    }
+
     private func idleRoundDue(_ session: SessionTracker, _ learning: SessionLearningConfiguration, wallClockMs: Int64) -> Bool {
         let st = session.learningState
         return st.idleBudgetLeft(learning) && wallClockMs > 0 && st.quiet.isQuiet(at: wallClockMs)

@@ -22,6 +22,8 @@ final class SessionLearner: @unchecked Sendable {
     private var stopping = false
     private var started = false
     private var exited = false
+    /// Whether the stream has a backlog (set by the pipeline): paced rounds then run at full speed.
+    private var behind = false
     private var stats = Totals()
 
     /// What the thread has done, under the lock.
@@ -107,6 +109,16 @@ final class SessionLearner: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Tells the trainer whether the stream has a backlog (see `DutyPacer.pause(behind:)`).
+    func setBehind(_ value: Bool) {
+        condition.lock(); behind = value; condition.unlock()
+    }
+
+    private var isBehind: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return behind
+    }
+
     /// Whether a stop was asked (read by the training round between batches).
     private var isStopping: Bool {
         condition.lock(); defer { condition.unlock() }
@@ -129,7 +141,7 @@ final class SessionLearner: @unchecked Sendable {
             let cpu0 = Self.threadCPUSeconds()
             var pacer = DutyPacer(duty: round.paced ? round.learning.trainDuty : 1)
             let outcome = Result { try Self.train(round, shouldStop: { [self] in
-                pacer.pause()
+                pacer.pause(behind: isBehind)
                 return isStopping
             }) }
             let cpu = Self.threadCPUSeconds() - cpu0

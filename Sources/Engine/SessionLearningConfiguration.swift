@@ -40,7 +40,8 @@ public struct SessionLearningConfiguration: Sendable {
     /// within (0, 1]): after each `dutySliceSeconds` of its CPU time it sleeps long enough to keep
     /// to this share. A core kept busy even at the idle policy delayed the pipeline: with the
     /// trainer at full speed the session latency p99 was 38–55 ms on 2 cores, 31–44 ms at 0.5
-    /// (`streamrec bench --only session-e2e`, four runs each). Idle rounds (the stream quiet) run at full speed.
+    /// (`streamrec bench --only session-e2e`, four runs each). Idle rounds (the stream quiet) run at full speed,
+    /// and so does training while the stream has a backlog (`RecommenderCore.setSessionStreamBehind`).
     /// 1: never sleeps. Default 0.5.
     public var trainDuty = 0.5
     /// CPU seconds the trainer computes between two sleeps while paced.

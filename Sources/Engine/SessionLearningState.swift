@@ -21,6 +21,8 @@ struct SessionLearningState {
     /// rounds since it.
     var idleRoundsTaken = 0
     var idleStopped = false
+    /// Whether the stream has a backlog (`RecommenderCore.setSessionStreamBehind`).
+    var streamBehind = false
     var idleBestNDCG: Double?
     var idleSinceBest = 0
     /// Version of the idle round last handed to the trainer (0: the last round was regular).

@@ -607,6 +607,8 @@ public final class StreamPipeline: @unchecked Sendable {
         metrics.lag.record(known ? lag : -1)
         lock.lock()
         stats.lag = known ? lag : -1
+        // More than a poll batch behind: the trainer's duty cycle stops holding it back.
+        core.setSessionStreamBehind(known && lag > Int64(configuration.pollBatchSize))
         lock.unlock()
     }
 

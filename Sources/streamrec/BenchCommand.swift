@@ -118,6 +118,8 @@ struct BenchCommand: ParsableCommand {
     var noSessionTrainer = false
     @Option(help: "session.train_every_events of the session-e2e runs (default: the daemon's, 20,000).")
     var sessionTrainEvery: Int?
+    @Option(help: "session.train_duty of the session-e2e runs, within (0, 1] (default: the daemon's).")
+    var sessionTrainDuty: Double?
     @Flag(help: "Only the mock-cluster runs.")
     var onlyEndToEnd = false
     @Option(help: "Run only these parts (comma-separated: update, river, e2e, latency, refresh, session, session-e2e, session-train, eviction, group, items, sharing).",
@@ -144,6 +146,9 @@ struct BenchCommand: ParsableCommand {
         }
         if let every = sessionTrainEvery, every <= 0 {
             throw ValidationError("--session-train-every must be positive, got \(every)")
+        }
+        if let duty = sessionTrainDuty, !(duty > 0 && duty <= 1) {
+            throw ValidationError("--session-train-duty must be within (0, 1], got \(duty)")
         }
     }
 
@@ -226,7 +231,7 @@ struct BenchCommand: ParsableCommand {
                                       items: items, hidden: sessionHidden, window: sessionWindow, latencyRate: latencyRate,
                                       latencySeconds: latencySeconds, latencyRefreshMs: latencyRefreshMs,
                                       latencyLingerMs: latencyLingerMs, e2eLingerMs: e2eLingerMs,
-                                      kafkaProperties: kafkaProperties, stages: latencyStages, trainer: !noSessionTrainer, trainEvery: sessionTrainEvery,
+                                      kafkaProperties: kafkaProperties, stages: latencyStages, trainer: !noSessionTrainer, trainEvery: sessionTrainEvery, trainDuty: sessionTrainDuty,
                                       progress: progress, logger: logger, report: &report)
         }
 

@@ -70,13 +70,15 @@ enum BenchSession {
     static func endToEnd(_ events: [Event], engine: EngineConfiguration, generator: GeneratorConfiguration, items: Int,
                          hidden: Int, window: Int, latencyRate: Int, latencySeconds: Double, latencyRefreshMs: Int,
                          latencyLingerMs: Int, e2eLingerMs: Int, kafkaProperties: [String: String], stages: Bool = false,
-                         trainer: Bool = true, trainEvery: Int? = nil, progress: Bool = false, logger: Logger, report: inout BenchReport) throws {
+                         trainer: Bool = true, trainEvery: Int? = nil, trainDuty: Double? = nil, progress: Bool = false,
+                         logger: Logger, report: inout BenchReport) throws {
         // As the daemon runs by default: the session model serving (a warm start here, so it ranks
         // from the first event) and the trainer thread taking rounds beside the pipeline.
         var on = engine
         on.session.snapshot = try snapshot(items: items, hidden: hidden, window: window)
         on.session.learning.enabled = trainer
         if let trainEvery { on.session.learning.trainEveryEvents = trainEvery }
+        if let trainDuty { on.session.learning.trainDuty = trainDuty }
         benchLog("end-to-end with the session model\(trainer ? " and its trainer" : " (trainer off)"): mock cluster, 16 partitions, producer at full speed ...")
         let (rate, lists) = try BenchEndToEnd.throughput(events, engine: on, kafkaProperties: kafkaProperties,
                                                           lingerMs: e2eLingerMs, progress: progress, logger: logger)

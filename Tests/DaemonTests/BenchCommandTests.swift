@@ -84,4 +84,11 @@ struct BenchCommandTests {
         #expect(status != 0)
         #expect(text.contains("--session-train-every must be positive, got 0"))
     }
+
+    @Test("a trainer duty outside (0, 1] is refused with the option named", arguments: ["0", "1.5", "nan"])
+    func dutyOutOfRange(value: String) throws {
+        let (status, text) = try refused(["--only", "session-e2e", "--session-train-duty", value])
+        #expect(status != 0)
+        #expect(text.contains("--session-train-duty must be within (0, 1]"), "\(text)")
+    }
 }

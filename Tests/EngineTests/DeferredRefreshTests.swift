@@ -109,6 +109,20 @@ struct DeferredRefreshTests {
         #expect(same(newer, expected))
     }
 
+    @Test("a user whose list is being ranked awaits it: at debounce 0 the pipeline publishes it before applying the user's next event")
+    func awaitsTheLaneList() throws {
+        let core = try makeCore()
+        #expect(core.awaitsList(userId: "u3", nowMs: 5_000), "dirty, never listed")
+        _ = collect { core.refresh(nowMs: 5_000, wallClockMs: 7, deferring: true, emit: $0) }
+        #expect(core.dirtyCount == 0)
+        #expect(core.awaitsList(userId: "u3", nowMs: 5_000), "its list is on the lane")
+        #expect(!core.awaitsList(userId: "nobody", nowMs: 5_000))
+        // The cut refresh the pipeline then runs completes the lane's refresh first.
+        let cut = collect { core.refresh(nowMs: 5_000, wallClockMs: 7, maintenance: false, emit: $0) }
+        #expect(cut.count == Self.users && cut["u3"] != nil)
+        #expect(!core.awaitsList(userId: "u3", nowMs: 5_000))
+    }
+
     @Test("the list of a user removed while the lists are ranked is dropped")
     func removedUser() throws {
         let core = try makeCore()

@@ -28,4 +28,19 @@ struct DutyPacerTests {
         _ = work(0.01, &full)
         #expect(full.slept == 0)
     }
+
+    @Test("behind a backlog the pacer never sleeps; once the stream keeps up it sleeps again")
+    func behindABacklog() {
+        var pacer = DutyPacer(duty: 0.5)
+        let cpu0 = SessionLearner.threadCPUSeconds()
+        var x = 1.0
+        while SessionLearner.threadCPUSeconds() - cpu0 < 0.02 {
+            x = x * 1.000001 + 1e-9
+            pacer.pause(behind: true)
+        }
+        #expect(x > 0)
+        #expect(pacer.slept == 0)
+        let (cpu, _) = work(0.02, &pacer)
+        #expect(pacer.slept >= cpu * 0.9 - 0.002, "slept \(pacer.slept) s for \(cpu) s of CPU")
+    }
 }

@@ -52,6 +52,7 @@ struct GroupIdlePassTests {
         #expect(a.wait(timeout: 30) { _ in passes(a) == 3 && passes(b) == 3 })
         let leaving = Self.ownedUsers(b)
         #expect(!leaving.isEmpty)
+        let appliedBefore = a.pipeline.statsSnapshot().appliedTotal
 
         // b leaves cleanly; a restores b's partitions from the changelog.
         try b.stop()
@@ -63,8 +64,12 @@ struct GroupIdlePassTests {
             if now.factors != state.factors || now.bias != state.bias || now.eventCount != state.eventCount { differing.append(id) }
         }
         #expect(differing.isEmpty, "\(differing.count) of \(leaving.count) users arrived without their passes' factors: \(differing.prefix(5))")
-        // No new events: a's own budget is not renewed by the move.
+        // No new events: nothing applied again, and a's own budget is not renewed by the move,
+        // also once the stream has been quiet again for longer than the passes wait for.
+        #expect(a.pipeline.statsSnapshot().appliedTotal == appliedBefore)
+        Thread.sleep(forTimeInterval: 2 * Double(SessionLearningConfiguration.quietMs) / 1000 + 0.5)
         #expect(passes(a) == 3)
+        #expect(a.pipeline.statsSnapshot().appliedTotal == appliedBefore)
         try a.stop()
     }
 }
