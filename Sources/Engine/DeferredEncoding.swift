@@ -16,13 +16,16 @@ final class DeferredEncoding: @unchecked Sendable {
     /// Whether the ranking's user at each position is loaded here (its vector comes from `encode`).
     let loadedAt: [Bool]
 
+    /// Loaded rows for a ranking of `rows` users.
     init(encoders: [SessionBatchEncoder], users: [Int], positions: [Int], serials: [Int64], appendedSteps: [Int],
-         loadedAt: [Bool]) {
+         rows: Int) {
         self.encoders = encoders
         self.users = users
         self.positions = positions
         self.serials = serials
         self.appendedSteps = appendedSteps
+        var loadedAt = [Bool](repeating: false, count: rows)
+        for position in positions { loadedAt[position] = true }
         self.loadedAt = loadedAt
     }
 

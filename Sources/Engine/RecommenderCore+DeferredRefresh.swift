@@ -41,25 +41,14 @@ extension RecommenderCore {
             let ranked = deferred.ranking.lists[i]
             if ranked.contains(where: { $0.index < blocked.count && blocked[$0.index] }) {
                 // An item of the list was withdrawn while it was ranked: ranked again, due now.
-                table.lastPublishedMs[u] = .min
-                if !table.isDirty[u] {
-                    table.isDirty[u] = true
-                    dirtyQueue.append(user)
-                }
+                queueDueNow(user)
                 continue
             }
-            let newItems = ranked.map { Int32($0.index) }
-            if newItems == table.lastList[u] { continue }
-            table.lastList[u] = newItems
-            table.lastPublishedMs[u] = deferred.nowMs
-            table.publishedCount[u] &+= 1
-            if tracksChanges { markChanged(user) }
+            guard let list = takeList(user, ranked: ranked, id: deferred.ids[i], model: deferred.models[i],
+                                      version: deferred.version, nowMs: deferred.nowMs,
+                                      wallClockMs: deferred.wallClockMs, basedOn: deferred.basedOn[i]) else { continue }
             emitted += 1
-            emit(RecommendationList(
-                user: deferred.ids[i],
-                items: ranked.map { (items.id(at: Int32($0.index)), $0.score) },
-                model: deferred.models[i], version: deferred.version,
-                generatedAtMs: deferred.wallClockMs, basedOn: deferred.basedOn[i]))
+            emit(list)
         }
         listsPublished += Int64(emitted)
         return emitted

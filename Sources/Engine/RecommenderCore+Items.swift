@@ -126,14 +126,20 @@ extension RecommenderCore {
         for u in 0..<table.count where !table.lastList[u].isEmpty {
             if let scope, !scope.contains(table.lastSource[u].partition) { continue }
             guard table.lastList[u].contains(where: { withdrawn.contains($0) }) else { continue }
-            table.lastPublishedMs[u] = .min
-            if !table.isDirty[u] {
-                table.isDirty[u] = true
-                dirtyQueue.append(Int32(u))
-            }
+            queueDueNow(Int32(u))
             queued += 1
         }
         return queued
+    }
+
+    /// Queues user row `user` for the next refresh round, past its debounce interval.
+    func queueDueNow(_ user: Int32) {
+        let u = Int(user)
+        table.lastPublishedMs[u] = .min
+        if !table.isDirty[u] {
+            table.isDirty[u] = true
+            dirtyQueue.append(user)
+        }
     }
 
     /// The ranking for one user computed now, restricted to items carrying `attribute` (when

@@ -202,26 +202,33 @@ public final class RecommenderCore {
 
         var emitted = 0
         let pending = scorer.rank(users: ready, core: self, deferHybrid: deferring && !force) { user, ranked in
-            let u = Int(user)
-            table.isDirty[u] = false
-            let newItems = ranked.map { Int32($0.index) }
-            if newItems == table.lastList[u] { return }
-            table.lastList[u] = newItems
-            table.lastPublishedMs[u] = nowMs
-            table.publishedCount[u] &+= 1
-            if tracksChanges { markChanged(user) }
+            table.isDirty[Int(user)] = false
+            guard let list = takeList(user, ranked: ranked, id: users.id(at: user), model: rankedBy(user),
+                                      version: appliedEvents, nowMs: nowMs, wallClockMs: wallClockMs,
+                                      basedOn: table.lastSource[Int(user)]) else { return }
             emitted += 1
-            emit(RecommendationList(
-                user: users.id(at: user),
-                items: ranked.map { (items.id(at: Int32($0.index)), $0.score) },
-                model: rankedBy(user), version: appliedEvents,
-                generatedAtMs: wallClockMs, basedOn: table.lastSource[u]))
+            emit(list)
         }
         if let pending { deferRefresh(pending, nowMs: nowMs, wallClockMs: wallClockMs) }
         // Users still flagged dirty here were skipped by the scorer: keep them queued.
         for user in ready where table.isDirty[Int(user)] { dirtyQueue.append(user) }
         listsPublished += Int64(emitted)
         return completed + emitted
+    }
+
+    /// Notes `ranked` as user row `user`'s published list (its last list, when, how many) and
+    /// returns the record to emit; nil when it equals the last list published.
+    func takeList(_ user: Int32, ranked: [(index: Int, score: Float)], id: String, model: String, version: Int64,
+                  nowMs: Int64, wallClockMs: Int64, basedOn: EventSource) -> RecommendationList? {
+        let u = Int(user)
+        let newItems = ranked.map { Int32($0.index) }
+        if newItems == table.lastList[u] { return nil }
+        table.lastList[u] = newItems
+        table.lastPublishedMs[u] = nowMs
+        table.publishedCount[u] &+= 1
+        if tracksChanges { markChanged(user) }
+        return RecommendationList(user: id, items: ranked.map { (items.id(at: Int32($0.index)), $0.score) },
+                                  model: model, version: version, generatedAtMs: wallClockMs, basedOn: basedOn)
     }
 
     /// The current ranking for one user, computed now (does not publish; a spilled session window

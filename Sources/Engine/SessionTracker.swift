@@ -228,14 +228,7 @@ final class SessionTracker {
         for length in stride(from: longest, through: 0, by: -1) {
             for (i, u) in pendingRows.enumerated() where pendingLengths[i] == length {
                 chunkUsers[encoder.loaded] = u
-                let slot = slots[u]!
-                if slot.carriesForward {
-                    slot.forwardHidden.withUnsafeBufferPointer {
-                        _ = encoder.load(slot.window, carried: $0.baseAddress!, pending: slot.pendingSteps)
-                    }
-                } else {
-                    encoder.load(slot.window)
-                }
+                load(slots[u]!, into: encoder)
                 if encoder.isFull { flushChunk() }
             }
         }
@@ -247,13 +240,11 @@ final class SessionTracker {
     /// `storeDeferred`. Longest windows first, as `encodePending` does.
     func loadDeferred(_ rows: ArraySlice<Int32>) -> DeferredEncoding {
         var stale: [(user: Int, position: Int, length: Int)] = []
-        var loadedAt = [Bool](repeating: false, count: rows.count)
         for (position, user) in rows.enumerated() {
             let u = Int(user)
             guard u < slots.count, let slot = slots[u], slot.needsEncoding else { continue }
             let n = slot.carriesForward ? min(slot.pendingSteps, slot.window.count) : slot.window.count
             stale.append((u, position, n))
-            loadedAt[position] = true
         }
         // The order `encodePending` loads them in (by length, then by position), so each window
         // sits in the same chunk row and its vector is the same to the last bit.
@@ -271,22 +262,27 @@ final class SessionTracker {
         serials.reserveCapacity(stale.count)
         appended.reserveCapacity(stale.count)
         for (i, entry) in stale.enumerated() {
-            let target = encoders[i / chunk]
             let slot = slots[entry.user]!
-            if slot.carriesForward {
-                slot.forwardHidden.withUnsafeBufferPointer {
-                    _ = target.load(slot.window, carried: $0.baseAddress!, pending: slot.pendingSteps)
-                }
-            } else {
-                target.load(slot.window)
-            }
+            load(slot, into: encoders[i / chunk])
             users.append(entry.user)
             positions.append(entry.position)
             serials.append(slot.serial)
             appended.append(slot.appendedSteps)
         }
         return DeferredEncoding(encoders: encoders, users: users, positions: positions, serials: serials,
-                                appendedSteps: appended, loadedAt: loadedAt)
+                                appendedSteps: appended, rows: rows.count)
+    }
+
+    /// Loads `slot`'s window into the next row of `encoder`: the steps since its carried forward
+    /// state when it carries one, else the whole window.
+    private func load(_ slot: SessionState, into encoder: SessionBatchEncoder) {
+        if slot.carriesForward {
+            slot.forwardHidden.withUnsafeBufferPointer {
+                _ = encoder.load(slot.window, carried: $0.baseAddress!, pending: slot.pendingSteps)
+            }
+        } else {
+            encoder.load(slot.window)
+        }
     }
 
     /// Stores the vectors of an encoded `DeferredEncoding` into the states they were loaded

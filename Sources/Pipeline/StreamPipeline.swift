@@ -538,9 +538,7 @@ public final class StreamPipeline: @unchecked Sendable {
         lock.unlock()
         // A deferred refresh still running was completed first (its lists are among `lists`).
         deferredRefreshStarted = deferred ? started : nil
-        if !lists.isEmpty { metrics.refreshLatency.recordNanoseconds(Self.nanoseconds(clock.now - started)) }
-        for list in lists { publish(list) }
-        metrics.listsPublished.increment(by: lists.count)
+        publish(lists, refreshStarted: started)
     }
 
     /// Publishes the lists of a deferred refresh once the background lane has ranked them (with
@@ -554,6 +552,12 @@ public final class StreamPipeline: @unchecked Sendable {
         lock.unlock()
         guard done else { return }
         deferredRefreshStarted = nil
+        publish(lists, refreshStarted: started)
+    }
+
+    /// Hands a refresh's lists to the producer and counts them; its time from `refreshStarted`
+    /// goes to the refresh histogram.
+    private func publish(_ lists: [RecommendationList], refreshStarted started: ContinuousClock.Instant) {
         if !lists.isEmpty { metrics.refreshLatency.recordNanoseconds(Self.nanoseconds(clock.now - started)) }
         for list in lists { publish(list) }
         metrics.listsPublished.increment(by: lists.count)
