@@ -228,6 +228,7 @@ extension StreamRecConfiguration {
         },
         "session.idle_train_negatives": { $0.engine.session.learning.idleLoss = try sampledLoss($1) },
         "session.idle_patience": { $0.engine.session.learning.idlePatience = try positiveInt($1) },
+        "session.idle_averaging": { $0.engine.session.learning.idleAveraging = try bool($1) },
         "session.train_duty": { c, v in
             let duty = try double(v)
             guard duty > 0, duty <= 1 else { throw ConfigurationError("must be within (0, 1] (1: the trainer never pauses), got \(v)") }

@@ -105,6 +105,7 @@ extension RecommenderCore {
     private func install(_ update: SessionModelUpdate, into session: SessionTracker) {
         session.install(model: update.model, fusion: update.fusion, encoder: update.encoder,
                         version: update.version, madeAtMs: update.finishedAtMs, warm: update.warm)
+        session.learningState.idleAverage = update.average
         session.learningState.installed += 1
         if update.version == session.learningState.lastIdleVersion, let learning = session.learning {
             session.learningState.noteIdleRound(ndcg: update.validationNDCG10, patience: learning.idlePatience)
@@ -234,10 +235,16 @@ extension RecommenderCore {
         pack.reserve(steps: min(steps, learning.maxExamplesPerRound + rest.count), windows: rest.count)
         var warm = SessionWarmStates()
         warm.reserve(rest.count)
-        let round = SessionRound(learning: roundLearning, version: version, vocabularyCount: vocabulary,
-                                 warmStart: session.ready ? session.model : nil, features: nil, fusion: session.fusion,
+        // An idle round that joins the mean starts from the last idle round's own weights, while
+        // the mean serves (and only while it does: a model installed otherwise starts a new mean).
+        let joinsAverage = idle && learning.idleAveraging && session.ready
+        let average = joinsAverage ? session.learningState.idleAverage.flatMap { $0.model === session.model ? $0 : nil } : nil
+        var round = SessionRound(learning: roundLearning, version: version, vocabularyCount: vocabulary,
+                                 warmStart: session.ready ? average?.iterate ?? session.model : nil, features: nil, fusion: session.fusion,
                                  pack: pack, warm: warm, validation: validation, refitFusion: refitFusion,
                                  paced: !idle && learning.trainDuty < 1, replayBytes: replayBytes, replayUsers: replayUsers)
+        round.joinsAverage = joinsAverage
+        round.average = average
         return SessionRoundDraft(round: round, rest: rest, held: held, steps: steps, covered: covered, cap: cap, known: known)
     }
 

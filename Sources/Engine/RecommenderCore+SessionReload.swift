@@ -39,6 +39,7 @@ extension RecommenderCore {
             change("session.validation_users", \.validationUsers)
             change("session.idle_rounds", \.idleRounds)
             change("session.idle_patience", \.idlePatience)
+            change("session.idle_averaging", \.idleAveraging)
             change("session.idle_train_negatives", \.idleLoss, shown: negatives)
             session.learning = learning
         }

@@ -236,7 +236,10 @@ final class SessionLearner: @unchecked Sendable {
         let result = try trainer.trainRound(from: start, sequences: sequences, maxExamples: learning.maxExamplesPerRound,
                                             seed: UInt64(bitPattern: round.version) &* 0x9E37_79B9,
                                             shouldStop: shouldStop)
-        let model = result.model
+        // An idle round that joins the mean serves the mean (measured, fused and encoded below)
+        // and hands its own weights on to the next idle round.
+        let average = round.joinsAverage ? SessionIdleAverage(adding: result.model, to: round.average) : nil
+        let model = average?.model ?? result.model
         var fusion = round.fusion
         var ndcg: Double?
         // Too few held-out events give a noisy fit: refit on at least `minimumValidationEvents`
@@ -274,7 +277,7 @@ final class SessionLearner: @unchecked Sendable {
         var warm = round.warm
         if !shouldStop() { warm.encode(sequences: sequences, with: encoder) }
         let seconds = Double((clock.now - t0).components.attoseconds) * 1e-18 + Double((clock.now - t0).components.seconds)
-        return SessionModelUpdate(model: model, fusion: fusion, encoder: encoder, warm: warm, version: round.version, loss: result.loss,
+        return SessionModelUpdate(model: model, average: average, fusion: fusion, encoder: encoder, warm: warm, version: round.version, loss: result.loss,
                                   validationNDCG10: ndcg, sequences: sequences.count, examples: result.examples,
                                   seconds: seconds, finishedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
     }

@@ -1,3 +1,5 @@
+import Models
+
 /// The engine-side bookkeeping of the in-daemon training: when the last round was taken, the
 /// trainer thread, and the replay buffer's figures at the last round.
 struct SessionLearningState {
@@ -25,6 +27,9 @@ struct SessionLearningState {
     var streamBehind = false
     var idleBestNDCG: Double?
     var idleSinceBest = 0
+    /// The mean of the idle rounds since the last regular round, when it serves
+    /// (`session.idle_averaging`; nil otherwise).
+    var idleAverage: SessionIdleAverage?
     /// Version of the idle round last handed to the trainer (0: the last round was regular).
     var lastIdleVersion: Int64 = 0
     /// The held-out events of the last round that had enough, and their users: idle rounds

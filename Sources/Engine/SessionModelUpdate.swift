@@ -4,6 +4,8 @@ import Models
 /// and the round's figures.
 struct SessionModelUpdate: Sendable {
     var model: BiGRUSessionModel
+    /// The running mean of idle rounds `model` is (nil: the round did not join one).
+    var average: SessionIdleAverage?
     var fusion: HybridFusion
     var encoder: SessionBatchEncoder
     /// The new model's forward states of the round's windows (see `SessionWarmStates`).

@@ -11,8 +11,13 @@ struct SessionRound: Sendable {
     var version: Int64
     /// Items of the session vocabulary when the round was taken (the model grows to it).
     var vocabularyCount: Int
-    /// The model serving when the round was taken (nil: start from random weights).
+    /// The model serving when the round was taken (nil: start from random weights); for an idle
+    /// round that joins the mean, the last idle round's own weights.
     var warmStart: BiGRUSessionModel?
+    /// Whether the trained model joins the running mean of idle rounds (`session.idle_averaging`),
+    /// and that mean so far (nil: this round starts it).
+    var joinsAverage = false
+    var average: SessionIdleAverage?
     /// The encoder's attribute input over the vocabulary (nil: none, or the warm start's kept).
     var features: SessionItemFeatures?
     /// Fusion serving when the round was taken (kept when there is nothing to validate on).

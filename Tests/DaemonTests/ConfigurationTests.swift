@@ -36,7 +36,7 @@ struct ConfigurationTests {
         #expect(learning.model.loss == builtIn.model.loss && loaded.pipeline.freshLists == defaults.pipeline.freshLists)
         #expect(learning.validationUsers == builtIn.validationUsers)
         #expect(learning.idleRounds == builtIn.idleRounds && learning.idlePatience == builtIn.idlePatience
-            && learning.idleLoss == builtIn.idleLoss)
+            && learning.idleLoss == builtIn.idleLoss && learning.idleAveraging && builtIn.idleAveraging)
         #expect(loaded.pipeline.itemsTopic == "streamrec.items")
         #expect(loaded.pipeline.itemsCatchUpTimeoutMs == defaults.pipeline.itemsCatchUpTimeoutMs)
         #expect(loaded.engine.items.embeddingWidth == defaults.engine.items.embeddingWidth)
@@ -63,6 +63,7 @@ struct ConfigurationTests {
           idle_rounds: 7
           idle_patience: 2
           idle_train_negatives: 128
+          idle_averaging: false
           train_duty: 0.25
         engine:
           fresh_lists: false
@@ -77,6 +78,7 @@ struct ConfigurationTests {
         #expect(!config.pipeline.freshLists && PipelineConfiguration().freshLists)
         #expect(learning.idleRounds == 7 && learning.idlePatience == 2 && learning.idleLoss == .sampledSoftmax(negatives: 128))
         #expect(learning.trainDuty == 0.25 && SessionLearningConfiguration().trainDuty == 0.5)
+        #expect(!learning.idleAveraging && SessionLearningConfiguration().idleAveraging)
         let defaults = SessionLearningConfiguration()
         #expect(defaults.idleRounds == 20 && defaults.idlePatience == 3 && defaults.idleLoss == .fullSoftmax)
         try config.set("session.train_negatives", "64")
@@ -97,7 +99,8 @@ struct ConfigurationTests {
                                    ("model.idle_epochs", "-1", "must not be negative"),
                                    ("model.idle_negatives", "0", "must be at least 1"),
                                    ("engine.fresh_lists", "often", "is not a boolean"),
-                                   ("session.enabled", "maybe", "is not a boolean")] {
+                                   ("session.enabled", "maybe", "is not a boolean"),
+                                   ("session.idle_averaging", "mean", "is not a boolean")] {
             var c = StreamRecConfiguration()
             #expect {
                 try c.set(key, value)
