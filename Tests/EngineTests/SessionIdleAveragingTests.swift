@@ -80,6 +80,29 @@ struct SessionIdleAveragingTests {
         #expect(session.learningState.idleAverage?.count == 1)
     }
 
+    @Test("a model installed otherwise (a reloaded snapshot) ends the mean: the next idle round starts from it")
+    func reloadEndsMean() throws {
+        let fixture = LearningFixture()
+        let core = try afterFirstRound(fixture, averaging: true)
+        tick(core, Self.t0 + 1_100)
+        tick(core, Self.t0 + 1_200)
+        let session = try #require(core.session)
+        let learning = try #require(session.learning)
+        #expect(session.learningState.idleAverage?.count == 2)
+        let ids = core.sessionVocabulary
+        var c = session.model.configuration
+        c.itemCount = ids.count
+        c.seed = 99
+        var next = fixture.configuration().session
+        next.snapshot = try SessionSnapshot(model: try BiGRUSessionModel(configuration: c), itemIds: ids,
+                                            fusion: HybridFusion(mfWeight: 0.3, sessionWeight: 0.7))
+        _ = core.reloadSession(next, snapshotChanged: true)
+        let draft = try #require(core.beginSessionRound(session, learning, idle: true))
+        #expect(draft.round.joinsAverage)
+        #expect(draft.round.average == nil, "the mean of the models before the reload would go on")
+        #expect(draft.round.warmStart === session.model)
+    }
+
     @Test("session.idle_averaging false: each idle round's own model serves and the next starts from it")
     func off() throws {
         let fixture = LearningFixture()
