@@ -45,17 +45,24 @@ enum BenchEndToEnd {
                                            "queue.buffering.max.messages": "1000000", "batch.num.messages": "10000"])
         }
 
-        /// Runs the pipeline on its own thread; the returned closure stops it and waits.
+        /// Runs the pipeline on its own thread; the returned closure stops it and waits. Neither
+        /// the thread nor the closure keeps the pipeline: the rig alone holds it, so its Kafka
+        /// clients go with the rig, before the mock cluster (otherwise they outlive it and log
+        /// failed reconnections to it).
         func start() -> @Sendable () -> Void {
             let done = DispatchSemaphore(value: 0)
-            let pipeline = self.pipeline
-            let thread = Thread {
-                do { try pipeline.run() } catch { benchLog("pipeline failed: \(error)") }
+            let thread = Thread { [weak pipeline] in
+                if let running = pipeline {
+                    do { try running.run() } catch { benchLog("pipeline failed: \(error)") }
+                }
                 done.signal()
             }
             thread.name = "bench-pipeline"
             thread.start()
-            return { pipeline.stop(); done.wait() }
+            return { [weak pipeline] in
+                pipeline?.stop()
+                done.wait()
+            }
         }
     }
 

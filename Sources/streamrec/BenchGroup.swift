@@ -45,64 +45,67 @@ enum BenchGroup {
         for changelogOn in [false, true] {
             benchLog("group (changelog \(changelogOn ? "on" : "off")): producing \(events.count) events for \(users) users ...")
             let (cluster, producer) = try backlog(events, group: "bench-group", partitions: partitions)
-            func member() throws -> (StreamPipeline, () -> Void) {
-                try startMember(cluster, group: "bench-group", changelogOn: changelogOn, checkpointIntervalMs: 1_000,
-                                engine: engine, logger: logger)
-            }
-            let (a, stopA) = try member()
-            let firstApplied = FirstTime()
-            // Time from the first event applied (after the group join) to the whole backlog.
-            let deadline = Date().addingTimeInterval(300)
-            while Date() < deadline {
-                let s = a.statsSnapshot()
-                if s.appliedOwned > 0 { firstApplied.mark() }
-                if s.appliedOwned == Int64(events.count) && s.lag == 0 { break }
-                Thread.sleep(forTimeInterval: 0.005)
-            }
-            let seconds = firstApplied.value.map(secondsSince) ?? .infinity
-            let rate = Double(events.count) / seconds
-            benchLog(String(format: "  caught up %d events in %.2f s: %.0f events/s", events.count, seconds, rate))
-            if !changelogOn {
-                result.eventsPerSecondNoChangelog = rate
-                stopA()
-                continue
-            }
-            result.eventsPerSecondChangelog = rate
-            // Let a round write every user, then hand half the partitions to a second member
-            // while a trickle of events goes on.
-            while a.statsSnapshot().changelogRounds < Int64(partitions) { Thread.sleep(forTimeInterval: 0.05) }
-            Thread.sleep(forTimeInterval: 1.5)
-            result.changelogBytesPerUser = Double(a.statsSnapshot().changelogBytes) / Double(users)
-            let revokedAt = FirstTime()
-            a.onRevoke = { _ in revokedAt.mark() }
-            let feeding = FirstTime()
-            let feeder = Thread {
-                var g = EventGenerator(configuration: GeneratorConfiguration(users: users, items: 5_000, seed: 77))
-                let start = Date()
-                while Date().timeIntervalSince(start) < 25 && feeding.value == nil {
-                    for _ in 0..<20 { let e = g.next(); try? producer.produce(topic: "in", key: Array(e.user.utf8), value: EventEncoder.json(e)) }
-                    _ = producer.poll(timeoutMs: 0)
-                    Thread.sleep(forTimeInterval: 0.01)
+            // The members go within the cluster's lifetime (their clients before the mock cluster).
+            try withExtendedLifetime((cluster, producer)) {
+                func member() throws -> (StreamPipeline, () -> Void) {
+                    try startMember(cluster, group: "bench-group", changelogOn: changelogOn, checkpointIntervalMs: 1_000,
+                                    engine: engine, logger: logger)
                 }
-                _ = producer.flush(timeoutMs: 10_000)
+                let (a, stopA) = try member()
+                let firstApplied = FirstTime()
+                // Time from the first event applied (after the group join) to the whole backlog.
+                let deadline = Date().addingTimeInterval(300)
+                while Date() < deadline {
+                    let s = a.statsSnapshot()
+                    if s.appliedOwned > 0 { firstApplied.mark() }
+                    if s.appliedOwned == Int64(events.count) && s.lag == 0 { break }
+                    Thread.sleep(forTimeInterval: 0.005)
+                }
+                let seconds = firstApplied.value.map(secondsSince) ?? .infinity
+                let rate = Double(events.count) / seconds
+                benchLog(String(format: "  caught up %d events in %.2f s: %.0f events/s", events.count, seconds, rate))
+                if !changelogOn {
+                    result.eventsPerSecondNoChangelog = rate
+                    stopA()
+                    return
+                }
+                result.eventsPerSecondChangelog = rate
+                // Let a round write every user, then hand half the partitions to a second member
+                // while a trickle of events goes on.
+                while a.statsSnapshot().changelogRounds < Int64(partitions) { Thread.sleep(forTimeInterval: 0.05) }
+                Thread.sleep(forTimeInterval: 1.5)
+                result.changelogBytesPerUser = Double(a.statsSnapshot().changelogBytes) / Double(users)
+                let revokedAt = FirstTime()
+                a.onRevoke = { _ in revokedAt.mark() }
+                let feeding = FirstTime()
+                let feeder = Thread {
+                    var g = EventGenerator(configuration: GeneratorConfiguration(users: users, items: 5_000, seed: 77))
+                    let start = Date()
+                    while Date().timeIntervalSince(start) < 25 && feeding.value == nil {
+                        for _ in 0..<20 { let e = g.next(); try? producer.produce(topic: "in", key: Array(e.user.utf8), value: EventEncoder.json(e)) }
+                        _ = producer.poll(timeoutMs: 0)
+                        Thread.sleep(forTimeInterval: 0.01)
+                    }
+                    _ = producer.flush(timeoutMs: 10_000)
+                }
+                feeder.start()
+                let (b, stopB) = try member()
+                let firstList = FirstTime()
+                b.onPublish = { _ in firstList.mark() }
+                let handoffDeadline = Date().addingTimeInterval(60)
+                while firstList.value == nil && Date() < handoffDeadline { Thread.sleep(forTimeInterval: 0.01) }
+                feeding.mark()
+                if let revoked = revokedAt.value, let listed = firstList.value {
+                    result.handoffSeconds = Self.seconds(listed - revoked)
+                }
+                let sb = b.statsSnapshot()
+                result.restoredUsers = sb.restoredUsers
+                result.restoreUsersPerSecond = sb.restoreSeconds > 0 ? Double(sb.restoredUsers) / sb.restoreSeconds : 0
+                benchLog(String(format: "  hand-off: %d users restored at %.0f users/s; revocation to first list %.2f s; changelog %.0f bytes/user",
+                                sb.restoredUsers, result.restoreUsersPerSecond, result.handoffSeconds, result.changelogBytesPerUser))
+                stopB()
+                stopA()
             }
-            feeder.start()
-            let (b, stopB) = try member()
-            let firstList = FirstTime()
-            b.onPublish = { _ in firstList.mark() }
-            let handoffDeadline = Date().addingTimeInterval(60)
-            while firstList.value == nil && Date() < handoffDeadline { Thread.sleep(forTimeInterval: 0.01) }
-            feeding.mark()
-            if let revoked = revokedAt.value, let listed = firstList.value {
-                result.handoffSeconds = Self.seconds(listed - revoked)
-            }
-            let sb = b.statsSnapshot()
-            result.restoredUsers = sb.restoredUsers
-            result.restoreUsersPerSecond = sb.restoreSeconds > 0 ? Double(sb.restoredUsers) / sb.restoreSeconds : 0
-            benchLog(String(format: "  hand-off: %d users restored at %.0f users/s; revocation to first list %.2f s; changelog %.0f bytes/user",
-                            sb.restoredUsers, result.restoreUsersPerSecond, result.handoffSeconds, result.changelogBytesPerUser))
-            stopB()
-            stopA()
         }
         return result
     }
@@ -113,9 +116,18 @@ enum BenchGroup {
                               logger: Logger) throws -> Double {
         benchLog("group stream (changelog \(changelogOn ? "on" : "off")): producing \(events.count) generated events ...")
         let (cluster, producer) = try backlog(events, group: "bench-stream", partitions: partitions)
+        // The member goes within the cluster's lifetime (its clients before the mock cluster).
+        return try withExtendedLifetime((cluster, producer)) {
+            try catchUp(events, cluster: cluster, changelogOn: changelogOn, engine: engine, logger: logger)
+        }
+    }
+
+    /// `streamCatchUp`'s measurement, on a cluster that outlives it.
+    private static func catchUp(_ events: [Event], cluster: MockCluster, changelogOn: Bool, engine: EngineConfiguration,
+                                logger: Logger) throws -> Double {
         let (pipeline, stop) = try startMember(cluster, group: "bench-stream", changelogOn: changelogOn, checkpointIntervalMs: nil,
                                                engine: engine, logger: logger)
-        defer { stop(); withExtendedLifetime((cluster, producer)) {} }
+        defer { stop() }
         var first: ContinuousClock.Instant?
         let deadline = Date().addingTimeInterval(300)
         while Date() < deadline {
@@ -165,9 +177,16 @@ enum BenchGroup {
         let pipeline = try StreamPipeline(configuration: c, engine: engine, logger: logger)
         prepare(pipeline)
         let done = DispatchSemaphore(value: 0)
-        let thread = Thread { do { try pipeline.run() } catch { benchLog("pipeline failed: \(error)") }; done.signal() }
+        // Neither the thread nor the closure keeps the pipeline, so it goes (and its Kafka
+        // clients with it) when the caller lets it go, before the mock cluster.
+        let thread = Thread { [weak pipeline] in
+            if let running = pipeline {
+                do { try running.run() } catch { benchLog("pipeline failed: \(error)") }
+            }
+            done.signal()
+        }
         thread.start()
-        return (pipeline, { pipeline.stop(); done.wait() })
+        return (pipeline, { [weak pipeline] in pipeline?.stop(); done.wait() })
     }
 
     static func seconds(_ d: Duration) -> Double {
