@@ -9,11 +9,6 @@ import Testing
 struct SessionIdleAveragingTests {
     static let t0: Int64 = 1_800_000_000_000
 
-    private func tick(_ core: RecommenderCore, _ wallClockMs: Int64) {
-        _ = core.refresh(nowMs: wallClockMs, wallClockMs: wallClockMs) { _ in }
-        core.waitForSessionModel()
-    }
-
     /// A core (rounds every 1,000 events, no interval rounds, idle rounds without the patience
     /// rule) fed 1,500 events, with the regular round they make installed at `t0`.
     private func afterFirstRound(_ fixture: LearningFixture, averaging: Bool, idleRounds: Int = 3) throws -> RecommenderCore {
@@ -25,7 +20,7 @@ struct SessionIdleAveragingTests {
             $0.session.learning.idleAveraging = averaging
         })
         try fixture.feed(core, 0..<1_500)
-        tick(core, Self.t0)
+        core.refreshAndInstall(atMs: Self.t0)
         return core
     }
 
@@ -40,7 +35,7 @@ struct SessionIdleAveragingTests {
         let regular = session.model
         var trained: [[Float]] = []
         for k in 1...3 {
-            tick(core, Self.t0 + 1_000 + Int64(k) * 100)
+            core.refreshAndInstall(atMs: Self.t0 + 1_000 + Int64(k) * 100)
             #expect(core.sessionLearningStatistics?.idleRounds == Int64(k))
             let average = try #require(session.learningState.idleAverage, "idle round \(k) left no mean")
             #expect(average.count == k)
@@ -67,15 +62,15 @@ struct SessionIdleAveragingTests {
     func regularRoundEndsMean() throws {
         let fixture = LearningFixture()
         let core = try afterFirstRound(fixture, averaging: true, idleRounds: 2)
-        tick(core, Self.t0 + 1_100)
-        tick(core, Self.t0 + 1_200)
+        core.refreshAndInstall(atMs: Self.t0 + 1_100)
+        core.refreshAndInstall(atMs: Self.t0 + 1_200)
         let session = try #require(core.session)
         #expect(session.learningState.idleAverage?.count == 2)
         try fixture.feed(core, 1_500..<2_600)
-        tick(core, Self.t0 + 10_000)
+        core.refreshAndInstall(atMs: Self.t0 + 10_000)
         #expect(core.sessionLearningStatistics?.idleRounds == 2)
         #expect(session.learningState.idleAverage == nil, "a regular round's model was taken for a mean")
-        tick(core, Self.t0 + 11_000)
+        core.refreshAndInstall(atMs: Self.t0 + 11_000)
         #expect(core.sessionLearningStatistics?.idleRounds == 3)
         #expect(session.learningState.idleAverage?.count == 1)
     }
@@ -84,8 +79,8 @@ struct SessionIdleAveragingTests {
     func reloadEndsMean() throws {
         let fixture = LearningFixture()
         let core = try afterFirstRound(fixture, averaging: true)
-        tick(core, Self.t0 + 1_100)
-        tick(core, Self.t0 + 1_200)
+        core.refreshAndInstall(atMs: Self.t0 + 1_100)
+        core.refreshAndInstall(atMs: Self.t0 + 1_200)
         let session = try #require(core.session)
         let learning = try #require(session.learning)
         #expect(session.learningState.idleAverage?.count == 2)
@@ -109,8 +104,8 @@ struct SessionIdleAveragingTests {
         let core = try afterFirstRound(fixture, averaging: false)
         let session = try #require(core.session)
         let learning = try #require(session.learning)
-        tick(core, Self.t0 + 1_100)
-        tick(core, Self.t0 + 1_200)
+        core.refreshAndInstall(atMs: Self.t0 + 1_100)
+        core.refreshAndInstall(atMs: Self.t0 + 1_200)
         #expect(core.sessionLearningStatistics?.idleRounds == 2)
         #expect(session.learningState.idleAverage == nil)
         let draft = try #require(core.beginSessionRound(session, learning, idle: true))

@@ -10,19 +10,13 @@ import Testing
 struct SessionIdleTrainingTests {
     static let t0: Int64 = 1_800_000_000_000
 
-    /// Refreshes at `wallClockMs` and installs the round it handed the trainer, if any.
-    private func tick(_ core: RecommenderCore, _ wallClockMs: Int64) {
-        _ = core.refresh(nowMs: wallClockMs, wallClockMs: wallClockMs) { _ in }
-        core.waitForSessionModel()
-    }
-
     private func stats(_ core: RecommenderCore) throws -> SessionLearningStatistics {
         try #require(core.sessionLearningStatistics)
     }
 
     /// Refreshes `count` times, `stepMs` apart from `fromMs`, installing each round handed out.
     private func quiet(_ core: RecommenderCore, fromMs: Int64, count: Int, stepMs: Int64 = 100) {
-        for k in 0..<count { tick(core, fromMs + Int64(k) * stepMs) }
+        for k in 0..<count { core.refreshAndInstall(atMs: fromMs + Int64(k) * stepMs) }
     }
 
     /// A core (rounds every 1,000 events) fed the fixture's first 1,500 events, with the regular
@@ -30,7 +24,7 @@ struct SessionIdleTrainingTests {
     private func afterFirstRound(_ fixture: LearningFixture, idleRounds: Int) throws -> RecommenderCore {
         let core = makeCore(fixture, idleRounds: idleRounds)
         try fixture.feed(core, 0..<1_500)
-        tick(core, Self.t0)
+        core.refreshAndInstall(atMs: Self.t0)
         return core
     }
 
@@ -38,11 +32,11 @@ struct SessionIdleTrainingTests {
     /// ms): the armed users come back between the rounds, so the last one refits on held-out events.
     private func threeRegularRounds(_ core: RecommenderCore, _ fixture: LearningFixture) throws {
         try fixture.feed(core, 0..<700)
-        tick(core, Self.t0)
+        core.refreshAndInstall(atMs: Self.t0)
         try fixture.feed(core, 700..<1_400)
-        tick(core, Self.t0 + 100)
+        core.refreshAndInstall(atMs: Self.t0 + 100)
         try fixture.feed(core, 1_400..<2_100)
-        tick(core, Self.t0 + 200)
+        core.refreshAndInstall(atMs: Self.t0 + 200)
     }
 
     /// A core with two MF passes and this idle-round budget after `threeRegularRounds`, its passes
@@ -78,7 +72,7 @@ struct SessionIdleTrainingTests {
         let core = try afterFirstRound(fixture, idleRounds: 3)
         #expect(try stats(core).rounds == 1)
         #expect(try stats(core).idleTrainingOver == false)
-        tick(core, Self.t0 + 999)  // not yet a second without events
+        core.refreshAndInstall(atMs: Self.t0 + 999)  // not yet a second without events
         #expect(try stats(core).rounds == 1)
         #expect(try stats(core).idleRounds == 0)
         quiet(core, fromMs: Self.t0 + 1_000, count: 6)
@@ -90,7 +84,7 @@ struct SessionIdleTrainingTests {
 
         // 1,100 new events: a regular round renews the budget, then the quiet takes three more.
         try fixture.feed(core, 1_500..<2_600)
-        tick(core, Self.t0 + 10_000)
+        core.refreshAndInstall(atMs: Self.t0 + 10_000)
         #expect(try stats(core).rounds == 5)
         quiet(core, fromMs: Self.t0 + 11_000, count: 6)
         s = try stats(core)
@@ -106,7 +100,7 @@ struct SessionIdleTrainingTests {
         #expect(try stats(core).idleRounds == 2)
         // 300 events, then quiet again: the budget stays spent.
         try fixture.feed(core, 1_500..<1_800)
-        tick(core, Self.t0 + 5_000)
+        core.refreshAndInstall(atMs: Self.t0 + 5_000)
         quiet(core, fromMs: Self.t0 + 6_000, count: 4)
         let s = try stats(core)
         #expect(s.idleRounds == 2)
@@ -121,7 +115,7 @@ struct SessionIdleTrainingTests {
         let measured = try #require(try stats(core).lastValidationNDCG10, "no held-out events before the quiet")
         #expect(measured >= 0 && measured <= 1)
         let shareBefore = try #require(core.servingSessionFusion?.sessionShare)
-        tick(core, Self.t0 + 1_300)
+        core.refreshAndInstall(atMs: Self.t0 + 1_300)
         let s = try stats(core)
         #expect(s.idleRounds == 1)
         let again = try #require(s.lastValidationNDCG10, "the idle round did not measure on the last held-out events")

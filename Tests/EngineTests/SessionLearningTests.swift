@@ -31,6 +31,14 @@ struct LearningFixture {
     }
 }
 
+extension RecommenderCore {
+    /// Refreshes at `wallClockMs` and installs the round this handed the trainer, if any (tests).
+    func refreshAndInstall(atMs wallClockMs: Int64) {
+        _ = refresh(nowMs: wallClockMs, wallClockMs: wallClockMs) { _ in }
+        waitForSessionModel()
+    }
+}
+
 @Suite("The session model trained inside the engine")
 struct SessionLearningTests {
     @Test("until the first round the engine ranks by MF alone; then lists are hybrid; the next round validates on events captured before anything learned from them")
