@@ -18,12 +18,13 @@ struct SessionReloadTests {
         next.learning.model.loss = .sampledSoftmax(negatives: 64)
         next.learning.idleRounds = 4
         next.learning.idleLoss = .sampledSoftmax(negatives: 32)
+        next.learning.idleAveraging = false
         next.maxUsers = 7
         let notes = core.reloadSession(next, snapshotChanged: false)
         #expect(notes == ["session.max_users changed; it takes effect after a restart",
                           "session.train_every_events: 20000 -> 1000", "session.train_negatives: 0 -> 64",
                           "session.validation_users: 16 -> 3", "session.idle_rounds: 20 -> 4",
-                          "session.idle_train_negatives: 0 -> 32"])
+                          "session.idle_averaging: true -> false", "session.idle_train_negatives: 0 -> 32"])
         #expect(core.reloadSession(next, snapshotChanged: false) == ["session.max_users changed; it takes effect after a restart"])
     }
 
