@@ -64,8 +64,6 @@ extension RecommenderCore {
         }
     }
 
-    /// Whether an idle round is due: the stream quiet for `quietMs`, a round trained before
-    /// (or events left untrained), idle budget left and not stopped by the patience rule.
     /// Whether the stream has a backlog (the consumer more than a poll batch behind, as the
     /// pipeline sees it): the trainer's duty cycle (`session.train_duty`) holds only while the
     /// stream keeps up, where it protects the lists' latency; behind, it trains at full speed.
@@ -75,6 +73,8 @@ extension RecommenderCore {
         session.learningState.learner?.setBehind(behind)
     }
 
+    /// Whether an idle round is due: the stream quiet for `quietMs`, a round trained before
+    /// (or events left untrained), idle budget left and not stopped by the patience rule.
     private func idleRoundDue(_ session: SessionTracker, _ learning: SessionLearningConfiguration, wallClockMs: Int64) -> Bool {
         let st = session.learningState
         return st.idleBudgetLeft(learning) && wallClockMs > 0 && st.quiet.isQuiet(at: wallClockMs)
